@@ -1,0 +1,66 @@
+# Portail du contrat de ville parisien — deux commandes : `make run` et `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help run test deps system-deps lint format bench clean referentiel extract
+
+help:
+	@echo "make run    installe tout, charge le référentiel et sert le portail sur http://$(HOST):$(PORT)"
+	@echo "make test   installe tout (PostgreSQL et Chromium compris) et lance ruff, migrations et pytest"
+	@echo "make bench  mesures de performance (durées, requêtes, mémoire)"
+	@echo "make extract  régénère fixtures/ depuis le texte du contrat (../shared/seeds)"
+
+# --- dépendances -------------------------------------------------------------------------------
+$(VENV)/.installe: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+node_modules/.installe: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+deps: $(VENV)/.installe node_modules/.installe
+
+# Paquets système des tests : serveur PostgreSQL 15, Chromium (Playwright), polices.
+system-deps:
+	@./scripts/system-deps.sh
+
+# --- lancement local ---------------------------------------------------------------------------
+run: deps
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py sync_roles
+	DEBUG=1 $(PY) manage.py load_referentiel
+	DEBUG=1 $(PY) manage.py creer_comptes_demo
+	@echo "Portail servi sur http://$(HOST):$(PORT) — documentation dans README.md"
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+referentiel: deps
+	DEBUG=1 $(PY) manage.py load_referentiel
+
+extract: deps
+	$(PY) -m fixtures.extract
+
+# --- qualité et tests --------------------------------------------------------------------------
+lint: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: deps
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: deps system-deps
+	./scripts/avec-postgres.sh ./scripts/tests.sh
+
+bench: deps system-deps
+	./scripts/avec-postgres.sh $(PY) -m bench
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache test-results

@@ -1,0 +1,67 @@
+"""Crée un compte de démonstration par rôle, pour un lancement local uniquement.
+
+Refuse de s'exécuter quand DEMO_ACCOUNTS est désactivé (production). Idempotent : les
+comptes existants sont remis dans leur rôle et leur mot de passe de démonstration."""
+
+import io
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from contratville.models import Profil
+from contratville.roles import Role
+from engagements.models import Signataire
+from quartiers.models import Quartier
+from structures.models import Structure
+
+MOT_DE_PASSE = "demo-contrat-2024"
+
+COMPTES = [
+    # identifiant, prénom, nom, rôle
+    ("demo-admin", "Administratrice", "Démo", None),
+    ("demo-spv", "Agent", "SPV (démo)", Role.SPV),
+    ("demo-delegue", "Délégué", "du Préfet (démo)", Role.DELEGUE),
+    ("demo-partenaire", "Partenaire", "Caf (démo)", Role.PARTENAIRE),
+    ("demo-structure", "Membre", "J2P (démo)", Role.STRUCTURE),
+]
+
+
+class Command(BaseCommand):
+    help = "Crée les comptes de démonstration (un par rôle) — lancement local uniquement."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="ignorer DEMO_ACCOUNTS")
+
+    @transaction.atomic
+    def handle(self, *args, force=False, **options):
+        if not (settings.DEMO_ACCOUNTS or force):
+            raise CommandError(
+                "Comptes de démonstration refusés : DEMO_ACCOUNTS est désactivé (production)."
+            )
+        call_command("sync_roles", stdout=self.stdout if options["verbosity"] > 1 else io.StringIO())
+        for identifiant, prenom, nom, role in COMPTES:
+            user, cree = User.objects.get_or_create(username=identifiant)
+            user.first_name, user.last_name = prenom, nom
+            user.email = f"{identifiant}@exemple.invalid"
+            user.is_superuser = role is None
+            user.is_staff = role is None or role == Role.SPV
+            user.set_password(MOT_DE_PASSE)
+            user.save()
+            if role:
+                profil, _ = Profil.objects.get_or_create(user=user, defaults={"role": role})
+                profil.role = role
+                if role == Role.PARTENAIRE:
+                    profil.signataire = Signataire.objects.filter(
+                        nom__icontains="allocations familiales"
+                    ).first()
+                if role == Role.STRUCTURE:
+                    profil.structure = Structure.objects.filter(slug="j2p").first()
+                profil.save()
+                if role == Role.DELEGUE:
+                    profil.quartiers.set(Quartier.objects.filter(arrondissements__numero=19))
+        self.stdout.write(f"Comptes de démonstration (mot de passe commun : {MOT_DE_PASSE}) :")
+        for identifiant, _prenom, _nom, role in COMPTES:
+            self.stdout.write(f"  {identifiant:<17} {role.label if role else 'Superutilisateur'}")

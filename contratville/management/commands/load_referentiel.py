@@ -1,0 +1,320 @@
+"""Charge le référentiel extrait du contrat (fixtures/referentiel) et les structures et
+fiches-actions des semences (fixtures/structures) dans la base.
+
+Atomique et idempotent : un second passage affiche 0 créé et 0 modifié. Ne touche jamais
+aux données saisies par les utilisateurs (valeurs, fiches créées dans le portail)."""
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from contratville.chargement import Synchro
+from engagements.models import (
+    Acteur,
+    Action,
+    AxeIntervention,
+    Contrat,
+    Engagement,
+    Financement,
+    PlanStrategie,
+    Sigle,
+    Signataire,
+    Thematique,
+)
+from indicateurs.models import Indicateur
+from quartiers.models import Arrondissement, ChiffreCle, ProjetStructurant, Quartier, Secteur
+from structures.models import FicheAction, FinancementStructure, Structure
+
+DOSSIER = Path(settings.BASE_DIR) / "fixtures"
+
+
+def lire(dossier, nom):
+    chemin = dossier / nom
+    if not chemin.exists():
+        raise CommandError(f"Fichier du référentiel introuvable : {chemin}")
+    with chemin.open(encoding="utf-8") as f:
+        return json.load(f)
+
+
+class Command(BaseCommand):
+    help = "Charge (ou met à jour) le référentiel du contrat de ville depuis fixtures/."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dossier", default=str(DOSSIER), help="dossier fixtures/")
+
+    @transaction.atomic
+    def handle(self, *args, dossier, **options):
+        dossier = Path(dossier)
+        synchro = Synchro()
+        ref = dossier / "referentiel"
+        self.charger_contrat(synchro, lire(ref, "contrat.json"))
+        signataires = self.charger_signataires(synchro, lire(ref, "signataires.json"))
+        self.charger_engagements(
+            synchro, lire(ref, "thematiques.json"), lire(ref, "engagements.json"), signataires
+        )
+        self.charger_indicateurs(synchro, lire(ref, "indicateurs.json"))
+        for s in lire(ref, "sigles.json"):
+            synchro.upsert(Sigle, {"sigle": s["sigle"]}, {"definition": s["definition"]})
+        self.charger_quartiers(synchro, lire(ref, "quartiers.json"))
+        st = dossier / "structures"
+        self.charger_structures(synchro, lire(st, "structures.json"), lire(st, "fiches.json"))
+
+        for modele, compteur in synchro.compteurs.items():
+            self.stdout.write(
+                f"  {modele:<35} créés : {compteur['créés']:>4}  modifiés : "
+                f"{compteur['modifiés']:>4}  inchangés : {compteur['inchangés']:>4}"
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Référentiel chargé : {synchro.total('créés')} créés, "
+                f"{synchro.total('modifiés')} modifiés, {synchro.total('inchangés')} inchangés."
+            )
+        )
+
+    def charger_contrat(self, synchro, contrat):
+        # Une seule ligne : la clé naturelle est le titre du contrat.
+        synchro.upsert(
+            Contrat,
+            {"titre": "Contrat de ville parisien 2024-2030"},
+            {
+                "indicateurs_annonces": contrat["indicateurs_annonces"],
+                "nombre_qpv": contrat["nombre_qpv"],
+                "population_qpv": contrat["population_qpv"],
+                "arrondissements": ", ".join(f"{a}e" for a in contrat["arrondissements"]),
+                "decret": contrat.get("decret", ""),
+            },
+        )
+        for numero in contrat["arrondissements"]:
+            synchro.upsert(Arrondissement, {"numero": numero}, {})
+
+    def charger_signataires(self, synchro, signataires):
+        return {
+            s["nom"]: synchro.upsert(
+                Signataire, {"nom": s["nom"]}, {"type": s["type"], "ordre": s["ordre"]}
+            )
+            for s in signataires
+        }
+
+    def charger_engagements(self, synchro, thematiques, engagements, signataires):
+        themes = {
+            t["numero"]: synchro.upsert(Thematique, {"numero": t["numero"]}, {"titre": t["titre"]})
+            for t in thematiques
+        }
+        for e in engagements:
+            eng = synchro.upsert(
+                Engagement,
+                {"numero": e["numero"]},
+                {
+                    "thematique_id": themes[e["thematique"]].pk,
+                    "titre": e["titre"],
+                    "problematiques": e["problematiques"],
+                    "parole_habitant": e["parole_habitant"],
+                    "parole_source": e["parole_source"],
+                    "indicateurs_en_cours_de_definition": e["indicateurs_en_cours_de_definition"],
+                },
+            )
+            for i, axe in enumerate(e["axes"], start=1):
+                synchro.upsert(
+                    AxeIntervention,
+                    {"engagement_id": eng.pk, "ordre": i},
+                    {"libelle": axe["libelle"], "texte": axe["texte"]},
+                )
+            for a in e["actions"]:
+                synchro.upsert(
+                    Action,
+                    {"engagement_id": eng.pk, "ordre": a["ordre"]},
+                    {"numero": a["numero"], "type": a["type"], "texte": a["texte"]},
+                )
+            for a in e["acteurs"]:
+                signataire = signataires.get(a["signataire"]) if a["signataire"] else None
+                if a["signataire"] and signataire is None:
+                    raise CommandError(f"Signataire inconnu : {a['signataire']}")
+                synchro.upsert(
+                    Acteur,
+                    {"engagement_id": eng.pk, "groupe": a["groupe"], "ordre": a["ordre"]},
+                    {"nom": a["nom"], "signataire_id": signataire.pk if signataire else None},
+                )
+            for f in e["financements"]:
+                synchro.upsert(
+                    Financement,
+                    {"engagement_id": eng.pk, "ordre": f["ordre"]},
+                    {"financeur": f["financeur"], "libelle": f["libelle"], "texte": f["texte"]},
+                )
+            for i, texte in enumerate(e["plans"], start=1):
+                synchro.upsert(
+                    PlanStrategie, {"engagement_id": eng.pk, "ordre": i}, {"texte": texte}
+                )
+
+    def charger_indicateurs(self, synchro, indicateurs):
+        engagements = dict(Engagement.objects.values_list("numero", "pk"))
+        for ind in indicateurs:
+            synchro.upsert(
+                Indicateur,
+                {"code": ind["code"]},
+                {
+                    "engagement_id": engagements[ind["engagement"]],
+                    "ordre": ind["ordre"],
+                    "libelle": ind["libelle"],
+                    "unite": ind["unite"],
+                },
+            )
+
+    def charger_quartiers(self, synchro, quartiers):
+        arrondissements = {a.numero: a for a in Arrondissement.objects.all()}
+        for q in quartiers:
+            quartier = synchro.upsert(
+                Quartier,
+                {"slug": q["slug"]},
+                {
+                    "nom": q["nom"],
+                    "nom_fiche": q["nom_fiche"],
+                    "ordre": q["ordre"],
+                    "population": q["population"],
+                    "population_source": q["population_source"],
+                    "description": q["description"],
+                },
+                m2m={"arrondissements": [arrondissements[n] for n in q["arrondissements"]]},
+            )
+            # Les chiffres et projets d'un QPV sont numérotés à la suite, secteurs compris :
+            # (quartier, ordre) reste une clé naturelle stable.
+            rang = {"chiffres": 0, "projets": 0}
+            self.charger_chiffres(synchro, quartier, None, q["chiffres_cles"], rang)
+            self.charger_projets(synchro, quartier, None, q["projets"], rang)
+            for s in q["secteurs"]:
+                secteur = synchro.upsert(
+                    Secteur,
+                    {"slug": s["slug"]},
+                    {
+                        "quartier_id": quartier.pk,
+                        "nom": s["nom"],
+                        "type": s["type"],
+                        "ordre": s["ordre"],
+                        "population": s["population"],
+                        "population_source": s["population_source"],
+                        "description": s["description"],
+                    },
+                )
+                self.charger_chiffres(synchro, quartier, secteur, s["chiffres_cles"], rang)
+                self.charger_projets(synchro, quartier, secteur, s["projets"], rang)
+
+    def charger_chiffres(self, synchro, quartier, secteur, chiffres, rang):
+        for c in chiffres:
+            rang["chiffres"] += 1
+            synchro.upsert(
+                ChiffreCle,
+                {"quartier_id": quartier.pk, "ordre": rang["chiffres"]},
+                {
+                    "secteur_id": secteur.pk if secteur else None,
+                    "libelle": c["libelle"],
+                    "qualificatif": c["qualificatif"],
+                    "texte": c["texte"],
+                    "valeur": c["valeur"],
+                    "unite": c["unite"],
+                    "valeur_paris": c["valeur_paris"],
+                    "source": c["source"],
+                    "annee": c["annee"],
+                },
+            )
+
+    def charger_projets(self, synchro, quartier, secteur, projets, rang):
+        for p in projets:
+            rang["projets"] += 1
+            synchro.upsert(
+                ProjetStructurant,
+                {"quartier_id": quartier.pk, "ordre": rang["projets"]},
+                {
+                    "secteur_id": secteur.pk if secteur else None,
+                    "nom": p["nom"],
+                    "descriptif": p["descriptif"],
+                    "adresse": p["adresse"],
+                    "cartographiable": p["cartographiable"],
+                    "statut": p["statut"],
+                    "statut_brut": p["statut_brut"],
+                },
+            )
+
+    def charger_structures(self, synchro, structures, fiches):
+        arrondissements = {a.numero: a for a in Arrondissement.objects.all()}
+        quartiers = {q.slug: q for q in Quartier.objects.all()}
+        engagements = {e.numero: e for e in Engagement.objects.all()}
+        index = {}
+        for s in structures:
+            arrondissement = s.get("arrondissement")
+            if arrondissement and arrondissement not in arrondissements:
+                arrondissements[arrondissement] = synchro.upsert(
+                    Arrondissement, {"numero": arrondissement}, {}
+                )
+            structure = synchro.upsert(
+                Structure,
+                {"slug": s["slug"]},
+                {
+                    "nom": s["nom"],
+                    "type": s["type"],
+                    "adresse": s.get("adresse", ""),
+                    "code_postal": s.get("code_postal", ""),
+                    "commune": s.get("commune", ""),
+                    "arrondissement_id": (
+                        arrondissements[arrondissement].pk if arrondissement else None
+                    ),
+                    "departement": s.get("departement", ""),
+                    "hors_paris": s["hors_paris"],
+                    "annee_creation": s.get("annee_creation"),
+                    "salaries": s.get("salaries"),
+                    "benevoles": s.get("benevoles"),
+                    "adherents": s.get("adherents"),
+                    "budget": s.get("budget"),
+                    "description": s.get("description", ""),
+                    "source": s.get("source", ""),
+                },
+                m2m={"quartiers": [quartiers[q] for q in s.get("quartiers", [])]},
+            )
+            index[s["slug"]] = structure
+            for i, f in enumerate(s.get("financements", []), start=1):
+                synchro.upsert(
+                    FinancementStructure,
+                    {"structure_id": structure.pk, "ordre": i},
+                    {
+                        "financeur": f["financeur"],
+                        "part": f.get("part"),
+                        "texte": f.get("texte", ""),
+                    },
+                )
+        champs_texte = [
+            "motif_fin", "dimension", "resume", "initiative_precision", "territoire",
+            "description", "description_generale", "ressources_financieres",
+            "personnes_mobilisees", "resultats_territoire", "resultats_structure",
+            "resultats_habitants", "limites", "perspectives", "objectifs", "actions_menees",
+            "resultats_quantitatifs", "partenariats", "difficultes", "solutions",
+            "facteurs_reussite", "source",
+        ]  # fmt: skip
+        for f in fiches:
+            valeurs = {champ: f.get(champ, "") for champ in champs_texte}
+            valeurs.update(
+                {
+                    "structure_id": index[f["structure"]].pk,
+                    "titre": f["titre"],
+                    "annee": f.get("annee"),
+                    "etat": f["statut"],
+                    "mots_cles": f.get("mots_cles", []),
+                    "initiative": f.get("initiative", []),
+                    "publics": f.get("publics", []),
+                    "partenaires": f.get("partenaires", []),
+                    "nb_salaries": f.get("nb_salaries"),
+                    "nb_benevoles": f.get("nb_benevoles"),
+                    "nb_autres": f.get("nb_autres"),
+                    # Les fiches des sources sont publiées : elles apparaissent validées.
+                    "statut": FicheAction.Statut.VALIDEE,
+                }
+            )
+            synchro.upsert(
+                FicheAction,
+                {"cle": f["cle"]},
+                valeurs,
+                m2m={
+                    "engagements": [engagements[n] for n in f.get("engagements", [])],
+                    "quartiers": [quartiers[q] for q in f.get("quartiers", [])],
+                },
+            )

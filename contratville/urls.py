@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from contratville import views
+from engagements import views as engagements_views
+
+admin.site.site_header = "Administration du contrat de ville parisien"
+admin.site.site_title = "Contrat de ville parisien"
+admin.site.index_title = "Référentiel et comptes"
+
+urlpatterns = [
+    path("", views.accueil, name="accueil"),
+    path("recherche/", views.recherche, name="recherche"),
+    path("sante/", views.sante, name="sante"),
+    path("glossaire/", engagements_views.glossaire, name="glossaire"),
+    path("engagements/", include("engagements.urls")),
+    path("indicateurs/", include("indicateurs.urls")),
+    path("quartiers/", include("quartiers.urls")),
+    path("structures/", include("structures.urls")),
+    path(
+        "connexion/",
+        auth_views.LoginView.as_view(template_name="registration/connexion.html"),
+        name="login",
+    ),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,94 @@
+"""Accueil, recherche transversale et point de santé."""
+
+from django.db import connection
+from django.db.models import Count, Q, Sum
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from engagements.models import Action, Contrat, Engagement, Sigle, Signataire, Thematique
+from indicateurs.models import Indicateur
+from quartiers.models import ProjetStructurant, Quartier, Secteur
+from structures.models import Structure
+
+LIMITE_RECHERCHE = 20
+
+
+def accueil(request):
+    """Le contrat d'un coup d'œil : chiffres, thématiques et liens."""
+    thematiques = Thematique.objects.annotate(nb=Count("engagements")).order_by("numero")
+    quartiers = Quartier.objects.aggregate(nb=Count("pk"), population=Sum("population"))
+    contexte = {
+        "contrat": Contrat.objects.first(),
+        "thematiques": thematiques,
+        "nb_engagements": Engagement.objects.count(),
+        "nb_actions": Action.objects.count(),
+        "nb_indicateurs": Indicateur.objects.count(),
+        "nb_quartiers": quartiers["nb"],
+        "population": quartiers["population"],
+        "nb_secteurs": Secteur.objects.count(),
+        "nb_projets": ProjetStructurant.objects.count(),
+        "nb_signataires": Signataire.objects.count(),
+        "nb_sigles": Sigle.objects.count(),
+    }
+    return render(request, "accueil.html", contexte)
+
+
+def recherche(request):
+    """Recherche dans les engagements, actions, indicateurs, quartiers, projets et structures
+    (ces dernières selon la visibilité de l'utilisateur). Au plus 20 résultats par rubrique."""
+    q = request.GET.get("q", "").strip()
+    resultats = []
+    if len(q) >= 2:
+        rubriques = [
+            (
+                "Engagements",
+                Engagement.objects.filter(Q(titre__icontains=q) | Q(problematiques__icontains=q)),
+            ),
+            ("Actions", Action.objects.select_related("engagement").filter(texte__icontains=q)),
+            (
+                "Indicateurs",
+                Indicateur.objects.select_related("engagement").filter(
+                    Q(libelle__icontains=q) | Q(code__iexact=q)
+                ),
+            ),
+            (
+                "Quartiers prioritaires",
+                Quartier.objects.filter(
+                    Q(nom__icontains=q) | Q(nom_fiche__icontains=q) | Q(secteurs__nom__icontains=q)
+                ).distinct(),
+            ),
+            (
+                "Projets structurants",
+                ProjetStructurant.objects.select_related("quartier").filter(
+                    Q(nom__icontains=q) | Q(descriptif__icontains=q) | Q(adresse__icontains=q)
+                ),
+            ),
+            (
+                "Structures",
+                Structure.objects.visible_par(request.user).filter(
+                    Q(nom__icontains=q) | Q(description__icontains=q)
+                ),
+            ),
+        ]
+        for titre, qs in rubriques:
+            objets = list(qs.order_by("pk")[: LIMITE_RECHERCHE + 1])
+            if objets:
+                resultats.append(
+                    {
+                        "titre": titre,
+                        "objets": objets[:LIMITE_RECHERCHE],
+                        "plus": len(objets) > LIMITE_RECHERCHE,
+                    }
+                )
+    return render(
+        request,
+        "recherche.html",
+        {"q": q, "resultats": resultats, "trop_court": 0 < len(q) < 2},
+    )
+
+
+def sante(request):
+    """Point de santé pour les sondes (docker-compose, répartiteur) : base joignable."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"statut": "ok"})

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installe les paquets Debian dont les tests ont besoin, seulement s'ils manquent :
+# le serveur PostgreSQL 15 et Chromium (piloté par Playwright, jamais téléchargé par lui).
+set -euo pipefail
+manquants=()
+[ -x /usr/lib/postgresql/15/bin/initdb ] || manquants+=(postgresql-15)
+[ -x /usr/bin/chromium ] || manquants+=(chromium)
+fc-list 2>/dev/null | grep -qi dejavu || manquants+=(fonts-dejavu-core)
+if [ ${#manquants[@]} -eq 0 ]; then
+  echo "Paquets système : déjà présents."
+  exit 0
+fi
+echo "Installation des paquets système : ${manquants[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${manquants[@]}" >/dev/null
