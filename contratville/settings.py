@@ -120,7 +120,7 @@ USE_THOUSAND_SEPARATOR = True
 FORMAT_MODULE_PATH = ["contratville.formats"]
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 NODE_MODULES = BASE_DIR / "node_modules"
 # Les bibliothèques front viennent du registre npm (package.json) et sont servies
 # localement : aucun CDN, les postes n'ont pas d'accès Internet.

@@ -12,3 +12,6 @@ from contratville.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEMO_ACCOUNTS = False
+# Pas de collectstatic en test : whitenoise sert directement depuis les « finders ».
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -398,15 +398,19 @@ def test_variable_d_environnement(monkeypatch, tmp_path):
         extraction.extract()
 
 
-def test_write_all(tmp_path, data):
-    chemins = extraction.write_all(tmp_path, SEEDS)
-    assert [p.relative_to(tmp_path).as_posix() for p in chemins] == [
-        "structures/structures.json",
-        "structures/fiches.json",
-    ]
-    texte = (tmp_path / "structures" / "fiches.json").read_text(encoding="utf-8")
-    assert texte == json.dumps(data["fiches"], ensure_ascii=False, indent=2) + "\n"
-    assert "Fête de quartier" in texte  # ensure_ascii=False
+def test_write_all(tmp_path):
+    (tmp_path / "referentiel").mkdir()
+    (tmp_path / "referentiel" / "quartiers.json").write_text(
+        json.dumps([{"slug": "amandiers", "nom": "Amandiers"}]), encoding="utf-8"
+    )
+    assert extraction.write_all(tmp_path, SEEDS) == {"structures": 38, "fiches": 36}
+    attendu = extraction.extract(SEEDS, tmp_path / "referentiel" / "quartiers.json")
+    for nom in ("structures", "fiches"):
+        texte = (tmp_path / "structures" / f"{nom}.json").read_text(encoding="utf-8")
+        assert texte == json.dumps(attendu[nom], ensure_ascii=False, indent=2) + "\n"
+    texte = (tmp_path / "structures" / "structures.json").read_text(encoding="utf-8")
+    assert "Jaurès" in texte  # ensure_ascii=False
+    assert '"amandiers"' in texte  # QPV relus dans <out_dir>/referentiel/
 
 
 def test_fichiers_versionnes_a_jour(data):

@@ -41,7 +41,9 @@ class Command(BaseCommand):
             raise CommandError(
                 "Comptes de démonstration refusés : DEMO_ACCOUNTS est désactivé (production)."
             )
-        call_command("sync_roles", stdout=self.stdout if options["verbosity"] > 1 else io.StringIO())
+        call_command(
+            "sync_roles", stdout=self.stdout if options["verbosity"] > 1 else io.StringIO()
+        )
         for identifiant, prenom, nom, role in COMPTES:
             user, cree = User.objects.get_or_create(username=identifiant)
             user.first_name, user.last_name = prenom, nom
