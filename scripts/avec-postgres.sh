@@ -23,6 +23,7 @@ en_postgres "$PGBIN/initdb" -D "$dossier/data" -U postgres -A trust -E UTF8 --lo
 en_postgres "$PGBIN/pg_ctl" -D "$dossier/data" -l "$dossier/postgres.log" -w \
   -o "-p $port -k $dossier -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
   start >/dev/null
+"$PGBIN/createdb" -h 127.0.0.1 -p "$port" -U postgres contratville
 export DATABASE_URL="postgres://postgres@127.0.0.1:$port/contratville"
 echo "PostgreSQL 15 jetable sur le port $port"
 set +e

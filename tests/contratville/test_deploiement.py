@@ -248,7 +248,8 @@ def test_demarrage_gunicorn_postgresql(tmp_path):
         page = corps.decode()
         assert statut == 200, page[:2000]
         assert escape(engagement["titre"]) in page
-        assert escape(engagement["acteurs"][0]["nom"]) in page
+        assert escape(engagement["parole_source"]) in page
+        assert "Académie de Paris" in page  # pilote de l'engagement 1
 
         # Statiques servis par whitenoise : nom haché (cache long, version compressée
         # négociée) et nom d'origine.
