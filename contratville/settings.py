@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -50,7 +51,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
+    "import_export",
     "contratville",
     "engagements",
     "quartiers",
@@ -124,11 +129,25 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 NODE_MODULES = BASE_DIR / "node_modules"
 # Les bibliothèques front viennent du registre npm (package.json) et sont servies
 # localement : aucun CDN, les postes n'ont pas d'accès Internet.
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
-    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
-    ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Seuls les fichiers servis (et les cartes de source qu'ils citent : le stockage à manifeste
+# les exige) sont exposés, voir contratville/finders.py.
+FICHIERS_NPM = {
+    f"vendor/{cible}": source
+    for cible, source in {
+        "bootstrap/css/bootstrap.min.css": "bootstrap/dist/css/bootstrap.min.css",
+        "bootstrap/css/bootstrap.min.css.map": "bootstrap/dist/css/bootstrap.min.css.map",
+        "bootstrap/js/bootstrap.bundle.min.js": "bootstrap/dist/js/bootstrap.bundle.min.js",
+        "bootstrap/js/bootstrap.bundle.min.js.map": "bootstrap/dist/js/bootstrap.bundle.min.js.map",
+        "htmx/htmx.min.js": "htmx.org/dist/htmx.min.js",
+        "chartjs/chart.umd.js": "chart.js/dist/chart.umd.js",
+        "chartjs/chart.umd.js.map": "chart.js/dist/chart.umd.js.map",
+    }.items()
+}
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "contratville.finders.NpmFinder",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -140,8 +159,37 @@ STORAGES = {
         )
     },
 }
+# Les cartes de source ne servent qu'aux outils de développement : inutile de les compresser
+# (c'est le gros du temps de collectstatic).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+
+# Pièces jointes des fiches-actions : stockage par défaut de Django (fichiers locaux sous
+# MEDIA_ROOT). Un stockage compatible S3 s'active en fournissant S3_BUCKET ; il demande le
+# paquet optionnel django-storages (`pip install -e ".[s3]"`). Les fichiers ne sont jamais
+# servis directement : la vue de téléchargement vérifie que l'utilisateur voit la fiche.
+if os.environ.get("S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["S3_BUCKET"],
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("S3_PREFIX", ""),
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+# Taille maximale d'une pièce jointe (Mo) ; le proxy frontal doit accepter au moins autant.
+PIECES_JOINTES_TAILLE_MAX = int(os.environ.get("PIECES_JOINTES_TAILLE_MAX_MO", "10")) * 1024 * 1024
+# Durée de validité d'un lien d'invitation de compte de structure.
+INVITATION_DUREE_JOURS = int(os.environ.get("INVITATION_DUREE_JOURS", "14"))
+# Adresse publique du portail, pour les liens des courriels envoyés hors requête.
+PORTAIL_URL = os.environ.get("PORTAIL_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "accueil"
@@ -168,4 +216,68 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+
+# --- API REST (/api/v1/) : voir contratville/api/__init__.py ---------------------------------
+# Corps de requête : Django refuse au-delà de DATA_UPLOAD_MAX_MEMORY_SIZE (hors fichiers) ;
+# l'API vérifie Content-Length elle-même (DRF lit le flux sans passer par ce contrôle) et
+# répond 413 en JSON au-delà de API_TAILLE_MAX_REQUETE.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
+API_TAILLE_MAX_REQUETE = int(os.environ.get("API_TAILLE_MAX_REQUETE", 2 * 1024 * 1024))
+# Un jeton note sa dernière utilisation au plus une fois par intervalle (secondes).
+API_JETON_INTERVALLE_UTILISATION = 60
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "contratville.api.authentification.JetonAuthentication",
+        "contratville.api.authentification.SessionAuthentication",
+    ],
+    # Fermé par défaut : chaque vue déclare qui peut la lire (le référentiel est public).
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "contratville.api.filtres.Recherche",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "contratville.api.pagination.PaginationParPage",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "contratville.api.limites.DebitAnonyme",
+        "contratville.api.limites.DebitUtilisateur",
+    ],
+    # Par adresse IP pour les anonymes, par compte pour les jetons et les sessions.
+    "DEFAULT_THROTTLE_RATES": {
+        "anonyme": os.environ.get("API_DEBIT_ANONYME", "120/min"),
+        "utilisateur": os.environ.get("API_DEBIT_UTILISATEUR", "600/min"),
+    },
+    # Adresse des anonymes : REMOTE_ADDR (0) ; derrière N proxys de confiance, API_NUM_PROXIES=N
+    # fait lire X-Forwarded-For (jamais sans proxy : l'en-tête se falsifie).
+    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
+    "EXCEPTION_HANDLER": "contratville.api.erreurs.gestionnaire_exceptions",
+    "DEFAULT_SCHEMA_CLASS": "contratville.api.schema.SchemaAPI",
+    "NON_FIELD_ERRORS_KEY": "general",
+    "UNICODE_JSON": True,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API du contrat de ville parisien 2024-2030",
+    # Description longue, étiquettes et noms d'énumérations : contratville/api/schema.py.
+    "DESCRIPTION": "Référentiel du contrat de ville parisien 2024-2030, en lecture libre.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Documentation servie hors ligne (paquet drf-spectacular-sidecar), sans CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True},
+    "PREPROCESSING_HOOKS": ["contratville.api.schema.garder_api_v1"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "contratville.api.schema.completer_schema",
+    ],
+    "ENUM_NAME_OVERRIDES": {},
 }

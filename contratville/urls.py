@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from contratville import views
+from contratville.territoire import views as territoire_views
 from engagements import views as engagements_views
 
 admin.site.site_header = "Administration du contrat de ville parisien"
@@ -17,8 +18,12 @@ urlpatterns = [
     path("glossaire/", engagements_views.glossaire, name="glossaire"),
     path("engagements/", include("engagements.urls")),
     path("indicateurs/", include("indicateurs.urls")),
-    path("quartiers/", include("quartiers.urls")),
+    path("mon-territoire/", territoire_views.mon_territoire, name="mon_territoire"),
+    # La liste des QPV (app quartiers) et les pages du territoire (fiche enrichie, PDF,
+    # comparaison, arrondissement, projets) : contratville/territoire/urls.py.
+    path("quartiers/", include("contratville.territoire.urls")),
     path("structures/", include("structures.urls")),
+    path("api/v1/", include("contratville.api.urls")),
     path(
         "connexion/",
         auth_views.LoginView.as_view(template_name="registration/connexion.html"),

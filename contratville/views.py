@@ -5,6 +5,8 @@ from django.db.models import Count, Q, Sum
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from contratville import roles
+from contratville.territoire import views as territoire_views
 from engagements.models import Action, Contrat, Engagement, Sigle, Signataire, Thematique
 from indicateurs.models import Indicateur
 from quartiers.models import ProjetStructurant, Quartier, Secteur
@@ -14,7 +16,11 @@ LIMITE_RECHERCHE = 20
 
 
 def accueil(request):
-    """Le contrat d'un coup d'œil : chiffres, thématiques et liens."""
+    """Le contrat d'un coup d'œil : chiffres, thématiques et liens. Un délégué du Préfet
+    arrive sur « Mon territoire » (ses QPV et leurs alertes) ; la présentation du contrat lui
+    reste accessible par /?vue=contrat."""
+    if roles.a_un_territoire(request.user) and request.GET.get("vue") != "contrat":
+        return territoire_views.mon_territoire(request)
     thematiques = Thematique.objects.annotate(nb=Count("engagements")).order_by("numero")
     quartiers = Quartier.objects.aggregate(nb=Count("pk"), population=Sum("population"))
     contexte = {
@@ -22,7 +28,7 @@ def accueil(request):
         "thematiques": thematiques,
         "nb_engagements": Engagement.objects.count(),
         "nb_actions": Action.objects.count(),
-        "nb_indicateurs": Indicateur.objects.count(),
+        "nb_indicateurs": Indicateur.objects.du_contrat().count(),
         "nb_quartiers": quartiers["nb"],
         "population": quartiers["population"],
         "nb_secteurs": Secteur.objects.count(),

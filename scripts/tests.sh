@@ -7,4 +7,5 @@ export DJANGO_SETTINGS_MODULE=contratville.settings_test
 echo "== ruff check";            .venv/bin/ruff check .
 echo "== ruff format --check";   .venv/bin/ruff format --check .
 echo "== makemigrations --check"; $PY manage.py makemigrations --check --dry-run
+echo "== schéma OpenAPI";        $PY manage.py spectacular --validate --fail-on-warn --file /dev/null
 echo "== pytest";                $PY -m pytest --create-db "$@"

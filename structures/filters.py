@@ -1,10 +1,18 @@
 """FilterSets des structures et des fiches-actions (pages, API, exports)."""
 
-import django_filters
-from django.db.models import Q
+from functools import reduce
+from operator import or_
 
+import django_filters
+from django import forms
+from django.db import connection
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
+
+from engagements.models import Action, Engagement
 from quartiers.models import Arrondissement, Quartier
-from structures.models import Structure
+from structures import listes
+from structures.models import FicheAction, Structure
 
 
 class StructureFilter(django_filters.FilterSet):
@@ -30,3 +38,182 @@ class StructureFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(nom__icontains=value) | Q(commune__icontains=value) | Q(description__icontains=value)
         )
+
+
+def filtrer_code_json(queryset, champ, code):
+    """Fiches dont la liste JSON `champ` (codes des listes contrôlées) contient `code`.
+
+    PostgreSQL sait tester l'inclusion d'un tableau jsonb (`@>`, indexable). SQLite ne le sait
+    pas : on y compare le texte JSON, où chaque code apparaît entre guillemets ; les codes
+    étant des identifiants ASCII sans guillemet, `"code"` ne peut pas en désigner un autre."""
+    if connection.features.supports_json_field_contains:
+        return queryset.filter(**{f"{champ}__contains": [code]})
+    return queryset.annotate(**{f"_{champ}_texte": Cast(champ, TextField())}).filter(
+        **{f"_{champ}_texte__contains": f'"{code}"'}
+    )
+
+
+# Champs lus par la recherche plein texte (titre et résumé d'abord : poids fort).
+CHAMPS_RECHERCHE = [
+    "titre",
+    "resume",
+    "description",
+    "description_generale",
+    "objectifs",
+    "actions_menees",
+    "resultats_quantitatifs",
+    "resultats_territoire",
+    "resultats_structure",
+    "resultats_habitants",
+    "partenariats",
+    "perspectives",
+    "limites",
+    "structure__nom",
+]
+
+
+def rechercher_fiches(queryset, texte):
+    """Recherche plein texte portable : chaque mot doit figurer (sans casse) dans un des
+    champs ; sur PostgreSQL, une fiche est aussi retenue si la recherche plein texte en
+    français la trouve (racines : « jeunes » trouve « jeunesse », accents compris)."""
+    mots = texte.split()
+    if not mots:
+        return queryset
+    condition = Q()
+    for mot in mots:
+        condition &= reduce(or_, (Q(**{f"{c}__icontains": mot}) for c in CHAMPS_RECHERCHE))
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        vecteur = SearchVector(*CHAMPS_RECHERCHE[:-1], config="french")
+        trouvees = (
+            FicheAction.objects.annotate(_vecteur=vecteur)
+            .filter(_vecteur=SearchQuery(texte, config="french", search_type="websearch"))
+            .values("pk")
+        )
+        condition |= Q(pk__in=trouvees)
+    return queryset.filter(condition)
+
+
+def annees_des_fiches():
+    """Les années présentes dans les fiches, plus récentes d'abord (choix du filtre)."""
+    annees = (
+        FicheAction.objects.exclude(annee=None)
+        .order_by("-annee")
+        .values_list("annee", flat=True)
+        .distinct()
+    )
+    return [(a, str(a)) for a in annees]
+
+
+def structures_visibles(request):
+    if request is None:
+        return Structure.objects.none()
+    return Structure.objects.visible_par(request.user).order_by("nom")
+
+
+class FicheActionFilter(django_filters.FilterSet):
+    """Le filtre des fiches-actions, partagé par la liste, l'export tableur, la couverture et,
+    plus tard, l'API. À appliquer à un queryset déjà restreint par `visible_par(user)`.
+
+    Aucun filtre ne fait de jointure multipliant les lignes (sous-requêtes pour les relations
+    plusieurs-à-plusieurs) : ni doublon, ni `distinct()` nécessaire."""
+
+    q = django_filters.CharFilter(method="filtrer_texte", label="Recherche")
+    quartier = django_filters.ModelChoiceFilter(
+        queryset=Quartier.objects.order_by("ordre", "nom"),
+        method="filtrer_quartier",
+        label="QPV",
+        empty_label="Tous",
+    )
+    arrondissement = django_filters.ModelChoiceFilter(
+        queryset=Arrondissement.objects.all(),
+        to_field_name="numero",
+        method="filtrer_arrondissement",
+        label="Arrondissement",
+        empty_label="Tous",
+    )
+    engagement = django_filters.ModelChoiceFilter(
+        queryset=Engagement.objects.order_by("numero"),
+        to_field_name="numero",
+        method="filtrer_engagement",
+        label="Engagement",
+        empty_label="Tous",
+    )
+    action = django_filters.ModelChoiceFilter(
+        queryset=Action.objects.select_related("engagement").order_by(
+            "engagement__numero", "ordre"
+        ),
+        method="filtrer_action",
+        label="Action numérotée",
+        empty_label="Toutes",
+        widget=forms.HiddenInput,
+    )
+    annee = django_filters.ChoiceFilter(
+        choices=annees_des_fiches, label="Année", empty_label="Toutes"
+    )
+    statut = django_filters.ChoiceFilter(
+        choices=FicheAction.Statut.choices, label="Statut de la fiche", empty_label="Tous"
+    )
+    dimension = django_filters.ChoiceFilter(
+        choices=listes.DIMENSIONS, label="Dimension", empty_label="Toutes"
+    )
+    mot_cle = django_filters.ChoiceFilter(
+        choices=listes.MOTS_CLES, method="filtrer_mot_cle", label="Mot clé", empty_label="Tous"
+    )
+    public = django_filters.ChoiceFilter(
+        choices=listes.PUBLICS, method="filtrer_public", label="Public", empty_label="Tous"
+    )
+    structure = django_filters.ModelChoiceFilter(
+        queryset=structures_visibles, label="Structure", empty_label="Toutes"
+    )
+    hors_paris = django_filters.BooleanFilter(
+        field_name="structure__hors_paris",
+        label="Structures hors Paris",
+        widget=forms.Select(choices=[("", "Toutes"), ("false", "Paris"), ("true", "Hors Paris")]),
+    )
+
+    class Meta:
+        model = FicheAction
+        fields = [
+            "q",
+            "quartier",
+            "arrondissement",
+            "engagement",
+            "action",
+            "annee",
+            "statut",
+            "dimension",
+            "mot_cle",
+            "public",
+            "structure",
+            "hors_paris",
+        ]
+
+    def filtrer_texte(self, queryset, name, value):
+        return rechercher_fiches(queryset, value)
+
+    def _dans(self, queryset, **condition):
+        return queryset.filter(pk__in=FicheAction.objects.filter(**condition).values("pk"))
+
+    def filtrer_quartier(self, queryset, name, value):
+        return self._dans(queryset, quartiers=value)
+
+    def filtrer_arrondissement(self, queryset, name, value):
+        """L'action a lieu dans un QPV de l'arrondissement, ou la structure y est installée."""
+        return queryset.filter(
+            Q(pk__in=FicheAction.objects.filter(quartiers__arrondissements=value).values("pk"))
+            | Q(structure__arrondissement=value)
+        )
+
+    def filtrer_engagement(self, queryset, name, value):
+        return self._dans(queryset, engagements=value)
+
+    def filtrer_action(self, queryset, name, value):
+        return self._dans(queryset, actions=value)
+
+    def filtrer_mot_cle(self, queryset, name, value):
+        return filtrer_code_json(queryset, "mots_cles", value)
+
+    def filtrer_public(self, queryset, name, value):
+        return filtrer_code_json(queryset, "publics", value)

@@ -79,6 +79,22 @@ PUBLICS: Liste = (
 #: « Avec qui cette action a-t-elle été menée ? » — « Partenaires d'action ».
 PARTENAIRES_TYPES: Liste = (("bailleur_social", "Bailleur social"),)
 
+#: Financeurs d'une action (« budget par financeur » de la fiche). Ce n'est pas une liste du
+#: formulaire de l'observatoire : elle reprend les financeurs des « financements mobilisables »
+#: du contrat (État, Ville de Paris, Caf, autres) en détaillant les plus fréquents pour une
+#: association parisienne. « Autre » est complété par une précision.
+FINANCEURS: Liste = (
+    ("etat", "État (dont crédits politique de la ville)"),
+    ("ville", "Ville de Paris"),
+    ("caf", "Caf"),
+    ("bailleur", "Bailleur social"),
+    ("region", "Région Île-de-France"),
+    ("autre_public", "Autre financement public"),
+    ("prive", "Fondation, mécénat ou financement privé"),
+    ("fonds_propres", "Fonds propres et participation des usagers"),
+    ("autre", "Autre"),
+)
+
 #: Les listes par nom (pour les messages d'erreur et `code_for("MOTS_CLES", …)`).
 LISTES: dict[str, Liste] = {
     "DIMENSIONS": DIMENSIONS,
@@ -87,6 +103,7 @@ LISTES: dict[str, Liste] = {
     "TERRITOIRES": TERRITOIRES,
     "PUBLICS": PUBLICS,
     "PARTENAIRES_TYPES": PARTENAIRES_TYPES,
+    "FINANCEURS": FINANCEURS,
 }
 
 #: Graphies imprimées dans les semences qui ne se ramènent pas à un libellé par simple

@@ -1,13 +1,23 @@
 """Les structures de terrain (associations, centres sociaux, espaces de vie sociale) et leurs
 fiches-actions, sur le modèle du formulaire de l'observatoire national des centres sociaux."""
 
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models, transaction
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from contratville import roles
 from contratville.roles import Role, est_spv, role_de
+from engagements.models import Action
 from structures import listes
+from structures.validators import normaliser_identifiant, valider_rna, valider_siret
 
 
 class StructureQuerySet(models.QuerySet):
@@ -23,11 +33,16 @@ class StructureQuerySet(models.QuerySet):
             return self.filter(pk=user.profil.structure_id)
         return self.none()
 
-    def with_list_data(self):
+    def with_list_data(self, user=None):
+        """Liste des structures ; `nb_fiches` ne compte que les fiches que `user` peut voir
+        (toutes si `user` n'est pas donné, pour les usages hors requête)."""
+        filtre = None
+        if user is not None:
+            filtre = Q(fiches__in=FicheAction.objects.visible_par(user).values("pk"))
         return (
             self.select_related("arrondissement")
             .prefetch_related("quartiers")
-            .annotate(nb_fiches=models.Count("fiches", distinct=True))
+            .annotate(nb_fiches=models.Count("fiches", filter=filtre, distinct=True))
         )
 
 
@@ -56,7 +71,25 @@ class Structure(models.Model):
         verbose_name="arrondissement",
     )
     departement = models.CharField("département", max_length=100, blank=True)
-    hors_paris = models.BooleanField("hors Paris", default=False)
+    hors_paris = models.BooleanField(
+        "hors Paris",
+        default=False,
+        help_text="Structures d’exemple des sources situées hors de Paris (hors contrat).",
+    )
+    siret = models.CharField(
+        "SIRET",
+        max_length=14,
+        blank=True,
+        validators=[valider_siret],
+        help_text="14 chiffres, sans espaces (le portail vérifie la clé de contrôle).",
+    )
+    rna = models.CharField(
+        "numéro RNA",
+        max_length=10,
+        blank=True,
+        validators=[valider_rna],
+        help_text="Répertoire national des associations : W suivi de 9 chiffres.",
+    )
     quartiers = models.ManyToManyField(
         "quartiers.Quartier", blank=True, related_name="structures", verbose_name="quartiers"
     )
@@ -83,6 +116,11 @@ class Structure(models.Model):
 
     def get_absolute_url(self):
         return reverse("structures:detail", args=[self.slug])
+
+    def clean(self):
+        # Les identifiants sont rangés sans espaces ni points, quelle que soit la saisie.
+        self.siret = normaliser_identifiant(self.siret)
+        self.rna = normaliser_identifiant(self.rna)
 
 
 class FinancementStructure(models.Model):
@@ -112,20 +150,51 @@ class FicheActionQuerySet(models.QuerySet):
     def validees(self):
         return self.filter(statut=FicheAction.Statut.VALIDEE)
 
+    def soumises(self):
+        return self.filter(statut=FicheAction.Statut.SOUMISE)
+
     def visible_par(self, user):
-        """Le SPV voit toutes les fiches ; délégués et partenaires voient les fiches validées ;
-        une structure voit toutes les siennes, quel que soit leur statut."""
+        """Qui voit quelles fiches (source unique, reprise par les pages, exports et l'API) :
+
+        - le SPV voit toutes les fiches, brouillons compris ;
+        - les partenaires voient les fiches validées ;
+        - les délégués du Préfet voient les fiches validées et, pour les QPV qui leur sont
+          confiés, les fiches soumises en attente de validation : ils préparent les comités
+          d'arrondissement et suivent les actions cofinancées par l'État dans leurs quartiers
+          avant l'avis du SPV. Ni brouillons ni fiches renvoyées (la copie de travail de la
+          structure) ;
+        - une structure voit toutes les siennes, quel que soit leur statut ;
+        - un anonyme n'en voit aucune."""
         role = role_de(user)
         if est_spv(user):
             return self
-        if role in (Role.DELEGUE, Role.PARTENAIRE):
+        if role == Role.PARTENAIRE:
             return self.validees()
+        if role == Role.DELEGUE:
+            # Sous-requête plutôt qu'une jointure : une fiche dans deux QPV du délégué ne doit
+            # pas sortir deux fois.
+            soumises_de_ses_qpv = FicheAction.objects.filter(
+                statut=FicheAction.Statut.SOUMISE, quartiers__delegues__user=user
+            ).values("pk")
+            return self.filter(Q(statut=FicheAction.Statut.VALIDEE) | Q(pk__in=soumises_de_ses_qpv))
         if role == Role.STRUCTURE:
             return self.filter(structure_id=user.profil.structure_id)
         return self.none()
 
     def with_list_data(self):
-        return self.select_related("structure").prefetch_related("engagements", "quartiers")
+        """Liste des fiches : structure et arrondissement joints, engagements et QPV en deux
+        requêtes quel que soit le nombre de lignes."""
+        return self.select_related("structure", "structure__arrondissement").prefetch_related(
+            "engagements", "quartiers"
+        )
+
+    def with_export_data(self):
+        """Export tableur : tout ce que les colonnes lisent, en un nombre fixe de requêtes."""
+        return self.with_list_data().prefetch_related(
+            models.Prefetch("actions", queryset=_actions_ordonnees().select_related("engagement")),
+            "financements",
+            models.Prefetch("transitions", queryset=TransitionFiche.objects.order_by("le", "pk")),
+        )
 
 
 class FicheAction(models.Model):
@@ -192,11 +261,23 @@ class FicheAction(models.Model):
     difficultes = models.TextField("difficultés rencontrées", blank=True)
     solutions = models.TextField("solutions apportées", blank=True)
     facteurs_reussite = models.TextField("facteurs de réussite", blank=True)
+    nb_beneficiaires = models.PositiveIntegerField("nombre de bénéficiaires", null=True, blank=True)
+    nb_beneficiaires_qpv = models.PositiveIntegerField(
+        "dont habitants d’un quartier prioritaire", null=True, blank=True
+    )
     engagements = models.ManyToManyField(
         "engagements.Engagement",
         blank=True,
         related_name="fiches_actions",
         verbose_name="engagements du contrat",
+    )
+    actions = models.ManyToManyField(
+        "engagements.Action",
+        blank=True,
+        related_name="fiches_actions",
+        verbose_name="actions numérotées du contrat",
+        help_text="Facultatif : les actions numérotées des engagements choisis que l’action met "
+        "en œuvre.",
     )
     quartiers = models.ManyToManyField(
         "quartiers.Quartier",
@@ -215,7 +296,7 @@ class FicheAction(models.Model):
         related_name="+",
         verbose_name="créée par",
     )
-    history = HistoricalRecords(m2m_fields=[engagements, quartiers])
+    history = HistoricalRecords(m2m_fields=[engagements, actions, quartiers])
 
     objects = FicheActionQuerySet.as_manager()
 
@@ -250,3 +331,373 @@ class FicheAction(models.Model):
     @property
     def partenaires_libelles(self):
         return listes.libelles(listes.PARTENAIRES_TYPES, self.partenaires)
+
+    @property
+    def est_modifiable(self):
+        """Une fiche n'est modifiable (par sa structure) qu'en brouillon ou renvoyée."""
+        return self.statut in STATUTS_MODIFIABLES
+
+    def clean(self):
+        erreurs = {}
+        if (
+            self.nb_beneficiaires is not None
+            and self.nb_beneficiaires_qpv is not None
+            and self.nb_beneficiaires_qpv > self.nb_beneficiaires
+        ):
+            erreurs["nb_beneficiaires_qpv"] = (
+                "Le nombre de bénéficiaires habitant un QPV ne peut pas dépasser le nombre total "
+                "de bénéficiaires."
+            )
+        if erreurs:
+            raise ValidationError(erreurs)
+
+    # --- soumission et revue ---------------------------------------------------------------
+
+    def manques_pour_soumettre(self):
+        """Ce qui manque pour soumettre la fiche (libellés en français ; vide si complète).
+
+        Un brouillon peut être enregistré incomplet ; la soumission exige l'essentiel pour que
+        le SPV puisse la relire et que la fiche soit retrouvée par QPV, engagement et année."""
+        manques = []
+        for champ in ("titre", "annee", "dimension", "resume", "territoire"):
+            if getattr(self, champ) in ("", None):
+                manques.append(self._meta.get_field(champ).verbose_name)
+        if not self.publics:
+            manques.append("public")
+        if self.etat == self.Etat.TERMINEE and not self.motif_fin.strip():
+            manques.append("raisons pour lesquelles l’action est terminée")
+        if "autre" in (self.initiative or []) and not self.initiative_precision.strip():
+            manques.append("précision de l’initiative (« Autre »)")
+        if self.pk:
+            if not self.engagements.exists():
+                manques.append("au moins un engagement du contrat")
+            if not self.quartiers.exists():
+                manques.append("au moins un quartier prioritaire")
+        return manques
+
+    def submit(self, by):
+        """Brouillon ou renvoyée → soumise. Réservé aux membres de la structure ; la fiche
+        doit être complète. Prévient le SPV par courriel."""
+        self._verifier(
+            depuis=STATUTS_MODIFIABLES,
+            regle=roles.peut_soumettre_fiche,
+            user=by,
+            verbe="soumise",
+        )
+        manques = self.manques_pour_soumettre()
+        if manques:
+            raise ValidationError(
+                "La fiche ne peut pas être soumise : il manque " + ", ".join(manques) + ".",
+                code="incomplete",
+            )
+        self._transition(self.Statut.SOUMISE, by)
+        from structures import emails
+
+        transaction.on_commit(lambda: emails.fiche_soumise(self))
+
+    def valider(self, by):
+        """Soumise → validée. Réservé au SPV. Prévient les membres de la structure."""
+        self._verifier(
+            depuis={self.Statut.SOUMISE},
+            regle=roles.peut_valider_fiche,
+            user=by,
+            verbe="validée",
+        )
+        self._transition(self.Statut.VALIDEE, by)
+        from structures import emails
+
+        transaction.on_commit(lambda: emails.fiche_validee(self))
+
+    def renvoyer(self, by, commentaire):
+        """Soumise → renvoyée, avec un commentaire obligatoire qui dit quoi corriger.
+        Réservé au SPV. Prévient les membres de la structure, commentaire compris."""
+        self._verifier(
+            depuis={self.Statut.SOUMISE},
+            regle=roles.peut_renvoyer_fiche,
+            user=by,
+            verbe="renvoyée",
+        )
+        commentaire = (commentaire or "").strip()
+        if not commentaire:
+            raise ValidationError(
+                "Indiquez à la structure ce qu’elle doit corriger : le commentaire est "
+                "obligatoire pour renvoyer une fiche.",
+                code="commentaire",
+            )
+        transition = self._transition(self.Statut.RENVOYEE, by, commentaire)
+        from structures import emails
+
+        transaction.on_commit(lambda: emails.fiche_renvoyee(self, transition))
+
+    def _verifier(self, depuis, regle, user, verbe):
+        # L'état d'abord : une PermissionDenied veut alors toujours dire « pas vous ».
+        if self.statut not in depuis:
+            raise ValidationError(
+                f"Une fiche « {self.get_statut_display()} » ne peut pas être {verbe}.",
+                code="transition",
+            )
+        if not regle(user, self):
+            raise PermissionDenied(f"Vous ne pouvez pas faire passer cette fiche à « {verbe} ».")
+
+    def _transition(self, vers, par, commentaire=""):
+        """Change le statut sous verrou (deux clics simultanés ne font qu'une transition) et
+        consigne qui, quand, de quel statut vers lequel, avec quel commentaire."""
+        with transaction.atomic():
+            actuel = (
+                FicheAction.objects.select_for_update()
+                .values_list("statut", flat=True)
+                .get(pk=self.pk)
+            )
+            if actuel != self.statut:
+                raise ValidationError(
+                    "La fiche a changé de statut entre-temps : rechargez la page.",
+                    code="concurrence",
+                )
+            depuis = self.statut
+            self.statut = vers
+            self._change_reason = f"Fiche {self.Statut(vers).label.lower()}"
+            self._history_user = par  # hors requête (commande, test), l'historique garde l'auteur
+            try:
+                self.save(update_fields=["statut", "modifie_le"])
+            finally:
+                # simple_history garde ces attributs sur l'instance : sans ce ménage, la
+                # prochaine modification serait consignée comme cette transition.
+                del self._change_reason, self._history_user
+            return TransitionFiche.objects.create(
+                fiche=self, de=depuis, vers=vers, par=par, commentaire=commentaire
+            )
+
+    @property
+    def dernier_renvoi(self):
+        """La dernière transition « renvoyée » (son commentaire), lue dans les transitions
+        préchargées si elles le sont."""
+        renvois = [t for t in self.transitions.all() if t.vers == self.Statut.RENVOYEE]
+        return max(renvois, key=lambda t: (t.le, t.pk)) if renvois else None
+
+    @property
+    def budget_total(self):
+        montants = [f.montant for f in self.financements.all() if f.montant is not None]
+        return sum(montants) if montants else None
+
+
+STATUTS_MODIFIABLES = frozenset({FicheAction.Statut.BROUILLON, FicheAction.Statut.RENVOYEE})
+
+
+def _actions_ordonnees():
+    return Action.objects.order_by("engagement__numero", "ordre")
+
+
+class FinancementFiche(models.Model):
+    """Une ligne du budget d'une action : un financeur et le montant qu'il apporte."""
+
+    fiche = models.ForeignKey(
+        FicheAction, on_delete=models.CASCADE, related_name="financements", verbose_name="fiche"
+    )
+    financeur = models.CharField("financeur", max_length=20, choices=listes.FINANCEURS)
+    precision = models.CharField(
+        "précision",
+        max_length=200,
+        blank=True,
+        help_text="Nom du financeur ou du dispositif (obligatoire pour « Autre »).",
+    )
+    montant = models.DecimalField(
+        "montant (€)",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "financement de l’action"
+        verbose_name_plural = "financements de l’action"
+        ordering = ["fiche", "pk"]
+
+    def __str__(self):
+        libelle = self.get_financeur_display()
+        return f"{libelle} ({self.precision})" if self.precision else libelle
+
+    def clean(self):
+        if self.financeur == "autre" and not self.precision.strip():
+            raise ValidationError(
+                {"precision": "Précisez le financeur quand vous choisissez « Autre »."}
+            )
+
+
+def chemin_piece_jointe(instance, nom):
+    """Les fichiers sont rangés sous un nom aléatoire (le nom d'origine est gardé en base) :
+    pas de collision, pas de caractère exotique, pas d'URL devinable."""
+    extension = PurePath(nom).suffix.lower()
+    return f"fiches/{instance.fiche_id}/{uuid.uuid4().hex}{extension}"
+
+
+class PieceJointe(models.Model):
+    """Un fichier joint à une fiche-action (« Fichier(s) associé(s) » du formulaire) : PDF,
+    image ou document bureautique, contrôlé à l'envoi (structures/fichiers.py) et servi
+    seulement à ceux qui voient la fiche."""
+
+    fiche = models.ForeignKey(
+        FicheAction, on_delete=models.CASCADE, related_name="pieces_jointes", verbose_name="fiche"
+    )
+    fichier = models.FileField("fichier", upload_to=chemin_piece_jointe, max_length=255)
+    nom = models.CharField("nom du fichier", max_length=255)
+    type_mime = models.CharField("type de fichier", max_length=120)
+    taille = models.PositiveBigIntegerField("taille (octets)")
+    ajoutee_le = models.DateTimeField("ajoutée le", default=timezone.now)
+    ajoutee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="ajoutée par",
+    )
+
+    class Meta:
+        verbose_name = "pièce jointe"
+        verbose_name_plural = "pièces jointes"
+        ordering = ["fiche", "ajoutee_le", "pk"]
+
+    def __str__(self):
+        return self.nom
+
+    def get_absolute_url(self):
+        return reverse("structures:piece_jointe", args=[self.pk])
+
+
+class TransitionFiche(models.Model):
+    """Le journal du circuit de validation d'une fiche : qui l'a fait passer de quel statut à
+    quel statut, quand, et avec quel commentaire (obligatoire pour un renvoi)."""
+
+    fiche = models.ForeignKey(
+        FicheAction, on_delete=models.CASCADE, related_name="transitions", verbose_name="fiche"
+    )
+    de = models.CharField("statut de départ", max_length=20, choices=FicheAction.Statut.choices)
+    vers = models.CharField("nouveau statut", max_length=20, choices=FicheAction.Statut.choices)
+    par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="par",
+    )
+    le = models.DateTimeField("le", default=timezone.now)
+    commentaire = models.TextField("commentaire", blank=True)
+
+    class Meta:
+        verbose_name = "étape de validation"
+        verbose_name_plural = "étapes de validation"
+        ordering = ["fiche", "le", "pk"]
+
+    def __str__(self):
+        return f"{self.get_de_display()} → {self.get_vers_display()}"
+
+
+class Invitation(models.Model):
+    """Une invitation envoyée par le SPV à une personne (par courriel) pour créer son compte
+    rattaché à une structure. Le lien contient un jeton signé (structures/invitations.py) ;
+    il ne sert qu'une fois."""
+
+    email = models.EmailField("adresse électronique")
+    structure = models.ForeignKey(
+        Structure, on_delete=models.CASCADE, related_name="invitations", verbose_name="structure"
+    )
+    invitee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="invitée par",
+    )
+    creee_le = models.DateTimeField("envoyée le", default=timezone.now)
+    acceptee_le = models.DateTimeField("acceptée le", null=True, blank=True)
+    utilisateur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations_acceptees",
+        verbose_name="compte créé",
+    )
+
+    class Meta:
+        verbose_name = "invitation"
+        verbose_name_plural = "invitations"
+        ordering = ["-creee_le", "-pk"]
+
+    def __str__(self):
+        return f"{self.email} → {self.structure}"
+
+
+class PortageProjet(models.Model):
+    """Qui porte un projet structurant d'une fiche quartier, et quels engagements du contrat
+    il sert. Le porteur est une organisation signataire ou une structure de terrain (au plus
+    l'un des deux ; aucun tant qu'il n'est pas connu).
+
+    Ce modèle vit dans l'app structures, et non dans quartiers, parce qu'un porteur peut être
+    une `Structure` : quartiers ne dépend d'aucune autre app. Tenu par le SPV dans l'admin,
+    historisé."""
+
+    projet = models.OneToOneField(
+        "quartiers.ProjetStructurant",
+        on_delete=models.CASCADE,
+        related_name="portage",
+        verbose_name="projet structurant",
+    )
+    porteur_signataire = models.ForeignKey(
+        "engagements.Signataire",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projets_portes",
+        verbose_name="porteur (organisation signataire)",
+    )
+    porteur_structure = models.ForeignKey(
+        Structure,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projets_portes",
+        verbose_name="porteur (structure)",
+    )
+    engagements = models.ManyToManyField(
+        "engagements.Engagement",
+        blank=True,
+        related_name="projets_structurants",
+        verbose_name="engagements servis",
+    )
+    history = HistoricalRecords(m2m_fields=[engagements])
+
+    class Meta:
+        verbose_name = "portage d’un projet structurant"
+        verbose_name_plural = "portages des projets structurants"
+        ordering = ["projet__quartier__ordre", "projet__ordre"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(porteur_signataire__isnull=True) | Q(porteur_structure__isnull=True),
+                name="portage_un_seul_porteur",
+                violation_error_message=(
+                    "Un projet a un seul porteur : une organisation signataire ou une structure, "
+                    "pas les deux."
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return f"Portage : {self.projet}"
+
+    @property
+    def porteur(self):
+        """L'organisation signataire ou la structure qui porte le projet (None si inconnu)."""
+        return self.porteur_signataire or self.porteur_structure
+
+    def clean(self):
+        if self.porteur_signataire_id and self.porteur_structure_id:
+            raise ValidationError(
+                {
+                    "porteur_structure": "Choisissez un seul porteur : une organisation "
+                    "signataire ou une structure, pas les deux."
+                }
+            )

@@ -44,7 +44,7 @@ def test_comptes_a_chaque_niveau():
     assert Signataire.objects.filter(type="bailleur").count() == 23
     assert Quartier.objects.count() == 21
     assert Action.objects.count() == 271
-    assert Indicateur.objects.count() == 100
+    assert Indicateur.objects.du_contrat().count() == 100
     assert Contrat.objects.get().indicateurs_annonces == 94
     assert Sigle.objects.count() == 108
     assert Secteur.objects.count() == 8

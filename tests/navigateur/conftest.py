@@ -91,45 +91,53 @@ def capture(page, nom):
     return chemin
 
 
+def _detailler(violations):
+    """Identifiant, impact, aide et nœuds fautifs (10 au plus) de chaque violation axe."""
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "aide": v["help"],
+            "noeuds": [
+                {"cible": n["target"], "resume": n.get("failureSummary", "")}
+                for n in v["nodes"][:10]
+            ],
+        }
+        for v in violations
+    ]
+
+
+def _axe(page, tags):
+    return page.evaluate(
+        """(tags) => axe.run(document, {runOnly: {type: "tag", values: tags}})""", tags
+    )
+
+
 def verifier_accessibilite(page, nom=None):
     """Lance axe-core (WCAG 2.0/2.1 A et AA) sur la page et échoue sur toute violation
-    d'impact « serious » ou « critical ». Avec `nom`, toutes les violations (mineures
-    comprises) sont aussi écrites dans test-results/axe/<nom>.json pour relecture."""
+    d'impact « serious » ou « critical ».
+
+    Avec `nom`, écrit aussi test-results/axe/<nom>.json : toutes les violations WCAG (mineures
+    comprises) et, pour information seulement, celles des bonnes pratiques d'axe (ordre des
+    titres, régions…), qui ne font pas échouer le test."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
-    resultat = page.evaluate(
-        """(normes) => axe.run(document, {runOnly: {type: "tag", values: normes}})""",
-        NORMES_AXE,
-    )
+    resultat = _axe(page, NORMES_AXE)
     assert resultat["passes"], f"axe-core n'a rien vérifié sur {page.url}"
     if nom:
         RAPPORTS_AXE.mkdir(parents=True, exist_ok=True)
-        rapport = [
-            {"id": v["id"], "impact": v["impact"], "aide": v["help"], "noeuds": len(v["nodes"])}
-            for v in resultat["violations"]
-        ]
+        rapport = {
+            "url": page.url,
+            "wcag": _detailler(resultat["violations"]),
+            "bonnes_pratiques": _detailler(_axe(page, ["best-practice"])["violations"]),
+        }
         (RAPPORTS_AXE / f"{nom}.json").write_text(
-            json.dumps({"url": page.url, "violations": rapport}, ensure_ascii=False, indent=2),
-            encoding="utf-8",
+            json.dumps(rapport, ensure_ascii=False, indent=2), encoding="utf-8"
         )
     graves = [v for v in resultat["violations"] if v["impact"] in ("serious", "critical")]
-    if graves:
-        details = [
-            {
-                "id": v["id"],
-                "impact": v["impact"],
-                "aide": v["help"],
-                "noeuds": [
-                    {"cible": n["target"], "resume": n.get("failureSummary", "")}
-                    for n in v["nodes"][:10]
-                ],
-            }
-            for v in graves
-        ]
-        raise AssertionError(
-            f"Violations d'accessibilité sur {page.url} :\n"
-            + json.dumps(details, ensure_ascii=False, indent=2)
-        )
+    assert not graves, f"Violations d'accessibilité sur {page.url} :\n" + json.dumps(
+        _detailler(graves), ensure_ascii=False, indent=2
+    )
     return resultat
 
 

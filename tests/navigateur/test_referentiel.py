@@ -30,6 +30,9 @@ def test_engagements_indicateur_glossaire_et_recherche(page, live_server, refere
     page.goto(live_server.url + "/")
     expect(page).to_have_title(re.compile(r"^Accueil · Portail de suivi"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Contrat de ville parisien 2024-2030")
+    expect(page.locator("p.lead")).to_contain_text(
+        "signé par 39 signataires, dont la Ville de Paris et la Préfecture"
+    )
     chiffres = page.get_by_role("region", name="Le contrat en chiffres")
     expect(chiffres.get_by_role("link", name=re.compile(r"^30\s*engagements,"))).to_be_visible()
     expect(
@@ -66,7 +69,8 @@ def test_engagements_indicateur_glossaire_et_recherche(page, live_server, refere
 
     acteurs = page.get_by_role("region", name="Les acteurs")
     pilotes = acteurs.locator("dt:text-is('Pilotes') + dd")
-    expect(pilotes).to_contain_text("Ville de Paris (DSP)")
+    # Les acteurs sont séparés par « , » sans espace avant la virgule.
+    expect(pilotes).to_have_text("Ville de Paris (DSP) signataire, ARS signataire, CPAM signataire")
     expect(pilotes.locator("abbr[title='Agence régionale de santé']")).to_have_text("ARS")
     expect(pilotes.locator('abbr[title="Caisse primaire d\'assurance maladie"]')).to_have_text(
         "CPAM"
@@ -90,6 +94,9 @@ def test_engagements_indicateur_glossaire_et_recherche(page, live_server, refere
     # Glossaire, filtré par un mot de la définition.
     navigation.get_by_role("link", name="Glossaire").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Glossaire du contrat")
+    expect(navigation.get_by_role("link", name="Glossaire")).to_have_attribute(
+        "aria-current", "page"
+    )
     expect(page.locator("dt abbr", has_text=re.compile("^CPAM$"))).to_have_attribute(
         "title", "Caisse primaire d'assurance maladie"
     )
@@ -115,6 +122,7 @@ def test_engagements_indicateur_glossaire_et_recherche(page, live_server, refere
     page.get_by_role("navigation", name="Navigation principale").get_by_role(
         "button", name="Rechercher"
     ).click()
+    expect(page).to_have_title(re.compile("^Recherche « Goutte »"))
     quartiers = page.get_by_role("region", name=re.compile("^Quartiers prioritaires"))
     expect(quartiers.get_by_role("link", name="Goutte D'Or")).to_have_attribute(
         "href", "/quartiers/goutte-dor/"
@@ -164,12 +172,37 @@ def test_fiche_quartier_chiffres_projets_et_secteurs(page, live_server, referent
     secteurs = page.get_by_role("navigation", name="Secteurs du quartier").get_by_role("link")
     expect(secteurs).to_have_text(["Le Grand Belleville 11e", "Le Grand Belleville 20e"])
     expect(page.get_by_role("heading", level=2, name=re.compile("^Secteur : "))).to_have_count(2)
+    expect(
+        page.get_by_role("region", name="Projets structurants").get_by_role("status")
+    ).to_have_text("34 projets sur 34, présentés secteur par secteur ci-dessous.")
     secteurs.first.click()
     expect(page).to_have_url(re.compile("#secteur-grand-belleville-11e$"))
     expect(
         page.get_by_role("heading", name="Secteur : Le Grand Belleville 11e")
     ).to_be_in_viewport()
     controler(page, "13-quartier-grand-belleville")
+
+    # Le filtre par statut s'applique aussi aux projets présentés par secteur.
+    page.get_by_label("Statut").select_option(label="En réflexion")
+    page.get_by_role("button", name="Filtrer").click()
+    expect(page).to_have_url(re.compile(r"statut=en_reflexion"))
+    expect(
+        page.get_by_role("region", name="Projets structurants").get_by_role("status")
+    ).to_have_text("2 projets sur 34, présentés secteur par secteur ci-dessous.")
+    secteur_11e = page.get_by_role("region", name="Secteur : Le Grand Belleville 11e")
+    secteur_20e = page.get_by_role("region", name="Secteur : Le Grand Belleville 20e")
+    expect(
+        secteur_11e.get_by_role("table", name=re.compile("^Projets structurants"))
+    ).to_have_count(0)
+    expect(
+        secteur_20e.get_by_role("table", name=re.compile("^Projets structurants"))
+    ).to_be_visible()
+    expect(secteur_20e.locator(".table-projets tbody th")).to_have_text(
+        [
+            "Pôles de médiation interculturelle au sein des quartiers",
+            "Traverse de Belleville Ménilmontant",
+        ]
+    )
 
     # Les Portes du Vingtième : cinq micro-quartiers.
     page.goto(live_server.url + "/quartiers/les-portes-du-vingtieme/")

@@ -24,6 +24,7 @@ from engagements.models import (
     Signataire,
     Thematique,
 )
+from indicateurs.chargement import charger_chiffres_cles, charger_territoires
 from indicateurs.models import Indicateur
 from quartiers.models import Arrondissement, ChiffreCle, ProjetStructurant, Quartier, Secteur
 from structures.models import FicheAction, FinancementStructure, Structure
@@ -61,12 +62,17 @@ class Command(BaseCommand):
         self.charger_quartiers(synchro, lire(ref, "quartiers.json"))
         st = dossier / "structures"
         self.charger_structures(synchro, lire(st, "structures.json"), lire(st, "fiches.json"))
+        # Campagne des indicateurs : territoires, puis chiffres clés en valeurs validées.
+        charger_territoires(synchro)
+        rapport_chiffres = charger_chiffres_cles(synchro)
 
         for modele, compteur in synchro.compteurs.items():
             self.stdout.write(
                 f"  {modele:<35} créés : {compteur['créés']:>4}  modifiés : "
                 f"{compteur['modifiés']:>4}  inchangés : {compteur['inchangés']:>4}"
             )
+        for ligne in rapport_chiffres:
+            self.stdout.write(self.style.WARNING(f"  Chiffres clés : {ligne}"))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Référentiel chargé : {synchro.total('créés')} créés, "
@@ -150,17 +156,18 @@ class Command(BaseCommand):
 
     def charger_indicateurs(self, synchro, indicateurs):
         engagements = dict(Engagement.objects.values_list("numero", "pk"))
+        existants = set(Indicateur.objects.values_list("code", flat=True))
         for ind in indicateurs:
-            synchro.upsert(
-                Indicateur,
-                {"code": ind["code"]},
-                {
-                    "engagement_id": engagements[ind["engagement"]],
-                    "ordre": ind["ordre"],
-                    "libelle": ind["libelle"],
-                    "unite": ind["unite"],
-                },
-            )
+            valeurs = {
+                "engagement_id": engagements[ind["engagement"]],
+                "ordre": ind["ordre"],
+                "libelle": ind["libelle"],
+            }
+            # L'unité est déduite du libellé par l'extracteur : le SPV la corrige dans le
+            # portail, et un rechargement ne doit pas rétablir la déduction.
+            if ind["code"] not in existants:
+                valeurs["unite"] = ind["unite"]
+            synchro.upsert(Indicateur, {"code": ind["code"]}, valeurs)
 
     def charger_quartiers(self, synchro, quartiers):
         arrondissements = {a.numero: a for a in Arrondissement.objects.all()}

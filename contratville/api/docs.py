@@ -1,0 +1,24 @@
+"""Documentation servie hors ligne : Swagger UI et Redoc viennent de drf-spectacular-sidecar
+(fichiers statiques locaux). Le gabarit Redoc d'origine charge des polices Google : on le
+remplace par une tête sans aucune ressource externe (les postes n'ont pas d'accès Internet)."""
+
+from django.template import engines
+from drf_spectacular.views import SpectacularRedocView
+from rest_framework.renderers import TemplateHTMLRenderer
+
+GABARIT_REDOC = """{% extends "drf_spectacular/redoc.html" %}
+{% block head %}
+<title>{{ title|default:"Redoc" }}</title>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body { margin: 0; padding: 0; }</style>
+{% endblock head %}"""
+
+
+class RenduRedocHorsLigne(TemplateHTMLRenderer):
+    def resolve_template(self, template_names):
+        return engines["django"].from_string(GABARIT_REDOC)
+
+
+class RedocHorsLigne(SpectacularRedocView):
+    renderer_classes = [RenduRedocHorsLigne]

@@ -1,0 +1,154 @@
+"""Erreurs de l'API : toujours du JSON en français, avec un `code` stable que les clients
+peuvent tester sans lire le message.
+
+    {"code": "non_authentifie", "detail": "…", "erreurs": {}}
+
+`erreurs` détaille les champs fautifs (400) ; il est vide pour les autres erreurs. Une
+réponse 429 ajoute `attente` (secondes), aussi donnée par l'en-tête `Retry-After`."""
+
+import math
+
+from django.core import exceptions as django_exceptions
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.fields import get_error_detail
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView, set_rollback
+
+
+class RequeteTropVolumineuse(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "La requête dépasse la taille maximale autorisée."
+    default_code = "requete_trop_volumineuse"
+
+
+class PreconditionEchouee(exceptions.APIException):
+    """Écriture sur une version périmée (If-Match ne correspond plus à l'ETag)."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "La ressource a été modifiée depuis votre lecture : relisez-la avant d’écrire."
+    default_code = "precondition_echouee"
+
+
+class PreconditionRequise(exceptions.APIException):
+    """Écriture sans If-Match sur une ressource qui en exige un."""
+
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = "L’en-tête If-Match est obligatoire pour modifier cette ressource."
+    default_code = "precondition_requise"
+
+
+class Conflit(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "La requête est en conflit avec l’état de la ressource."
+    default_code = "conflit"
+
+
+# Codes stables par classe d'exception DRF (la première classe qui correspond l'emporte).
+CODES = (
+    (exceptions.NotAuthenticated, "non_authentifie"),
+    (exceptions.AuthenticationFailed, "authentification_echouee"),
+    (exceptions.PermissionDenied, "acces_refuse"),
+    (exceptions.NotFound, "introuvable"),
+    (exceptions.MethodNotAllowed, "methode_non_autorisee"),
+    (exceptions.NotAcceptable, "format_non_acceptable"),
+    (exceptions.UnsupportedMediaType, "type_de_contenu_non_supporte"),
+    (exceptions.Throttled, "trop_de_requetes"),
+    (exceptions.ParseError, "requete_mal_formee"),
+    (exceptions.ValidationError, "donnees_invalides"),
+)
+
+# Messages français quand DRF n'en donne pas un qui se suffit à lui-même.
+MESSAGES = {"donnees_invalides": "Les données envoyées ne sont pas valides."}
+
+# Les codes que DRF donne par défaut : un code différent vient de nous (AuthenticationFailed
+# levée avec code="jeton_revoque", permission avec un attribut `code`…) et passe tel quel.
+CODES_DRF = {
+    "invalid",
+    "parse_error",
+    "authentication_failed",
+    "not_authenticated",
+    "permission_denied",
+    "not_found",
+    "method_not_allowed",
+    "not_acceptable",
+    "unsupported_media_type",
+    "throttled",
+    "error",
+}
+
+
+def _convertir(exc):
+    """Ramène les exceptions de Django à celles de DRF."""
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, django_exceptions.PermissionDenied):
+        # Les refus métier (ActionRefusee des valeurs…) portent leur raison : on la garde.
+        return exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, django_exceptions.RequestDataTooBig):
+        return RequeteTropVolumineuse()
+    if isinstance(exc, django_exceptions.ValidationError):
+        # Une règle métier d'un modèle (clean(), transition de workflow) : erreur de données.
+        return exceptions.ValidationError(detail=get_error_detail(exc))
+    return exc
+
+
+def code_de(exc):
+    """Le code stable d'une exception DRF."""
+    propre = exc.detail.code if isinstance(exc.detail, exceptions.ErrorDetail) else None
+    if propre and propre not in CODES_DRF:
+        return propre
+    for classe, code in CODES:
+        if isinstance(exc, classe):
+            return code
+    return getattr(exc, "default_code", None) or "erreur"
+
+
+def corps_erreur(code, detail, erreurs=None, **extra):
+    return {"code": code, "detail": str(detail), "erreurs": erreurs or {}, **extra}
+
+
+def gestionnaire_exceptions(exc, context):
+    """EXCEPTION_HANDLER de DRF : même forme JSON pour toutes les erreurs connues. Les autres
+    (erreurs du serveur) remontent à Django, qui les journalise."""
+    exc = _convertir(exc)
+    if not isinstance(exc, exceptions.APIException):
+        return None
+
+    code = code_de(exc)
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    extra = {}
+    if getattr(exc, "wait", None):
+        attente = math.ceil(exc.wait)
+        headers["Retry-After"] = str(attente)
+        extra["attente"] = attente
+
+    if isinstance(exc, exceptions.ValidationError):
+        erreurs = exc.detail
+        if not isinstance(erreurs, dict):
+            erreurs = {"general": erreurs if isinstance(erreurs, list) else [erreurs]}
+        corps = corps_erreur(code, MESSAGES[code], erreurs)
+    else:
+        detail = exc.detail if not isinstance(exc.detail, (list, dict)) else exc.default_detail
+        corps = corps_erreur(code, detail, **extra)
+
+    set_rollback()
+    return Response(corps, status=exc.status_code, headers=headers)
+
+
+class AdresseInconnue(APIView):
+    """Toute adresse sous /api/v1/ qui ne correspond à aucune ressource : 404 en JSON (et non
+    la page HTML du site)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = []
+    schema = None
+
+    def _introuvable(self, request, *args, **kwargs):
+        raise exceptions.NotFound("Cette adresse n’existe pas dans l’API (voir /api/v1/docs/).")
+
+    get = post = put = patch = delete = options = _introuvable

@@ -1,0 +1,201 @@
+"""Saisie des valeurs : comparaison à l'année précédente, repérage des valeurs atypiques et
+enregistrement protégé contre les écrasements silencieux.
+
+Partagé par la grille (htmx) et par l'import de tableurs, pour que les deux appliquent
+exactement les mêmes règles."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Min
+from django.utils import timezone
+
+from indicateurs.models import (
+    ActionRefusee,
+    Campagne,
+    ConflitDeVersion,
+    Valeur,
+    nombre_fr,
+)
+
+SEUIL_ECART = Decimal(50)  # en % de la valeur de l'année précédente
+CHAMPS_SAISIS = ("valeur", "nombre", "base", "source", "commentaire")
+
+
+MINIMUM_OBSERVATIONS = 3
+
+
+@dataclass(frozen=True)
+class Plage:
+    """La plage des valeurs validées d'un indicateur les années précédentes, tous territoires
+    confondus. Une valeur est « hors plage » quand elle tombe à plus de 50 % sous la plus
+    petite ou au-delà de la plus grande : il faut l'expliquer. Avec moins de trois valeurs
+    observées, la plage n'est pas assez sûre pour juger."""
+
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    observations: int = 0
+
+    @property
+    def bornes(self):
+        marge = SEUIL_ECART / 100
+        return self.minimum * (1 - marge), self.maximum * (1 + marge)
+
+    def contient(self, valeur):
+        if self.minimum is None or valeur is None or self.observations < MINIMUM_OBSERVATIONS:
+            return True
+        bas, haut = self.bornes
+        return bas <= valeur <= haut
+
+
+def plage_observee(indicateur, annee):
+    """Une requête : min, max et nombre des valeurs validées réelles avant `annee`."""
+    agregat = (
+        Valeur.objects.validees()
+        .reelles()
+        .filter(indicateur=indicateur, annee__lt=annee, valeur__isnull=False)
+        .aggregate(minimum=Min("valeur"), maximum=Max("valeur"), observations=Count("pk"))
+    )
+    return Plage(**agregat)
+
+
+@dataclass(frozen=True)
+class Evolution:
+    """L'évolution d'une valeur par rapport à l'année précédente."""
+
+    difference: Decimal
+    pourcentage: Decimal | None  # None quand la valeur précédente est nulle
+
+    def texte(self, suffixe=""):
+        signe = "+" if self.difference > 0 else ""
+        unite = " pt" if suffixe.strip() == "%" else ""
+        morceau = f"{signe}{nombre_fr(self.difference, 2)}{unite}"
+        if self.pourcentage is not None:
+            signe_pct = "+" if self.pourcentage > 0 else ""
+            morceau += f" ({signe_pct}{nombre_fr(self.pourcentage, 1)} %)"
+        return morceau
+
+
+def evolution(nouvelle, precedente):
+    if nouvelle is None or precedente is None:
+        return None
+    nouvelle, precedente = Decimal(nouvelle), Decimal(precedente)
+    difference = nouvelle - precedente
+    pourcentage = None if precedente == 0 else difference * 100 / abs(precedente)
+    return Evolution(difference, pourcentage)
+
+
+def anomalie(indicateur, nouvelle, precedente, annee, plage=None):
+    """Pourquoi une valeur est atypique (et demande un commentaire), ou None : écart de plus
+    de ±50 % avec l'année précédente, passage de 0 à une valeur non nulle, ou valeur hors de
+    la plage des valeurs validées des années précédentes."""
+    if nouvelle is None:
+        return None
+    suffixe = indicateur.suffixe
+    evo = evolution(nouvelle, precedente)
+    if evo is not None:
+        if evo.pourcentage is None and evo.difference != 0:
+            return (
+                f"La valeur passe de 0 en {annee - 1} à {nombre_fr(nouvelle)}{suffixe} : "
+                "expliquez cet écart dans le commentaire avant d’enregistrer."
+            )
+        if evo.pourcentage is not None and abs(evo.pourcentage) > SEUIL_ECART:
+            return (
+                f"Écart de {evo.texte(suffixe)} par rapport à {annee - 1} "
+                f"({nombre_fr(precedente)}{suffixe}), au-delà de ±50 % : expliquez-le dans le "
+                "commentaire avant d’enregistrer."
+            )
+    if plage is not None and not plage.contient(Decimal(nouvelle)):
+        return (
+            f"La valeur {nombre_fr(nouvelle)}{suffixe} sort de la plage des valeurs validées "
+            f"des années précédentes ({nombre_fr(plage.minimum)} à "
+            f"{nombre_fr(plage.maximum)}{suffixe}, à ±50 % près) : expliquez-la dans le "
+            "commentaire avant d’enregistrer."
+        )
+    return None
+
+
+def valeur_comparable(indicateur, donnees):
+    """La valeur à comparer à l'année précédente : la part calculée pour un « nombre et
+    part », la valeur saisie sinon."""
+    if indicateur.est_nombre_part:
+        nombre, base = donnees.get("nombre"), donnees.get("base")
+        if nombre is None or not base:
+            return None
+        return (Decimal(nombre) * 100 / Decimal(base)).quantize(Decimal("0.01"))
+    return donnees.get("valeur")
+
+
+def enregistrer_valeur(
+    user, indicateur, territoire, annee, donnees, version, campagne, origine=None
+):
+    """Crée ou modifie la valeur (indicateur, territoire, année) avec `donnees` (valeur,
+    nombre, base, source, commentaire), au nom de `user`.
+
+    `version` est celle que l'utilisateur avait sous les yeux (0 : aucune valeur affichée). Si
+    la valeur a changé depuis, `ConflitDeVersion` est levée et rien n'est écrit. Les refus
+    (organisation, campagne, valeur validée) lèvent `ActionRefusee` ; les erreurs d'unité,
+    `ValidationError`. Toute modification remet la valeur en brouillon : elle doit être
+    soumise à nouveau. Retourne (valeur, modifiée ?)."""
+    origine = origine or Valeur.Origine.SAISIE
+    with transaction.atomic():
+        valeur = (
+            Valeur.objects.select_for_update(of=("self",))
+            .select_related("indicateur", "valide_par")
+            .filter(indicateur=indicateur, territoire=territoire, annee=annee)
+            .first()
+        )
+        if valeur is None:
+            if version:
+                # Affichée puis disparue : on ne recrée pas en silence.
+                raise ActionRefusee("Cette valeur n’existe plus : rechargez la page.")
+            valeur = Valeur(
+                indicateur=indicateur,
+                territoire=territoire,
+                annee=annee,
+                producteur_id=indicateur.producteur_id,
+                origine=origine,
+            )
+        elif version is not None and valeur.version != version:
+            raise ConflitDeVersion(Valeur.objects.with_detail_data().get(pk=valeur.pk))
+        refus = valeur.motif_refus_saisie(user, campagne, campagne_connue=True)
+        if refus:
+            raise ActionRefusee(refus)
+        # La part d'un « nombre et part » est calculée : seuls le nombre et la base comptent.
+        champs = [c for c in CHAMPS_SAISIS if not (c == "valeur" and indicateur.est_nombre_part)]
+        nouvelles = {c: donnees.get(c) for c in champs}
+        for texte in ("source", "commentaire"):
+            nouvelles[texte] = (nouvelles[texte] or "").strip()
+        modifiee = valeur.pk is None or any(getattr(valeur, c) != v for c, v in nouvelles.items())
+        if not modifiee:
+            return valeur, False
+        for champ, nouvelle in nouvelles.items():
+            setattr(valeur, champ, nouvelle)
+        valeur.full_clean(validate_unique=False, validate_constraints=False)
+        if valeur.pk:
+            valeur.version += 1
+            valeur.origine = origine
+        valeur.statut = Valeur.Statut.BROUILLON
+        valeur.saisi_par, valeur.saisi_le = user, timezone.now()
+        valeur._history_user = user
+        valeur._change_reason = (
+            "Import de tableur" if origine == Valeur.Origine.IMPORT else "Saisie dans la grille"
+        )
+        if valeur.pk:
+            valeur.save()
+        else:
+            try:
+                with transaction.atomic():
+                    valeur.save()
+            except IntegrityError:
+                # Créée entre-temps par quelqu'un d'autre : on montre la sienne.
+                actuelle = Valeur.objects.with_detail_data().get(
+                    indicateur=indicateur, territoire=territoire, annee=annee
+                )
+                raise ConflitDeVersion(actuelle) from None
+    return valeur, True
+
+
+def campagne_de(annee):
+    return Campagne.objects.filter(annee=annee).first()

@@ -1,0 +1,286 @@
+"""Valeurs (liste, fiche, transitions), campagnes (liste, tableau de bord de complétude,
+clôture et réouverture) et « Mes indicateurs » d'un partenaire."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from import_export.formats.base_formats import XLSX
+
+from contratville import roles
+from engagements.models import Engagement, Signataire
+from indicateurs.completude import (
+    Completude,
+    completude_campagne,
+    completude_par_annee,
+    territoires_par_niveau,
+)
+from indicateurs.filters import ValeurFilter
+from indicateurs.forms import CampagneForm, FiltreModeleForm, RenvoiForm, RouvrirForm
+from indicateurs.historique import CHAMPS_VALEUR, versions
+from indicateurs.models import (
+    ActionRefusee,
+    Campagne,
+    ConflitDeVersion,
+    Indicateur,
+    Valeur,
+    transition_en_masse,
+)
+from indicateurs.resources import ValeurResource
+from indicateurs.views import refuser
+
+LIBELLES_ACTIONS = {"submit": "soumise", "valider": "validée", "renvoyer": "renvoyée"}
+
+
+# --- valeurs ------------------------------------------------------------------------------------
+
+
+@login_required
+def valeurs(request):
+    """Toutes les valeurs visibles par l'utilisateur, filtrables et paginées par 50. Le SPV y
+    valide en masse les valeurs soumises."""
+    filtre = ValeurFilter(
+        request.GET, queryset=Valeur.objects.for_user(request.user).with_list_data()
+    )
+    page = Paginator(filtre.qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "indicateurs/valeurs.html",
+        {
+            "filtre": filtre,
+            "page": page,
+            "peut_valider": roles.peut_valider_valeur(request.user),
+        },
+    )
+
+
+@login_required
+def export_valeurs(request):
+    """Les valeurs filtrées, au format du modèle d'import (colonne « Démo » comprise)."""
+    filtre = ValeurFilter(
+        request.GET, queryset=Valeur.objects.for_user(request.user).with_list_data()
+    )
+    dataset = ValeurResource().export(queryset=filtre.qs)
+    reponse = HttpResponse(XLSX().export_data(dataset), content_type=XLSX.CONTENT_TYPE)
+    reponse["Content-Disposition"] = 'attachment; filename="valeurs-indicateurs.xlsx"'
+    return reponse
+
+
+@login_required
+@require_POST
+def valeurs_en_masse(request):
+    """Valider (SPV) les valeurs cochées dans la liste : une écriture groupée historisée."""
+    if not roles.peut_valider_valeur(request.user):
+        return refuser(request, "Seuls les agents DDCT/SPV peuvent valider des valeurs.")
+    ids = [int(i) for i in request.POST.getlist("valeur") if i.isdigit()]
+    choisies = list(Valeur.objects.filter(pk__in=ids))
+    faites, refusees = transition_en_masse(choisies, "valider", request.user)
+    if faites:
+        messages.success(request, f"{len(faites)} valeur(s) validée(s).")
+    for valeur, raison in refusees:
+        messages.error(request, f"{valeur.indicateur.code} · {valeur.annee} : {raison}")
+    if not choisies:
+        messages.info(request, "Cochez les valeurs à valider.")
+    retour = request.POST.get("retour", "")
+    # Retour vers la liste filtrée d'où l'on vient, jamais vers un autre site.
+    if not url_has_allowed_host_and_scheme(retour, allowed_hosts={request.get_host()}):
+        retour = ""
+    return redirect(retour or "indicateurs:valeurs")
+
+
+@login_required
+def valeur(request, pk):
+    """La fiche d'une valeur : ce qu'elle vaut, qui l'a saisie, soumise, validée ou
+    renvoyée, son historique complet et les actions possibles (ou pourquoi elles ne le sont
+    pas)."""
+    v = get_object_or_404(Valeur.objects.for_user(request.user).with_detail_data(), pk=pk)
+    campagne = Campagne.objects.filter(annee=v.annee).first()
+    actions = []
+    for action, libelle in (
+        ("submit", "Soumettre"),
+        ("valider", "Valider"),
+        ("renvoyer", "Renvoyer"),
+    ):
+        if action != "submit" and not roles.peut_valider_valeur(request.user):
+            continue
+        refus = v.motif_refus_transition(action, request.user, campagne, campagne_connue=True)
+        actions.append({"action": action, "libelle": libelle, "refus": refus})
+    historique = list(v.history.select_related("history_user").order_by("history_date"))
+    precedente = (
+        Valeur.objects.for_user(request.user)
+        .filter(indicateur=v.indicateur, territoire=v.territoire, annee=v.annee - 1)
+        .first()
+    )
+    if precedente:
+        precedente.indicateur = v.indicateur
+    return render(
+        request,
+        "indicateurs/valeur.html",
+        {
+            "v": v,
+            "campagne": campagne,
+            "actions": actions,
+            "historique": versions(historique, CHAMPS_VALEUR),
+            "precedente": precedente,
+            "refus_saisie": v.motif_refus_saisie(request.user, campagne, campagne_connue=True),
+            "form_renvoi": RenvoiForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def transition(request, pk, action):
+    """Soumettre, valider ou renvoyer une valeur ; tout refus est expliqué."""
+    if action not in LIBELLES_ACTIONS:
+        return refuser(request, "Action inconnue.", 404)
+    v = get_object_or_404(Valeur.objects.for_user(request.user).with_detail_data(), pk=pk)
+    version = request.POST.get("version", "")
+    if version.isdigit():
+        v.version = int(version)  # celle que la page affichait : contrôle de concurrence
+    try:
+        if action == "renvoyer":
+            v.renvoyer(request.user, request.POST.get("motif", ""))
+        else:
+            getattr(v, action)(request.user)
+    except (ActionRefusee, ConflitDeVersion) as refus:
+        messages.error(request, str(refus))
+    except ValidationError as erreur:
+        messages.error(request, " ".join(erreur.messages))
+    else:
+        messages.success(request, f"Valeur {LIBELLES_ACTIONS[action]}.")
+    return redirect("indicateurs:valeur", pk=pk)
+
+
+# --- campagnes ----------------------------------------------------------------------------------
+
+
+@login_required
+def campagnes(request):
+    """Les campagnes, leur état et leur complétude globale ; le SPV en ouvre une nouvelle."""
+    if not roles.peut_gerer_campagnes(request.user):
+        return refuser(request, "Le suivi des campagnes est réservé aux agents DDCT/SPV.")
+    form = CampagneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        campagne = form.save(commit=False)
+        campagne._history_user = request.user
+        campagne.save()
+        messages.success(request, f"Campagne {campagne.annee} créée.")
+        return redirect(campagne)
+    liste = list(Campagne.objects.select_related("cloturee_par", "rouverte_par"))
+    indicateurs = list(Indicateur.objects.only("pk", "niveaux", "libelle"))
+    par_ind = completude_par_annee(indicateurs, [c.annee for c in liste])
+    for c in liste:
+        c.completude = Completude(libelle=str(c.annee))
+        for ind in indicateurs:
+            c.completude.ajouter(par_ind[(ind.pk, c.annee)])
+    return render(request, "indicateurs/campagnes.html", {"campagnes": liste, "form": form})
+
+
+@login_required
+def campagne(request, annee):
+    """Tableau de bord d'une campagne (SPV) : complétude par engagement, par producteur et
+    par QPV, modèle à télécharger, import, clôture ou réouverture."""
+    if not roles.peut_gerer_campagnes(request.user):
+        return refuser(request, "Le suivi des campagnes est réservé aux agents DDCT/SPV.")
+    c = get_object_or_404(
+        Campagne.objects.select_related("cloturee_par", "rouverte_par"), annee=annee
+    )
+    indicateurs = list(Indicateur.objects.with_list_data())
+    par_indicateur, par_engagement, par_producteur, par_qpv, total = completude_campagne(
+        annee, indicateurs
+    )
+    return render(
+        request,
+        "indicateurs/campagne.html",
+        {
+            "campagne": c,
+            "par_indicateur": par_indicateur,
+            "par_engagement": par_engagement,
+            "par_producteur": par_producteur,
+            "par_qpv": par_qpv,
+            "total": total,
+            "filtre_modele": FiltreModeleForm(
+                engagements=Engagement.objects.order_by("numero"),
+                producteurs=Signataire.objects.filter(indicateurs_produits__isnull=False)
+                .distinct()
+                .order_by("nom"),
+            ),
+            "form_rouvrir": RouvrirForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def cloturer(request, annee):
+    c = get_object_or_404(Campagne, annee=annee)
+    try:
+        c.cloturer(request.user)
+    except ActionRefusee as refus:
+        messages.error(request, refus.message)
+    else:
+        messages.success(request, f"Campagne {annee} clôturée : ses valeurs sont verrouillées.")
+    return redirect(c)
+
+
+@login_required
+@require_POST
+def rouvrir(request, annee):
+    c = get_object_or_404(Campagne, annee=annee)
+    form = RouvrirForm(request.POST)
+    if not form.is_valid():
+        for erreur in form.errors.get("date_cloture", []):
+            messages.error(request, erreur)
+        return redirect(c)
+    try:
+        c.rouvrir(request.user, form.cleaned_data["date_cloture"])
+    except ActionRefusee as refus:
+        messages.error(request, refus.message)
+    else:
+        messages.success(
+            request, f"Campagne {annee} rouverte jusqu’au {c.date_cloture.strftime('%d/%m/%Y')}."
+        )
+    return redirect(c)
+
+
+# --- mes indicateurs ----------------------------------------------------------------------------
+
+
+@login_required
+def mes_indicateurs(request):
+    """Pour un partenaire : les indicateurs que son organisation produit et la complétude de
+    chaque campagne. Le SPV est renvoyé vers les campagnes (complétude de tous)."""
+    if roles.peut_gerer_campagnes(request.user):
+        return redirect("indicateurs:campagnes")
+    organisation = roles.organisation_de(request.user)
+    if organisation is None:
+        return refuser(
+            request,
+            "« Mes indicateurs » sert aux partenaires producteurs de données, rattachés à une "
+            "organisation signataire.",
+        )
+    indicateurs = list(Indicateur.objects.produits_par(organisation).with_list_data())
+    liste = list(Campagne.objects.order_by("-annee"))
+    par_ind = completude_par_annee(indicateurs, [c.annee for c in liste], territoires_par_niveau())
+    lignes = [
+        {"indicateur": ind, "campagnes": [(c, par_ind[(ind.pk, c.annee)]) for c in liste]}
+        for ind in indicateurs
+    ]
+    ouverte = next((c for c in liste if c.est_ouverte), None)
+    return render(
+        request,
+        "indicateurs/mes_indicateurs.html",
+        {
+            "organisation": Signataire.objects.get(pk=organisation),
+            "lignes": lignes,
+            "campagnes": liste,
+            "ouverte": ouverte,
+            "aujourd_hui": timezone.localdate(),
+        },
+    )

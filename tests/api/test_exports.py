@@ -1,0 +1,155 @@
+"""Rendus tableur : `?format=csv` et `?format=xlsx` relus et vérifiés (en-têtes, listes
+jointes par « ; », Oui/Non, nombres natifs en xlsx, nom de fichier, toute la liste)."""
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from contratville.api.rendus import Colonne, extraire, formater
+from engagements.models import Engagement
+from quartiers.models import ProjetStructurant
+from tests.api.conftest import verifier_erreur
+
+pytestmark = pytest.mark.django_db
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def lire_csv(reponse):
+    assert reponse.status_code == 200, reponse.content[:300]
+    assert reponse["Content-Type"] == "text/csv; charset=utf-8"
+    return list(csv.reader(io.StringIO(reponse.content.decode("utf-8"))))
+
+
+def lire_xlsx(reponse):
+    assert reponse.status_code == 200, reponse.content[:300]
+    assert reponse["Content-Type"] == XLSX
+    feuille = load_workbook(io.BytesIO(reponse.content)).active
+    return [list(r) for r in feuille.iter_rows(values_only=True)]
+
+
+def test_engagements_csv(api):
+    reponse = api.get("/api/v1/engagements/?format=csv")
+    assert reponse["Content-Disposition"].startswith('attachment; filename="engagements-')
+    assert reponse["Content-Disposition"].endswith('.csv"')
+    lignes = lire_csv(reponse)
+    entetes = lignes[0]
+    assert entetes[:3] == ["Numéro", "Thématique", "Titre"]
+    assert len(lignes) == 1 + 30
+    e1 = dict(zip(entetes, lignes[1], strict=True))
+    engagement = Engagement.objects.with_detail_data().get(numero=1)
+    assert e1["Numéro"] == "1" and e1["Titre"] == engagement.titre
+    assert e1["Indicateurs à suivre"] == " ; ".join(i.code for i in engagement.indicateurs.all())
+    assert e1["Pilotes"] == " ; ".join(a.nom for a in engagement.pilotes)
+    assert e1["Indicateurs en cours de définition"] in ("Oui", "Non")
+    assert e1["Actions"].count(" ; ") == engagement.actions.count() - 1
+
+
+def test_csv_filtre_et_non_pagine(api):
+    """L'export contient toute la liste filtrée, pas seulement la première page."""
+    total = ProjetStructurant.objects.count()
+    assert total > 50
+    lignes = lire_csv(api.get("/api/v1/projets/?format=csv"))
+    assert len(lignes) == 1 + total
+    a_venir = lire_csv(api.get("/api/v1/projets/?format=csv&statut=a_venir"))
+    assert len(a_venir) == 1 + ProjetStructurant.objects.filter(statut="a_venir").count()
+    i = a_venir[0].index("Statut")
+    assert {ligne[i] for ligne in a_venir[1:]} == {"À venir"}
+    j = a_venir[0].index("Cartographiable")
+    assert {ligne[j] for ligne in a_venir[1:]} <= {"Oui", "Non"}
+
+
+def test_projets_xlsx(api):
+    reponse = api.get("/api/v1/projets/?format=xlsx&quartier=grand-belleville")
+    assert reponse["Content-Disposition"].endswith('.xlsx"')
+    lignes = lire_xlsx(reponse)
+    entetes = lignes[0]
+    assert entetes[:2] == ["Identifiant", "Quartier"]
+    attendus = ProjetStructurant.objects.filter(quartier__slug="grand-belleville")
+    assert len(lignes) == 1 + attendus.count()
+    premiere = dict(zip(entetes, lignes[1], strict=True))
+    assert isinstance(premiere["Identifiant"], int)  # nombre natif, pas du texte
+    assert premiere["Arrondissements"] == "11 ; 20"
+    assert premiere["Cartographiable"] in ("Oui", "Non")
+
+
+def test_quartiers_xlsx_chiffres_cles(api):
+    lignes = lire_xlsx(api.get("/api/v1/quartiers/?format=xlsx"))
+    assert len(lignes) == 1 + 21
+    goutte = next(
+        dict(zip(lignes[0], ligne, strict=True)) for ligne in lignes[1:] if ligne[0] == "goutte-dor"
+    )
+    assert isinstance(goutte["Population"], int)
+    assert "Taux de chômage : " in goutte["Chiffres clés"]
+
+
+def test_detail_en_csv(api):
+    lignes = lire_csv(api.get("/api/v1/indicateurs/E05-2/?format=csv"))
+    assert len(lignes) == 2 and lignes[1][0] == "E05-2"
+
+
+def test_tous_les_exports_se_relisent(api):
+    for ressource in (
+        "thematiques",
+        "engagements",
+        "signataires",
+        "sigles",
+        "quartiers",
+        "projets",
+        "indicateurs",
+    ):
+        assert len(lire_csv(api.get(f"/api/v1/{ressource}/?format=csv"))) > 1, ressource
+        assert len(lire_xlsx(api.get(f"/api/v1/{ressource}/?format=xlsx"))) > 1, ressource
+
+
+def test_erreur_demandee_en_csv_reste_en_json(api):
+    verifier_erreur(api.get("/api/v1/projets/?format=csv&statut=x"), 400, "donnees_invalides")
+    verifier_erreur(api.get("/api/v1/engagements/99/?format=xlsx"), 404, "introuvable")
+
+
+def test_accept_text_csv(api):
+    reponse = api.get("/api/v1/sigles/", HTTP_ACCEPT="text/csv")
+    assert reponse["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_format_inconnu(api):
+    verifier_erreur(api.get("/api/v1/sigles/?format=pdf"), 404, "introuvable")
+    verifier_erreur(
+        api.get("/api/v1/sigles/", HTTP_ACCEPT="application/pdf"), 406, "format_non_acceptable"
+    )
+
+
+# --- aplatissement (unitaire) --------------------------------------------------------------
+
+
+def test_chemins_et_formats():
+    ligne = {
+        "a": {"b": 3},
+        "l": [{"x": 1, "nom": "Un"}, {"x": 2, "nom": "Deux"}],
+        "v": True,
+        "d": "2025-03-01",
+        "h": "2025-03-01T09:30:00+01:00",
+        "n": "12.50",
+        "vide": None,
+    }
+    assert extraire(ligne, "a.b") == 3
+    assert formater(extraire(ligne, "l[].x")) == "1 ; 2"
+    assert formater(extraire(ligne, "l")) == "Un ; Deux"  # objets résumés par leur nom
+    assert formater(ligne["v"]) == "Oui" and formater(False) == "Non"
+    assert formater(ligne["d"], "date") == "01/03/2025"
+    assert formater(ligne["h"], "dateheure") == "01/03/2025 09:30"
+    assert formater(ligne["n"], "nombre", tableur=True) == pytest.approx(12.5)
+    assert formater(ligne["n"], "nombre") == "12.50"
+    assert formater(ligne["vide"]) == ""
+    assert extraire(ligne, "absent.x") is None
+    assert Colonne("X", lambda x: x["a"]["b"] * 2).chemin(ligne) == 6
+
+
+def test_csv_neutralise_les_formules():
+    from contratville.api.rendus import _neutraliser_formule
+
+    assert _neutraliser_formule("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert _neutraliser_formule("-12.5") == "-12.5"
+    assert _neutraliser_formule("texte") == "texte"
