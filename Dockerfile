@@ -18,6 +18,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 RUN useradd --system --create-home --home-dir /home/app --shell /usr/sbin/nologin app
 
+# Bibliothèques de WeasyPrint (fiche quartier en PDF) et polices DejaVu, depuis Debian.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 
 # Dépendances Python seules d'abord (pyproject.toml n'embarque aucun paquet : le code reste

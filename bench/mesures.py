@@ -13,7 +13,35 @@ PAGES = [
     "/recherche/?q=sant%C3%A9",
 ]
 
+# Fiches quartier en PDF (WeasyPrint) : la plus courte et celle qui a le plus de secteurs.
+FICHES_PDF = ["amandiers", "les-portes-du-vingtieme"]
+
+
+def _fiche_pdf(slug):
+    """Rendu de la fiche PDF d'un QPV, vue comprise (requêtes, gabarit, WeasyPrint), pour un
+    lecteur qui voit toutes les valeurs validées, sans écrire de compte dans la base."""
+
+    def mesure():
+        from types import SimpleNamespace
+
+        from django.test import RequestFactory
+
+        from contratville.territoire.views import fiche_pdf
+
+        requete = RequestFactory().get(f"/quartiers/{slug}/fiche.pdf")
+        requete.user = SimpleNamespace(
+            is_authenticated=True, is_superuser=True, is_staff=True, is_active=True, pk=None
+        )
+        reponse = fiche_pdf(requete, slug)
+        assert reponse.status_code == 200 and reponse.content.startswith(b"%PDF")
+
+    return mesure
+
 
 def autres():
     """Traitements lourds à mesurer : (nom, fonction sans argument)."""
-    return []
+    from bench import bilan
+
+    return [(f"PDF fiche quartier {slug}", _fiche_pdf(slug)) for slug in FICHES_PDF] + (
+        bilan.mesures()
+    )

@@ -211,3 +211,7 @@ class JetonAPI(models.Model):
         if derniere is None or (maintenant - derniere).total_seconds() >= intervalle:
             type(self).objects.filter(pk=self.pk).update(derniere_utilisation=maintenant)
             self.derniere_utilisation = maintenant
+
+
+# Le bilan annuel (crédits, études qualitatives, imports de crédits) : contratville/bilan/.
+from contratville.bilan.models import Credit, EtudeQualitative, ImportCredits  # noqa: E402,F401

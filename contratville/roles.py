@@ -90,6 +90,16 @@ _REFERENTIEL = (
     "contratville.view_jetonapi",
     "contratville.add_jetonapi",
     "contratville.change_jetonapi",
+    # Bilan annuel : crédits et études qualitatives (aussi saisis dans les pages du bilan).
+    "contratville.view_credit",
+    "contratville.add_credit",
+    "contratville.change_credit",
+    "contratville.delete_credit",
+    "contratville.view_etudequalitative",
+    "contratville.add_etudequalitative",
+    "contratville.change_etudequalitative",
+    "contratville.delete_etudequalitative",
+    "contratville.view_importcredits",
 )
 
 ROLES = {
@@ -301,3 +311,26 @@ def peut_lire_chiffres_territoire(user):
     arrondissement, fiche PDF) suivent la règle des valeurs : il faut un compte. Le texte
     imprimé des fiches quartiers du contrat, lui, reste public."""
     return peut_voir_valeurs(user)
+
+
+# --- bilan annuel du comité de pilotage (contratville/bilan/) ---------------------------------
+
+
+def peut_produire_bilan(user):
+    """Le bilan annuel du comité de pilotage (classeur Excel, rapport imprimable et PDF),
+    parisien ou d'un arrondissement, est produit par le SPV, qui tient le secrétariat du
+    contrat. Il montre des valeurs en cours de saisie et des crédits : réservé au SPV."""
+    return est_spv(user)
+
+
+def peut_gerer_credits(user):
+    """Les crédits de droit commun et spécifiques dépensés dans les QPV sont recueillis auprès
+    des signataires et saisis (formulaire, import de tableur), modifiés ou supprimés par le
+    SPV seul."""
+    return est_spv(user)
+
+
+def peut_gerer_etudes(user):
+    """Les études qualitatives (fiche, résumé, rapport joint) sont tenues par le SPV seul ; le
+    rapport joint n'est servi qu'à lui."""
+    return est_spv(user)

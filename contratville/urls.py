@@ -23,6 +23,7 @@ urlpatterns = [
     # comparaison, arrondissement, projets) : contratville/territoire/urls.py.
     path("quartiers/", include("contratville.territoire.urls")),
     path("structures/", include("structures.urls")),
+    path("bilan/", include("contratville.bilan.urls")),
     path("api/v1/", include("contratville.api.urls")),
     path(
         "connexion/",

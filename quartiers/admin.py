@@ -3,7 +3,14 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from quartiers.models import Arrondissement, ChiffreCle, ProjetStructurant, Quartier, Secteur
+from quartiers.models import (
+    Arrondissement,
+    ChiffreCle,
+    ProjetStructurant,
+    Quartier,
+    Secteur,
+    SuiviProjet,
+)
 
 
 @admin.register(Arrondissement)
@@ -21,7 +28,16 @@ class SecteurInline(admin.StackedInline):
 class ProjetInline(admin.TabularInline):
     model = ProjetStructurant
     extra = 0
-    fields = ["ordre", "nom", "secteur", "statut", "statut_brut", "adresse", "cartographiable"]
+    fields = [
+        "ordre",
+        "nom",
+        "secteur",
+        "statut",
+        "statut_brut",
+        "annee_echeance",
+        "adresse",
+        "cartographiable",
+    ]
 
 
 class ChiffreInline(admin.TabularInline):
@@ -55,9 +71,32 @@ class ChiffreCleAdmin(SimpleHistoryAdmin):
     search_fields = ["libelle", "texte"]
 
 
+class SuiviInline(admin.TabularInline):
+    """Le suivi daté, en lecture : une étape s'ajoute depuis la page du projet dans le portail,
+    qui vérifie qui peut la faire et met à jour le statut du projet."""
+
+    model = SuiviProjet
+    extra = 0
+    fields = ["date", "statut", "commentaire", "auteur", "cree_le"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ProjetStructurant)
 class ProjetStructurantAdmin(SimpleHistoryAdmin):
-    list_display = ["nom", "quartier", "secteur", "statut", "statut_brut", "cartographiable"]
-    list_filter = ["statut", "cartographiable", "quartier"]
+    list_display = [
+        "nom",
+        "quartier",
+        "secteur",
+        "statut",
+        "statut_brut",
+        "annee_echeance",
+        "cartographiable",
+    ]
+    list_filter = ["statut", "annee_echeance", "cartographiable", "quartier"]
     list_select_related = ["quartier", "secteur"]
     search_fields = ["nom", "descriptif", "adresse"]
+    inlines = [SuiviInline]

@@ -1,10 +1,26 @@
 """Les 21 quartiers prioritaires (QPV) parisiens, leurs secteurs et micro-quartiers, leurs
 chiffres clés et leurs projets structurants, tels que les fiches du contrat les donnent."""
 
-from django.db import models
-from django.db.models import Count, Prefetch
+import unicodedata
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+# Les règles d'accès (contratville/roles.py) n'importent que Django : les modèles de toutes
+# les apps s'y réfèrent sans dépendre d'une autre app.
+from contratville import roles
+
+
+def _plier(texte):
+    """Minuscules sans accents ni espaces superflus, pour comparer des libellés."""
+    sans_accents = unicodedata.normalize("NFKD", texte or "").encode("ascii", "ignore").decode()
+    return " ".join(sans_accents.lower().split())
 
 
 class Arrondissement(models.Model):
@@ -152,9 +168,42 @@ class ChiffreCle(models.Model):
         return f"{self.libelle} : {self.texte}"
 
 
+ANNEE_ECHEANCE_MIN = 2014
+ANNEE_ECHEANCE_MAX = 2040
+
+
+class ProjetStructurantQuerySet(models.QuerySet):
+    """Vocabulaire et chargeurs des projets structurants."""
+
+    def echeance_depassee(self, annee=None):
+        """Projets dont l'année d'échéance est passée (strictement avant l'année en cours) et
+        qui ne sont pas réalisés : ceux qu'un délégué doit relancer."""
+        annee = annee or timezone.localdate().year
+        return self.filter(annee_echeance__lt=annee).exclude(
+            statut=ProjetStructurant.Statut.REALISE
+        )
+
+    def with_list_data(self):
+        """Liste des projets : QPV, arrondissements, secteur et dernière étape de suivi (avec
+        son auteur) en un nombre fixe de requêtes. Le porteur et les engagements (app
+        structures) sont ajoutés par les pages qui les montrent."""
+        return self.select_related("quartier", "secteur").prefetch_related(
+            "quartier__arrondissements",
+            Prefetch(
+                "suivis",
+                queryset=SuiviProjet.objects.derniers().select_related("auteur"),
+                to_attr="derniers_suivis",
+            ),
+        )
+
+
 class ProjetStructurant(models.Model):
     """Un projet structurant d'une fiche quartier. Le statut est normalisé en un petit nombre
-    de choix, et le texte imprimé est gardé à côté (il s'écrit de dix façons dans la source)."""
+    de choix, et le texte imprimé est gardé à côté (il s'écrit de dix façons dans la source).
+
+    Le suivi daté (`SuiviProjet`) fait évoluer `statut` ; `statut_brut` reste le texte du
+    contrat, jamais réécrit. Le porteur et les engagements servis sont dans l'app structures
+    (`PortageProjet`), car un porteur peut être une structure."""
 
     class Statut(models.TextChoices):
         EXISTANT = "existant", "Existant"
@@ -183,7 +232,24 @@ class ProjetStructurant(models.Model):
         "statut", max_length=30, choices=Statut.choices, default=Statut.NON_RENSEIGNE
     )
     statut_brut = models.CharField("statut imprimé", max_length=100, blank=True)
+    annee_echeance = models.PositiveSmallIntegerField(
+        "année d’échéance",
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(
+                ANNEE_ECHEANCE_MIN, f"L’année doit être au moins {ANNEE_ECHEANCE_MIN}."
+            ),
+            MaxValueValidator(
+                ANNEE_ECHEANCE_MAX, f"L’année doit être au plus {ANNEE_ECHEANCE_MAX}."
+            ),
+        ],
+        help_text="L’année où le projet doit être réalisé, quand elle est connue (le contrat ne "
+        "la donne pas : elle est renseignée par le SPV).",
+    )
     history = HistoricalRecords()
+
+    objects = ProjetStructurantQuerySet.as_manager()
 
     class Meta:
         verbose_name = "projet structurant"
@@ -195,3 +261,148 @@ class ProjetStructurant(models.Model):
 
     def __str__(self):
         return self.nom
+
+    def get_absolute_url(self):
+        return reverse("quartiers:projet", args=[self.pk])
+
+    @property
+    def statut_brut_different(self):
+        """Le statut imprimé ne se lit pas comme le statut normalisé (au-delà de la casse et
+        des accents) : on l'affiche à côté, pour ne rien perdre du texte."""
+        return bool(self.statut_brut) and _plier(self.statut_brut) != _plier(
+            self.get_statut_display()
+        )
+
+    @property
+    def adresse_dit_non_cartographiable(self):
+        return "cartographiable" in _plier(self.adresse)
+
+    @property
+    def echeance_est_depassee(self):
+        """Même règle que `ProjetStructurantQuerySet.echeance_depassee`, sur un objet chargé."""
+        return (
+            self.annee_echeance is not None
+            and self.annee_echeance < timezone.localdate().year
+            and self.statut != self.Statut.REALISE
+        )
+
+    @property
+    def dernier_suivi(self):
+        """La dernière étape de suivi (par date, puis ordre d'enregistrement), lue dans le
+        préchargement de `with_list_data()` quand il a eu lieu."""
+        if hasattr(self, "derniers_suivis"):
+            return self.derniers_suivis[0] if self.derniers_suivis else None
+        return self.suivis.order_by("-date", "-pk").select_related("auteur").first()
+
+    # --- suivi ---------------------------------------------------------------------------------
+
+    def motif_refus_suivi(self, user):
+        """None si `user` peut ajouter une étape de suivi à ce projet (règle
+        `peut_suivre_projet`), sinon la raison, en français."""
+        if roles.peut_suivre_projet(user, self):
+            return None
+        if not getattr(user, "is_authenticated", False):
+            return "Connectez-vous pour suivre les projets structurants."
+        if roles.role_de(user) == roles.Role.DELEGUE:
+            return (
+                f"Le quartier {self.quartier.nom} ne vous est pas confié : seuls ses délégués du "
+                "Préfet et le SPV tiennent le suivi de ses projets."
+            )
+        return (
+            "Seuls les agents DDCT/SPV et les délégués du Préfet du quartier tiennent le suivi "
+            "des projets structurants."
+        )
+
+    def ajouter_suivi(self, by, statut, commentaire, date=None):
+        """Ajoute une étape datée au suivi (statut, commentaire, auteur) et met le statut du
+        projet à celui de l'étape la plus récente (une étape antidatée ne l'écrase pas). Le
+        changement de statut est historisé au nom de l'auteur ; `statut_brut` (le texte du
+        contrat) n'est jamais touché. Lève PermissionDenied (message français) si `by` ne
+        peut pas suivre ce projet, ValidationError si l'étape est incomplète."""
+        refus = self.motif_refus_suivi(by)
+        if refus:
+            raise PermissionDenied(refus)
+        aujourd_hui = timezone.localdate()
+        date = date or aujourd_hui
+        commentaire = (commentaire or "").strip()
+        erreurs = {}
+        if statut not in self.Statut.values:
+            erreurs["statut"] = "Choisissez un statut de la liste."
+        if not commentaire:
+            erreurs["commentaire"] = (
+                "Indiquez ce qui a changé ou ce qui a été constaté : le commentaire est "
+                "obligatoire."
+            )
+        if date > aujourd_hui:
+            erreurs["date"] = "La date d’une étape de suivi ne peut pas être dans le futur."
+        if erreurs:
+            raise ValidationError(erreurs)
+        with transaction.atomic():
+            # Verrou sur le projet : deux étapes enregistrées en même temps laissent le statut
+            # de la plus récente, pas celui de la dernière écriture.
+            projet = ProjetStructurant.objects.select_for_update().get(pk=self.pk)
+            suivi = SuiviProjet.objects.create(
+                projet=projet, date=date, statut=statut, commentaire=commentaire, auteur=by
+            )
+            plus_recente = projet.suivis.order_by("-date", "-pk").first()
+            if plus_recente.statut != projet.statut:
+                projet.statut = plus_recente.statut
+                projet._history_user = by
+                projet._change_reason = (
+                    f"Suivi du {plus_recente.date:%d/%m/%Y} : {plus_recente.get_statut_display()}"
+                )[:100]
+                projet.save(update_fields=["statut"])
+            self.statut = projet.statut
+        return suivi
+
+
+class SuiviProjetQuerySet(models.QuerySet):
+    """Vocabulaire des étapes de suivi."""
+
+    def derniers(self):
+        """La dernière étape de chaque projet (par date, puis ordre d'enregistrement), par une
+        sous-requête corrélée : portable (SQLite, PostgreSQL) et une ligne par projet."""
+        derniere = (
+            SuiviProjet.objects.filter(projet=OuterRef("projet"))
+            .order_by("-date", "-pk")
+            .values("pk")[:1]
+        )
+        return self.filter(pk=Subquery(derniere))
+
+
+class SuiviProjet(models.Model):
+    """Une étape datée du suivi d'un projet structurant : le statut constaté, un commentaire et
+    son auteur (agent du SPV ou délégué du Préfet du quartier). Les étapes s'ajoutent par
+    `ProjetStructurant.ajouter_suivi`, qui met à jour le statut du projet ; elles forment
+    l'historique des changements de statut et ne se modifient pas dans le portail."""
+
+    projet = models.ForeignKey(
+        ProjetStructurant,
+        on_delete=models.CASCADE,
+        related_name="suivis",
+        verbose_name="projet structurant",
+    )
+    date = models.DateField("date", default=timezone.localdate)
+    statut = models.CharField("statut", max_length=30, choices=ProjetStructurant.Statut.choices)
+    commentaire = models.TextField("commentaire")
+    auteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="auteur",
+    )
+    cree_le = models.DateTimeField("enregistrée le", auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = SuiviProjetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "étape de suivi d’un projet"
+        verbose_name_plural = "étapes de suivi des projets"
+        ordering = ["projet", "-date", "-pk"]
+        indexes = [models.Index(fields=["projet", "date"], name="suivi_projet_date")]
+
+    def __str__(self):
+        return f"{self.projet} — {self.date:%d/%m/%Y} : {self.get_statut_display()}"

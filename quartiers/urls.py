@@ -1,3 +1,6 @@
+"""Les pages propres à l'app quartiers. La fiche d'un QPV, qui croise indicateurs et
+structures, est servie par contratville/territoire (même espace de noms `quartiers`)."""
+
 from django.urls import path
 
 from quartiers import views
@@ -6,5 +9,4 @@ app_name = "quartiers"
 
 urlpatterns = [
     path("", views.liste, name="liste"),
-    path("<slug:slug>/", views.fiche, name="fiche"),
 ]

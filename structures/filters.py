@@ -28,7 +28,10 @@ class StructureFilter(django_filters.FilterSet):
     quartier = django_filters.ModelChoiceFilter(
         field_name="quartiers", queryset=Quartier.objects.all(), label="QPV", empty_label="Tous"
     )
-    hors_paris = django_filters.BooleanFilter(label="Hors Paris")
+    hors_paris = django_filters.BooleanFilter(
+        label="Localisation",
+        widget=forms.Select(choices=[("", "Toutes"), ("false", "Paris"), ("true", "Hors Paris")]),
+    )
 
     class Meta:
         model = Structure

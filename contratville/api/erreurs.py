@@ -45,6 +45,32 @@ class Conflit(exceptions.APIException):
     default_code = "conflit"
 
 
+class Refus(exceptions.PermissionDenied):
+    """Un refus métier (403) avec sa raison en français et un code stable propre
+    (`campagne_fermee`, `valeur_validee`…), plutôt que le générique `acces_refuse`."""
+
+    def __init__(self, detail, code):
+        super().__init__(detail, code=code)
+
+
+class LotInvalide(exceptions.ValidationError):
+    """Un envoi groupé refusé en bloc : `erreurs` est indexé par la position de l'élément
+    dans la liste envoyée (`{"2": {"valeur": ["…"]}}`), `detail` résume."""
+
+    def __init__(self, erreurs, resume):
+        super().__init__(erreurs)
+        self.resume = resume
+
+
+class LotPerime(PreconditionEchouee):
+    """Un envoi groupé dont des éléments portent une version périmée (et aucun autre
+    défaut) : 412, avec les éléments concernés dans `erreurs`."""
+
+    def __init__(self, erreurs, detail):
+        super().__init__(detail)
+        self.erreurs = erreurs
+
+
 # Codes stables par classe d'exception DRF (la première classe qui correspond l'emporte).
 CODES = (
     (exceptions.NotAuthenticated, "non_authentifie"),
@@ -130,10 +156,11 @@ def gestionnaire_exceptions(exc, context):
         erreurs = exc.detail
         if not isinstance(erreurs, dict):
             erreurs = {"general": erreurs if isinstance(erreurs, list) else [erreurs]}
-        corps = corps_erreur(code, MESSAGES[code], erreurs)
+        resume = getattr(exc, "resume", None) or MESSAGES.get(code, exc.default_detail)
+        corps = corps_erreur(code, resume, erreurs)
     else:
         detail = exc.detail if not isinstance(exc.detail, (list, dict)) else exc.default_detail
-        corps = corps_erreur(code, detail, **extra)
+        corps = corps_erreur(code, detail, getattr(exc, "erreurs", None), **extra)
 
     set_rollback()
     return Response(corps, status=exc.status_code, headers=headers)

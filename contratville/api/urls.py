@@ -2,7 +2,7 @@
 documentation (Swagger UI, Redoc) servis hors ligne.
 
 Chaque application déclare ses routes dans son `api.py` (`ROUTES`) ; pour en ajouter une
-(`structures.api` au second volet), on l'ajoute à `MODULES`."""
+, on l'ajoute à `MODULES`."""
 
 from importlib import import_module
 
@@ -16,7 +16,7 @@ from contratville.api.erreurs import AdresseInconnue
 
 app_name = "api"
 
-MODULES = ["engagements.api", "quartiers.api", "indicateurs.api"]
+MODULES = ["engagements.api", "quartiers.api", "indicateurs.api", "structures.api"]
 
 
 class RacineAPI(routers.APIRootView):

@@ -21,6 +21,13 @@
     }
     var d = JSON.parse(bloc.textContent);
     var suffixe = d.suffixe ? " " + d.suffixe : "";
+    // Échelle ajustée aux valeurs tracées (avec une marge) : la courbe occupe toute la hauteur.
+    var nombres = d.quartier.concat(d.paris).filter(function (v) {
+      return v !== null;
+    });
+    var bas = Math.min.apply(null, nombres);
+    var haut = Math.max.apply(null, nombres);
+    var marge = (haut - bas) * 0.1 || Math.abs(haut) * 0.1 || 1;
     new Chart(toile, {
       type: "line",
       data: {
@@ -49,6 +56,7 @@
       },
       options: {
         responsive: false,
+        maintainAspectRatio: false,
         animation: false,
         locale: "fr-FR",
         events: ["mousemove", "mouseout"],
@@ -62,7 +70,11 @@
             },
           },
         },
-        scales: { x: { display: false }, y: { display: false } },
+        layout: { padding: 3 },
+        scales: {
+          x: { display: false },
+          y: { display: false, min: bas - marge, max: haut + marge },
+        },
       },
     });
   });

@@ -50,3 +50,80 @@ def verifier_erreur(reponse, statut, code):
     assert set(corps) >= {"code", "detail", "erreurs"}
     assert corps["detail"]
     return corps
+
+
+# --- campagne des indicateurs (second volet : valeurs, écritures) ---------------------------
+
+ANNEE = 2025
+
+
+@pytest.fixture
+def caf(db):
+    from engagements.models import Signataire
+
+    return Signataire.objects.get(nom__icontains="allocations familiales")
+
+
+def ouvrir_campagne(annee=ANNEE, **dates):
+    import datetime
+
+    from django.utils import timezone
+
+    from indicateurs.models import Campagne
+
+    jour = timezone.localdate()
+    return Campagne.objects.create(
+        annee=annee,
+        date_ouverture=dates.get("ouverture", jour - datetime.timedelta(days=10)),
+        date_cloture=dates.get("cloture", jour + datetime.timedelta(days=30)),
+    )
+
+
+@pytest.fixture
+def campagne(db):
+    """La campagne 2025, ouverte aujourd'hui."""
+    return ouvrir_campagne()
+
+
+def produit_par(code, signataire):
+    from indicateurs.models import Indicateur
+
+    indicateur = Indicateur.objects.get(code=code)
+    indicateur.producteur = signataire
+    indicateur.save()
+    return indicateur
+
+
+@pytest.fixture
+def ind_caf(caf):
+    """E28-2 (un nombre) produit par la Caf, l'organisation du partenaire de test."""
+    return produit_par("E28-2", caf)
+
+
+@pytest.fixture
+def ind_part_caf(caf):
+    """E05-1 (« nombre et part ») produit par la Caf."""
+    return produit_par("E05-1", caf)
+
+
+@pytest.fixture
+def ind_autre(db):
+    """E01-1 (une part), produit par l'Académie : pas par la Caf."""
+    from engagements.models import Signataire
+
+    return produit_par("E01-1", Signataire.objects.get(nom="Académie de Paris"))
+
+
+def creer_valeur(indicateur, code="qpv-goutte-dor", annee=ANNEE, **champs):
+    """Une valeur enregistrée directement (hors circuit), pour préparer un test."""
+    from indicateurs.models import Territoire, Valeur
+
+    if indicateur.est_nombre_part:
+        champs.setdefault("nombre", 10)
+        champs.setdefault("base", 40)
+    else:
+        champs.setdefault("valeur", 12)
+    champs.setdefault("producteur_id", indicateur.producteur_id)
+    return Valeur.objects.create(
+        indicateur=indicateur, territoire=Territoire.objects.get(code=code), annee=annee, **champs
+    )

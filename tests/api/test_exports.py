@@ -153,3 +153,97 @@ def test_csv_neutralise_les_formules():
     assert _neutraliser_formule("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert _neutraliser_formule("-12.5") == "-12.5"
     assert _neutraliser_formule("texte") == "texte"
+
+
+# --- second volet : valeurs, territoires, campagnes, structures, fiches ---------------------
+
+
+def test_valeurs_csv_avec_la_colonne_demo(utilisateurs, campagne, ind_caf):
+    from decimal import Decimal
+
+    from indicateurs.models import Valeur
+    from tests.api.conftest import client_api, creer_valeur
+
+    creer_valeur(ind_caf, "paris", annee=2021, statut="valide", valeur=Decimal(40))
+    creer_valeur(ind_caf, "qpv-goutte-dor", annee=2021, statut="valide", demo=True, origine="demo")
+    creer_valeur(ind_caf, "ensemble-qpv", annee=2025)  # brouillon : pas pour un délégué
+    client = client_api(utilisateurs["delegue"], "jeton")
+    reponse = client.get("/api/v1/valeurs/?format=csv&indicateur=E28-2")
+    assert reponse["Content-Disposition"].startswith('attachment; filename="valeurs-')
+    lignes = lire_csv(reponse)
+    entetes = lignes[0]
+    assert {"Code indicateur", "Code territoire", "Année", "Valeur", "Statut", "Démo"} <= set(
+        entetes
+    )
+    par_territoire = {ligne[entetes.index("Code territoire")]: ligne for ligne in lignes[1:]}
+    assert set(par_territoire) == {"paris", "qpv-goutte-dor"}
+    demo = entetes.index("Démo")
+    assert par_territoire["qpv-goutte-dor"][demo] == "Oui"
+    assert par_territoire["paris"][demo] == "Non"
+    assert par_territoire["paris"][entetes.index("Valeur")] == "40.00"
+    assert par_territoire["paris"][entetes.index("Statut")] == "Validée"
+    # Toute la liste filtrée et visible, sans pagination.
+    tout = lire_csv(client.get("/api/v1/valeurs/?format=csv"))
+    assert len(tout) == 1 + Valeur.objects.validees().count() > 51
+
+
+def test_valeurs_xlsx(utilisateurs, campagne, ind_caf):
+    from decimal import Decimal
+
+    from tests.api.conftest import client_api, creer_valeur
+
+    creer_valeur(ind_caf, "paris", annee=2021, statut="valide", valeur=Decimal(40))
+    creer_valeur(ind_caf, "qpv-goutte-dor", annee=2021, statut="valide", demo=True, origine="demo")
+    reponse = client_api(utilisateurs["spv"], "session").get(
+        "/api/v1/valeurs/?format=xlsx&indicateur=E28-2&annee_max=2021"
+    )
+    assert reponse["Content-Disposition"].endswith('.xlsx"')
+    lignes = lire_xlsx(reponse)
+    entetes = lignes[0]
+    lignes = [dict(zip(entetes, ligne, strict=True)) for ligne in lignes[1:]]
+    assert {ligne["Démo"] for ligne in lignes} == {"Oui", "Non"}
+    paris = next(ligne for ligne in lignes if ligne["Code territoire"] == "paris")
+    assert paris["Valeur"] == 40 and isinstance(paris["Année"], int)
+
+
+@pytest.mark.parametrize(
+    "ressource,entete", [("campagnes", "Année"), ("structures", "Identifiant"),
+                         ("fiches-actions", "N°"), ("valeurs", "Identifiant")],
+)  # fmt: skip
+def test_exports_des_ressources_avec_compte(utilisateurs, campagne, ressource, entete):
+    from tests.api.conftest import client_api
+
+    client = client_api(utilisateurs["spv"], "jeton")
+    assert lire_csv(client.get(f"/api/v1/{ressource}/?format=csv"))[0][0] == entete
+    assert lire_xlsx(client.get(f"/api/v1/{ressource}/?format=xlsx"))[0][0] == entete
+    verifier_erreur(
+        client_api(None).get(f"/api/v1/{ressource}/?format=csv"), 401, "non_authentifie"
+    )
+
+
+def test_territoires_csv_public(api):
+    lignes = lire_csv(api.get("/api/v1/territoires/?format=csv&quartier=grand-belleville"))
+    assert lignes[0][:3] == ["Code", "Nom", "Niveau"]
+    assert {ligne[2] for ligne in lignes[1:]} == {
+        "Quartier prioritaire",
+        "Secteur ou micro-quartier",
+    }
+    assert len(lignes) > 2
+
+
+def test_fiches_xlsx_filtrees(utilisateurs):
+    from structures.models import FicheAction
+    from tests.api.conftest import client_api
+
+    numero = 12
+    for fiche in FicheAction.objects.validees().order_by("pk")[:3]:
+        fiche.engagements.add(Engagement.objects.get(numero=numero))
+    client = client_api(utilisateurs["partenaire"], "jeton")
+    lignes = lire_xlsx(client.get(f"/api/v1/fiches-actions/?format=xlsx&engagement={numero}"))
+    attendues = FicheAction.objects.validees().filter(engagements__numero=numero).distinct()
+    assert len(lignes) == 1 + attendues.count() > 1
+    entetes = lignes[0]
+    for ligne in lignes[1:]:
+        fiche = dict(zip(entetes, ligne, strict=True))
+        assert str(numero) in str(fiche["Engagements"]).split(" ; ")
+        assert fiche["Statut de la fiche"] == "Validée"

@@ -2,6 +2,7 @@
 échauffement, mesure, ajout de lignes (à tous les niveaux d'imbrication), nouvelle mesure.
 Références dans tests/api/query_counts.json (à mettre à jour en connaissance de cause)."""
 
+import datetime
 import json
 from pathlib import Path
 
@@ -18,8 +19,21 @@ from engagements.models import (
     Signataire,
     Thematique,
 )
-from indicateurs.models import Indicateur
-from quartiers.models import Arrondissement, ChiffreCle, ProjetStructurant, Quartier, Secteur
+from indicateurs.models import Campagne, Indicateur, Territoire, Valeur
+from quartiers.models import (
+    Arrondissement,
+    ChiffreCle,
+    ProjetStructurant,
+    Quartier,
+    Secteur,
+    SuiviProjet,
+)
+from structures.models import (
+    FicheAction,
+    FinancementFiche,
+    FinancementStructure,
+    Structure,
+)
 from tests.api.conftest import client_api
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +47,16 @@ LISTES = {
     "quartiers": "/api/v1/quartiers/",
     "projets": "/api/v1/projets/",
     "indicateurs": "/api/v1/indicateurs/",
+    "territoires": "/api/v1/territoires/",
+}
+
+# Les listes réservées aux comptes : mesurées par session et par jeton, pour le SPV (qui voit
+# tout, brouillons compris) et pour un délégué (visibilité par sous-requête).
+LISTES_CONNECTEES = {
+    "campagnes": "/api/v1/campagnes/",
+    "valeurs": "/api/v1/valeurs/",
+    "structures": "/api/v1/structures/",
+    "fiches-actions": "/api/v1/fiches-actions/",
 }
 
 
@@ -64,7 +88,65 @@ def ajouter_des_lignes():
         for i in range(3):
             s = Secteur.objects.create(quartier=q, slug=f"secteur-test-{n}-{i}", nom="S", ordre=i)
             ChiffreCle.objects.create(quartier=q, secteur=s, ordre=i, libelle="C", texte="1 %")
-            ProjetStructurant.objects.create(quartier=q, secteur=s, ordre=i, nom="Projet test")
+            projet = ProjetStructurant.objects.create(
+                quartier=q, secteur=s, ordre=i, nom="Projet test"
+            )
+            for jour in (1, 2):
+                SuiviProjet.objects.create(
+                    projet=projet,
+                    date=datetime.date(2025, 1, jour),
+                    statut="en_cours",
+                    commentaire="Étape",
+                )
+            Territoire.objects.create(
+                code=f"secteur-test-{n}-{i}",
+                type="secteur",
+                nom="S",
+                ordre=900,
+                quartier=q,
+                secteur=s,
+            )
+    ajouter_des_donnees(signataire)
+
+
+def ajouter_des_donnees(signataire):
+    """Campagnes, valeurs (indicateurs, territoires et producteurs variés), structures avec
+    QPV et financements, fiches avec engagements, QPV, actions et budget."""
+    for annee in (2016, 2017, 2018):
+        Campagne.objects.create(
+            annee=annee,
+            date_ouverture=datetime.date(annee + 1, 1, 1),
+            date_cloture=datetime.date(annee + 1, 3, 31),
+        )
+    quartiers = list(Quartier.objects.order_by("pk")[:3])
+    engagements = list(Engagement.objects.order_by("pk")[:3])
+    indicateurs = list(Indicateur.objects.exclude(unite="nombre_part").order_by("pk")[:3])
+    for i, indicateur in enumerate(indicateurs):
+        indicateur.producteur = signataire
+        indicateur.save()
+        for n, territoire in enumerate(Territoire.objects.order_by("pk")[:3]):
+            Valeur.objects.create(
+                indicateur=indicateur,
+                territoire=territoire,
+                annee=2016 + n,
+                valeur=i + n,
+                producteur=signataire,
+                statut="valide" if n else "brouillon",
+            )
+    for n in range(3):
+        structure = Structure.objects.create(slug=f"structure-test-{n}", nom=f"Structure {n}")
+        structure.quartiers.set(quartiers)
+        for i in range(2):
+            FinancementStructure.objects.create(structure=structure, ordre=i, financeur="Ville")
+        for i in range(3):
+            fiche = FicheAction.objects.create(
+                structure=structure, titre=f"Fiche {n}-{i}", annee=2025, statut="validee"
+            )
+            fiche.quartiers.set(quartiers)
+            fiche.engagements.set(engagements)
+            fiche.actions.set(Action.objects.filter(engagement__in=engagements)[:3])
+            FinancementFiche.objects.create(fiche=fiche, financeur="etat", montant=100)
+            FinancementFiche.objects.create(fiche=fiche, financeur="ville", montant=50)
 
 
 @pytest.mark.parametrize("mode", ["anonyme", "jeton"])
@@ -82,6 +164,31 @@ def test_nombre_de_requetes_constant(utilisateurs, compter_requetes, nom, mode):
     assert reponse.json()["nombre"] > lignes_avant
     assert avant == apres, f"{url} : {avant} requêtes avant, {apres} après ajout de lignes"
     cle = nom if mode == "anonyme" else f"{nom} (jeton)"
+    assert avant == REFERENCE.get(cle), f"{cle} : {avant} requêtes, référence {REFERENCE.get(cle)}"
+
+
+@pytest.mark.parametrize("role", ["spv", "delegue"])
+@pytest.mark.parametrize("mode", ["session", "jeton"])
+@pytest.mark.parametrize("nom", LISTES_CONNECTEES)
+def test_nombre_de_requetes_constant_avec_un_compte(
+    utilisateurs, compter_requetes, nom, mode, role
+):
+    # Au moins une ligne avant la première mesure (une liste vide s'épargne la requête).
+    Campagne.objects.create(
+        annee=2015, date_ouverture=datetime.date(2016, 1, 1), date_cloture=datetime.date(2016, 2, 1)
+    )
+    client = client_api(utilisateurs[role], mode)
+    url = LISTES_CONNECTEES[nom] + "?page_size=500"
+    client.get(url)  # échauffement
+    avant, reponse = compter_requetes(lambda: client.get(url))
+    assert reponse.status_code == 200
+    lignes_avant = reponse.json()["nombre"]
+    ajouter_des_lignes()
+    client.get(url)
+    apres, reponse = compter_requetes(lambda: client.get(url))
+    assert reponse.json()["nombre"] > lignes_avant
+    assert avant == apres, f"{url} : {avant} requêtes avant, {apres} après ajout de lignes"
+    cle = f"{nom} ({mode}, {role})"
     assert avant == REFERENCE.get(cle), f"{cle} : {avant} requêtes, référence {REFERENCE.get(cle)}"
 
 

@@ -18,7 +18,26 @@ LISTES = [
     "quartiers",
     "projets",
     "indicateurs",
+    "territoires",
+    "campagnes",
+    "valeurs",
+    "structures",
+    "fiches-actions",
 ]
+PUBLIQUES = {
+    "thematiques",
+    "engagements",
+    "signataires",
+    "sigles",
+    "quartiers",
+    "projets",
+    "indicateurs",
+    "territoires",
+}
+
+
+def ressource(chemin):
+    return chemin.split("/")[3]
 
 
 @pytest.fixture(scope="module")
@@ -54,26 +73,79 @@ def test_schema_servi(api):
 
 
 def test_chaque_operation_documentee_en_francais(schema):
+    ecritures = set()
     for chemin, operations in schema["paths"].items():
         for methode, op in operations.items():
-            assert methode == "get", (chemin, methode)  # lecture seule dans ce volet
             assert op["summary"] and op["description"], chemin
             reponses = op["responses"]
-            assert {"200", "401", "404", "429"} <= set(reponses), chemin
+            assert {"401", "404", "429"} <= set(reponses), chemin
+            assert {"200", "201"} & set(reponses), chemin
             for code, reponse in reponses.items():
-                if code != "200":
+                if code[0] in "45":
                     assert reponse["content"]["application/json"]["schema"] == {
                         "$ref": "#/components/schemas/ErreurAPI"
                     }
                     assert reponse["description"]
-            # Référentiel public : le jeton est facultatif.
-            assert {} in op["security"] and {"jeton": []} in op["security"]
-            assert "text/csv" in reponses["200"]["content"]
+            publique = ressource(chemin) in PUBLIQUES
+            # Le référentiel public : le jeton est facultatif ; le reste demande un compte.
+            assert ({} in op["security"]) == publique, (chemin, op["security"])
+            assert {"jeton": []} in op["security"]
             noms = {p["name"] for p in op.get("parameters", [])}
-            assert "format" in noms
-            if "{" not in chemin:
-                assert {"page", "page_size", "search"} <= noms, chemin
-                assert "400" in reponses
+            if methode == "get":
+                assert "text/csv" in reponses["200"]["content"]
+                assert "format" in noms
+                if "{" not in chemin:
+                    assert {"page", "page_size", "search"} <= noms, chemin
+                    assert "400" in reponses
+                if not publique:
+                    assert "403" in reponses
+            else:
+                ecritures.add((methode, chemin))
+                assert ressource(chemin) == "valeurs", chemin
+                assert set(next(iter(reponses.values()))["content"]) == {"application/json"}
+                assert {"400", "403", "413"} <= set(reponses), chemin
+    assert ecritures == {
+        ("post", "/api/v1/valeurs/"),
+        ("put", "/api/v1/valeurs/{id}/"),
+        ("patch", "/api/v1/valeurs/{id}/"),
+        ("post", "/api/v1/valeurs/{id}/soumettre/"),
+        ("post", "/api/v1/valeurs/{id}/valider/"),
+        ("post", "/api/v1/valeurs/{id}/renvoyer/"),
+        ("post", "/api/v1/valeurs/bulk/"),
+    }
+
+
+def test_ecritures_documentees_avec_exemples(schema):
+    chemins = schema["paths"]
+    creation = chemins["/api/v1/valeurs/"]["post"]
+    assert "409" in creation["responses"] and "201" in creation["responses"]
+    exemples = creation["requestBody"]["content"]["application/json"]["examples"]
+    assert any(e["value"].get("indicateur") == "E05-1" for e in exemples.values())
+    assert "ETag" in creation["responses"]["201"]["headers"]
+    for methode in ("put", "patch"):
+        op = chemins["/api/v1/valeurs/{id}/"][methode]
+        assert {"412", "428"} <= set(op["responses"])
+        if_match = next(p for p in op["parameters"] if p["name"] == "If-Match")
+        assert if_match["in"] == "header" and if_match["required"] is True
+        exemple = next(
+            iter(op["responses"]["412"]["content"]["application/json"]["examples"].values())
+        )
+        assert exemple["value"]["code"] == "precondition_echouee"
+    lecture = chemins["/api/v1/valeurs/{id}/"]["get"]
+    assert "ETag" in lecture["responses"]["200"]["headers"]
+    envoi = chemins["/api/v1/valeurs/bulk/"]["post"]
+    assert "tout ou rien" in envoi["summary"].lower()
+    exemple = next(
+        iter(envoi["responses"]["400"]["content"]["application/json"]["examples"].values())
+    )
+    assert set(exemple["value"]["erreurs"]) == {"0", "2"}
+    corps = envoi["requestBody"]["content"]["application/json"]
+    assert len(next(iter(corps["examples"].values()))["value"]["valeurs"]) == 3
+    refus = chemins["/api/v1/valeurs/{id}/soumettre/"]["post"]["responses"]["403"]
+    assert "campagne_fermee" in refus["description"]
+    for nom in ("If-Match", "ETag"):
+        assert nom in str(chemins["/api/v1/valeurs/{id}/valider/"]["post"])
+    assert "campagne_fermee" in schema["info"]["description"]
 
 
 def test_champs_et_filtres_decrits(schema):

@@ -26,7 +26,14 @@ from engagements.models import (
 )
 from indicateurs.chargement import charger_chiffres_cles, charger_territoires
 from indicateurs.models import Indicateur
-from quartiers.models import Arrondissement, ChiffreCle, ProjetStructurant, Quartier, Secteur
+from quartiers.models import (
+    Arrondissement,
+    ChiffreCle,
+    ProjetStructurant,
+    Quartier,
+    Secteur,
+    SuiviProjet,
+)
 from structures.models import FicheAction, FinancementStructure, Structure
 
 DOSSIER = Path(settings.BASE_DIR) / "fixtures"
@@ -227,20 +234,28 @@ class Command(BaseCommand):
             )
 
     def charger_projets(self, synchro, quartier, secteur, projets, rang):
+        # Un projet suivi dans le portail (SuiviProjet) a le statut de sa dernière étape de
+        # suivi : le statut normalisé du contrat ne le remplace plus (statut_brut, le texte du
+        # contrat, reste chargé).
+        if not hasattr(self, "_projets_suivis"):
+            self._projets_suivis = set(
+                SuiviProjet.objects.values_list("projet__quartier_id", "projet__ordre")
+            )
         for p in projets:
             rang["projets"] += 1
+            champs = {
+                "secteur_id": secteur.pk if secteur else None,
+                "nom": p["nom"],
+                "descriptif": p["descriptif"],
+                "adresse": p["adresse"],
+                "cartographiable": p["cartographiable"],
+                "statut": p["statut"],
+                "statut_brut": p["statut_brut"],
+            }
+            if (quartier.pk, rang["projets"]) in self._projets_suivis:
+                del champs["statut"]
             synchro.upsert(
-                ProjetStructurant,
-                {"quartier_id": quartier.pk, "ordre": rang["projets"]},
-                {
-                    "secteur_id": secteur.pk if secteur else None,
-                    "nom": p["nom"],
-                    "descriptif": p["descriptif"],
-                    "adresse": p["adresse"],
-                    "cartographiable": p["cartographiable"],
-                    "statut": p["statut"],
-                    "statut_brut": p["statut_brut"],
-                },
+                ProjetStructurant, {"quartier_id": quartier.pk, "ordre": rang["projets"]}, champs
             )
 
     def charger_structures(self, synchro, structures, fiches):

@@ -1,0 +1,74 @@
+"""La fiche quartier en PDF, rendue côté serveur par WeasyPrint.
+
+Aucun accès réseau : les adresses `/static/…` du gabarit sont lues sur disque (finders de
+staticfiles, à défaut STATIC_ROOT) par un `URLFetcher` qui refuse toute autre ressource. Les
+courbes sont en SVG dans la page (WeasyPrint n'exécute pas de JavaScript). Les polices sont
+celles du système (DejaVu, installée par scripts/system-deps.sh et le Dockerfile)."""
+
+import mimetypes
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+# Adresse fictive de la page : elle ne sert qu'à reconnaître les fichiers statiques, jamais
+# une requête n'y part (le domaine .invalid est réservé, RFC 2606).
+BASE_INTERNE = "http://portail.invalid"
+
+
+def chemin_statique(url):
+    """Le fichier local d'une adresse `…/static/<chemin>` (finders, puis STATIC_ROOT), ou None
+    pour toute autre adresse."""
+    prefixe = f"{BASE_INTERNE}/{settings.STATIC_URL.strip('/')}/"
+    if not url.startswith(prefixe):
+        return None
+    relatif = url[len(prefixe) :].split("?")[0].split("#")[0]
+    if not relatif or ".." in Path(relatif).parts:
+        return None
+    trouve = finders.find(relatif)
+    if trouve:
+        return Path(trouve)
+    candidat = Path(settings.STATIC_ROOT) / relatif
+    return candidat if candidat.is_file() else None
+
+
+def _fetcher():
+    """Un URLFetcher qui sert les fichiers statiques locaux et refuse tout le reste (import
+    tardif : WeasyPrint charge Pango au premier usage, pas au démarrage du portail)."""
+    from weasyprint import URLFetcher
+    from weasyprint.urls import URLFetcherResponse
+
+    class FichiersStatiques(URLFetcher):
+        """Les ressources de la fiche PDF : fichiers statiques du portail, lus sur disque."""
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            chemin = chemin_statique(url)
+            if chemin is None:
+                raise ValueError(f"Ressource refusée (aucun accès réseau) : {url}")
+            type_mime = mimetypes.guess_type(chemin.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(
+                chemin.as_uri(), chemin.read_bytes(), {"Content-Type": type_mime}
+            )
+
+    return FichiersStatiques(allowed_protocols={"http", "data"})
+
+
+def rendre_pdf(gabarit, contexte, request=None):
+    """Les octets du PDF d'un gabarit HTML."""
+    from weasyprint import HTML
+
+    html = render_to_string(gabarit, contexte, request=request)
+    return HTML(string=html, base_url=f"{BASE_INTERNE}/", url_fetcher=_fetcher()).write_pdf()
+
+
+def reponse_pdf(contenu, nom_fichier):
+    """Réponse de téléchargement ; le nom de fichier reçoit la date du jour."""
+    nom = f"{nom_fichier}-{timezone.localdate():%Y-%m-%d}.pdf"
+    reponse = HttpResponse(contenu, content_type="application/pdf")
+    reponse["Content-Disposition"] = f'attachment; filename="{nom}"'
+    return reponse
