@@ -19,6 +19,9 @@ from engagements.models import Action
 from structures import listes
 from structures.validators import normaliser_identifiant, valider_rna, valider_siret
 
+# Langues des textes : le rapport J2P des semences est en anglais (RGAA 8.7 : lang="en").
+LANGUES = [("fr", "Français"), ("en", "Anglais")]
+
 
 class StructureQuerySet(models.QuerySet):
     """Visibilité et chargeurs de listes des structures."""
@@ -102,6 +105,13 @@ class Structure(models.Model):
     )
     description = models.TextField("présentation", blank=True)
     source = models.CharField("source", max_length=255, blank=True)
+    langue = models.CharField(
+        "langue du texte",
+        max_length=5,
+        choices=LANGUES,
+        default="fr",
+        help_text="Langue des textes saisis (certaines sources sont en anglais) : balise lang.",
+    )
     history = HistoricalRecords(m2m_fields=[quartiers])
 
     objects = StructureQuerySet.as_manager()
@@ -286,6 +296,13 @@ class FicheAction(models.Model):
         verbose_name="quartiers prioritaires",
     )
     source = models.CharField("source", max_length=255, blank=True)
+    langue = models.CharField(
+        "langue du texte",
+        max_length=5,
+        choices=LANGUES,
+        default="fr",
+        help_text="Langue des textes saisis (certaines sources sont en anglais) : balise lang.",
+    )
     cree_le = models.DateTimeField("créée le", auto_now_add=True)
     modifie_le = models.DateTimeField("modifiée le", auto_now=True)
     cree_par = models.ForeignKey(

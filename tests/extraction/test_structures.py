@@ -71,11 +71,11 @@ def test_ordre_des_cles_conforme_au_schema(data):
     assert list(data["structures"][0]) == [
         "slug", "nom", "type", "adresse", "code_postal", "commune", "arrondissement",
         "departement", "hors_paris", "quartiers", "annee_creation", "salaries", "benevoles",
-        "adherents", "budget", "financements", "description", "source",
+        "adherents", "budget", "financements", "description", "langue", "source",
     ]  # fmt: skip
     fiche = data["fiches"][0]
     assert list(fiche)[:5] == ["cle", "titre", "structure", "annee", "statut"]
-    assert list(fiche)[-3:] == ["engagements", "quartiers", "source"]
+    assert list(fiche)[-4:] == ["engagements", "quartiers", "langue", "source"]
     assert all(f["engagements"] == [] for f in data["fiches"])
 
 
@@ -92,6 +92,7 @@ def test_profil_j2p(structures):
     assert j2p["annee_creation"] == 1997
     assert (j2p["salaries"], j2p["benevoles"], j2p["adherents"]) == (7, 50, 500)
     assert j2p["budget"] == 600000
+    assert j2p["langue"] == "en"  # rapport en anglais : balisé lang="en" dans les pages
     assert [(f["financeur"], f["part"]) for f in j2p["financements"]] == [
         ("Fonds publics", 70.0),
         ("Fonds privés", 30.0),

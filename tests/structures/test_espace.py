@@ -275,3 +275,17 @@ def test_fiches_des_sources_validees_et_hors_paris_signale(client, comptes):
     assert "hors Paris" in html and "publiée d’emblée" in html
     html = client.get("/structures/fiches/?structure=" + str(Structure.objects.get(slug="j2p").pk))
     assert "hors Paris</span>" not in html.content.decode().split("<tbody>")[1]
+
+
+def test_textes_en_anglais_balises_lang_en(client, utilisateurs):
+    """Le rapport J2P est en anglais : ses textes portent lang="en" (RGAA 8.7)."""
+    client.force_login(utilisateurs["spv"])
+    j2p = Structure.objects.get(slug="j2p")
+    assert j2p.langue == "en"
+    html = client.get(j2p.get_absolute_url()).content.decode()
+    assert '<div lang="en">' in html
+    fiche = FicheAction.objects.get(cle="000-01")
+    html = client.get(fiche.get_absolute_url()).content.decode()
+    assert '<h1 class="h3" lang="en">' in html
+    autre = FicheAction.objects.get(cle="004-02")
+    assert 'lang="en"' not in client.get(autre.get_absolute_url()).content.decode()

@@ -290,6 +290,7 @@ class Command(BaseCommand):
                     "budget": s.get("budget"),
                     "description": s.get("description", ""),
                     "source": s.get("source", ""),
+                    "langue": s.get("langue", "fr"),
                 },
                 m2m={"quartiers": [quartiers[q] for q in s.get("quartiers", [])]},
             )
@@ -310,7 +311,7 @@ class Command(BaseCommand):
             "personnes_mobilisees", "resultats_territoire", "resultats_structure",
             "resultats_habitants", "limites", "perspectives", "objectifs", "actions_menees",
             "resultats_quantitatifs", "partenariats", "difficultes", "solutions",
-            "facteurs_reussite", "source",
+            "facteurs_reussite", "source", "langue",
         ]  # fmt: skip
         for f in fiches:
             valeurs = {champ: f.get(champ, "") for champ in champs_texte}
