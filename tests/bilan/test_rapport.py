@@ -1,0 +1,102 @@
+"""Le rapport imprimable : la page HTML (mêmes chiffres que le classeur, tableaux à côté des
+graphiques SVG) et le PDF rendu par WeasyPrint, dont on extrait le texte avec pypdf."""
+
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from contratville.bilan.donnees import calculer_bilan
+from contratville.bilan.rapport import rendre_pdf
+from engagements.models import Engagement
+from quartiers.models import Quartier
+from tests.conftest import client_pour
+
+from .conftest import ANNEE
+
+pytestmark = pytest.mark.django_db
+
+
+def texte_pdf(contenu):
+    lecteur = PdfReader(io.BytesIO(contenu))
+    texte = "\n".join(page.extract_text() or "" for page in lecteur.pages)
+    # Espaces fines et insécables (milliers, « % », « € ») : une espace simple.
+    return re.sub(r"[\u202f\xa0 ]+", " ", texte), len(lecteur.pages)
+
+
+def aplatir(texte):
+    return re.sub(r"\s+", " ", texte)
+
+
+def test_pdf_paris_contient_engagements_et_chiffres(client, utilisateurs, donnees):
+    reponse = client_pour(client, utilisateurs["spv"]).get(f"/bilan/rapport.pdf?annee={ANNEE}")
+    assert reponse.status_code == 200
+    assert reponse["Content-Type"] == "application/pdf"
+    assert 'filename="bilan-2025.pdf"' in reponse["Content-Disposition"]
+    texte, pages = texte_pdf(reponse.content)
+    plat = aplatir(texte)
+    assert pages > 10
+    assert "Bilan annuel 2025" in plat
+    assert "Comité de pilotage parisien" in plat
+    assert "Sommaire" in plat
+    for e in Engagement.objects.filter(numero__in=[1, 16, 30]):
+        assert f"Engagement {e.numero} :" in plat
+    assert aplatir(Engagement.objects.get(numero=1).titre)[:40] in plat
+    # Crédits : 120 000 € de droit commun, 80 000,50 € spécifiques, 200 000,50 € au total ; 2024 :
+    # 80 000 € de droit commun.
+    assert "200 000,50 €" in plat
+    assert "120 000,00 €" in plat
+    assert "80 000,50 €" in plat
+    assert "+120 000,50 € (+150 %)" in plat
+    # Indicateur E01-1 : 21 % (2024 : 20 %), +1 pt ; Paris 17 %, écart +4 pts.
+    assert "E01-1" in plat and "21 %" in plat and "+1 pt" in plat and "+4 pts" in plat
+    # Études qualitatives et fiches.
+    assert "Parole des parents de Stalingrad Riquet" in plat
+    assert "Évaluation parisienne du FPH" in plat
+    assert "Résultats des études qualitatives" in plat
+    # Les valeurs de démonstration sont exclues par défaut.
+    assert "Démonstration :" not in plat
+
+
+def test_pdf_arrondissement_ne_garde_que_ses_qpv(donnees):
+    bilan = calculer_bilan(ANNEE, arrondissement=donnees["arr19"], auteur="Test")
+    texte, _ = texte_pdf(rendre_pdf(bilan))
+    plat = aplatir(texte)
+    assert "Comité de pilotage du 19e arrondissement" in plat
+    for q in Quartier.objects.filter(arrondissements__numero=19):
+        assert aplatir(q.nom) in plat
+    for q in Quartier.objects.exclude(arrondissements__numero=19):
+        assert aplatir(q.nom) not in plat, q.nom
+    assert "150 000,50 €" in plat  # Stalingrad Riquet (100 000 €) + 19e (50 000,50 €)
+    assert "Fête de quartier" not in plat
+
+
+def test_page_html_du_rapport(client, utilisateurs, donnees):
+    reponse = client_pour(client, utilisateurs["spv"]).get(
+        f"/bilan/rapport/?annee={ANNEE}&avec_demo=on"
+    )
+    assert reponse.status_code == 200
+    html = reponse.content.decode()
+    assert "<svg" in html and 'role="img"' in html
+    # Chaque graphique a son tableau ; les valeurs de démonstration sont signalées.
+    assert 'id="chiffres-cles"' in html and 'id="credits-par-type"' in html
+    assert "Démonstration :" in html and "badge-demo" in html
+    assert "@media print" in html and "size: A4" in html
+    bilan = reponse.context["bilan"]
+    assert bilan.credits_total.n_texte.replace("\u202f", " ").replace("\xa0", " ") == (
+        "200 000,50 €"
+    )
+    assert "Télécharger le rapport PDF" in html
+
+
+def test_comparaison_sans_annee_precedente(donnees):
+    bilan = calculer_bilan(ANNEE)
+    types = {c.libelle: c for c in bilan.credits_par_type}
+    specifique = types["dont spécifique politique de la ville"]
+    assert specifique.n1 == 0 and specifique.evolution_texte.startswith("+80")
+    # Aucune donnée 2023 : le bilan 2024 ne compare à rien (« — »), il n'invente pas 0 €.
+    precedent = calculer_bilan(ANNEE - 1)
+    assert precedent.credits_total.n1 is None
+    assert precedent.credits_total.n1_texte == "—"
+    assert precedent.credits_total.evolution_texte == "—"
