@@ -28,7 +28,7 @@ MARQUE = "[banc d’essai]"
 
 def preparer(annee=ANNEE):
     """Crée la campagne synthétique (une fois) ; renvoie le nombre de crédits de N."""
-    from contratville.bilan.models import Credit
+    from bilan.models import Credit
 
     if not Credit.objects.filter(commentaire__startswith=MARQUE).exists():
         _remplir(annee)
@@ -41,7 +41,7 @@ def preparer(annee=ANNEE):
 
 @transaction.atomic
 def _remplir(annee):
-    from contratville.bilan.models import Credit, EtudeQualitative
+    from bilan.models import Credit, EtudeQualitative
     from engagements.models import Engagement, Signataire
     from indicateurs.models import Campagne, Valeur
     from quartiers.models import Arrondissement, ProjetStructurant, Quartier, SuiviProjet

@@ -26,7 +26,7 @@ def _fiche_pdf(slug):
 
         from django.test import RequestFactory
 
-        from contratville.territoire.views import fiche_pdf
+        from territoire.views import fiche_pdf
 
         requete = RequestFactory().get(f"/quartiers/{slug}/fiche.pdf")
         requete.user = SimpleNamespace(

@@ -1,6 +1,6 @@
 """Variables communes à tous les gabarits."""
 
-from contratville.roles import est_spv, role_de
+from socle.roles import est_spv, role_de
 
 
 def portail(request):

@@ -56,11 +56,16 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "import_export",
+    # Le projet (réglages, accueil, recherche, chargement du référentiel), puis les trois
+    # étages : le socle, les apps du domaine, les fonctions transversales. Voir ARCHITECTURE.md.
     "contratville",
+    "socle",
     "engagements",
     "quartiers",
     "indicateurs",
     "structures",
+    "territoire",
+    "bilan",
 ]
 
 MIDDLEWARE = [
@@ -229,8 +234,8 @@ API_JETON_INTERVALLE_UTILISATION = 60
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "contratville.api.authentification.JetonAuthentication",
-        "contratville.api.authentification.SessionAuthentication",
+        "socle.api.authentification.JetonAuthentication",
+        "socle.api.authentification.SessionAuthentication",
     ],
     # Fermé par défaut : chaque vue déclare qui peut la lire (le référentiel est public).
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -238,13 +243,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "contratville.api.filtres.Recherche",
+        "socle.api.filtres.Recherche",
     ],
-    "DEFAULT_PAGINATION_CLASS": "contratville.api.pagination.PaginationParPage",
+    "DEFAULT_PAGINATION_CLASS": "socle.api.pagination.PaginationParPage",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
-        "contratville.api.limites.DebitAnonyme",
-        "contratville.api.limites.DebitUtilisateur",
+        "socle.api.limites.DebitAnonyme",
+        "socle.api.limites.DebitUtilisateur",
     ],
     # Par adresse IP pour les anonymes, par compte pour les jetons et les sessions.
     "DEFAULT_THROTTLE_RATES": {
@@ -254,8 +259,8 @@ REST_FRAMEWORK = {
     # Adresse des anonymes : REMOTE_ADDR (0) ; derrière N proxys de confiance, API_NUM_PROXIES=N
     # fait lire X-Forwarded-For (jamais sans proxy : l'en-tête se falsifie).
     "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
-    "EXCEPTION_HANDLER": "contratville.api.erreurs.gestionnaire_exceptions",
-    "DEFAULT_SCHEMA_CLASS": "contratville.api.schema.SchemaAPI",
+    "EXCEPTION_HANDLER": "socle.api.erreurs.gestionnaire_exceptions",
+    "DEFAULT_SCHEMA_CLASS": "socle.api.schema.SchemaAPI",
     "NON_FIELD_ERRORS_KEY": "general",
     "UNICODE_JSON": True,
 }
@@ -274,10 +279,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True},
-    "PREPROCESSING_HOOKS": ["contratville.api.schema.garder_api_v1"],
+    "PREPROCESSING_HOOKS": ["socle.api.schema.garder_api_v1"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "contratville.api.schema.completer_schema",
+        "socle.api.schema.completer_schema",
     ],
     "ENUM_NAME_OVERRIDES": {},
 }

@@ -1,11 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from contratville import views
-from contratville.territoire import views as territoire_views
 from engagements import views as engagements_views
+from territoire import views as territoire_views
 
 admin.site.site_header = "Administration du contrat de ville parisien"
 admin.site.site_title = "Contrat de ville parisien"
@@ -20,17 +21,27 @@ urlpatterns = [
     path("indicateurs/", include("indicateurs.urls")),
     path("mon-territoire/", territoire_views.mon_territoire, name="mon_territoire"),
     # La liste des QPV (app quartiers) et les pages du territoire (fiche enrichie, PDF,
-    # comparaison, arrondissement, projets) : contratville/territoire/urls.py.
-    path("quartiers/", include("contratville.territoire.urls")),
+    # comparaison, arrondissement, projets) : territoire/urls.py.
+    path("quartiers/", include("territoire.urls")),
     path("structures/", include("structures.urls")),
-    path("bilan/", include("contratville.bilan.urls")),
-    path("api/v1/", include("contratville.api.urls")),
+    path("bilan/", include("bilan.urls")),
+    path("api/v1/", include("contratville.urls_api")),
     path(
         "connexion/",
         auth_views.LoginView.as_view(template_name="registration/connexion.html"),
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    # Adresses de l'admin d'avant le découpage en apps (profils et jetons dans `socle`, crédits
+    # et études dans `bilan`) : redirigées, pour les favoris et les liens déjà envoyés.
+    re_path(
+        r"^admin/contratville/(?P<modele>profil|jetonapi)/(?P<reste>.*)$",
+        RedirectView.as_view(url="/admin/socle/%(modele)s/%(reste)s", query_string=True),
+    ),
+    re_path(
+        r"^admin/contratville/(?P<modele>credit|etudequalitative|importcredits)/(?P<reste>.*)$",
+        RedirectView.as_view(url="/admin/bilan/%(modele)s/%(reste)s", query_string=True),
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -5,12 +5,12 @@ from django.db.models import Count, Q, Sum
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from contratville import roles
-from contratville.territoire import views as territoire_views
 from engagements.models import Action, Contrat, Engagement, Sigle, Signataire, Thematique
 from indicateurs.models import Indicateur
 from quartiers.models import ProjetStructurant, Quartier, Secteur
+from socle import roles
 from structures.models import Structure
+from territoire import views as territoire_views
 
 LIMITE_RECHERCHE = 20
 
@@ -71,7 +71,7 @@ def recherche(request):
             ),
             (
                 "Structures",
-                Structure.objects.visible_par(request.user).filter(
+                Structure.objects.for_user(request.user).filter(
                     Q(nom__icontains=q) | Q(description__icontains=q)
                 ),
             ),

@@ -12,11 +12,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from contratville.api.permissions import LectureLibre
-from contratville.api.rendus import Colonne
-from contratville.api.schema import cle_naturelle
-from contratville.api.serialiseurs import Serialiseur, SerialiseurModele, libelle_de
-from contratville.api.vues import VueLectureAPI
 from engagements.filters import EngagementFilter, SigleFilter, SignataireFilter, ThematiqueFilter
 from engagements.models import (
     Acteur,
@@ -29,6 +24,11 @@ from engagements.models import (
     Signataire,
     Thematique,
 )
+from socle.api.permissions import LectureLibre
+from socle.api.rendus import Colonne
+from socle.api.schema import cle_naturelle
+from socle.api.serialiseurs import Serialiseur, SerialiseurModele, libelle_de
+from socle.api.vues import VueLectureAPI
 
 # --- sérialiseurs imbriqués ----------------------------------------------------------------
 

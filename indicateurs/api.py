@@ -39,26 +39,6 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from simple_history.signals import pre_create_historical_record
 
-from contratville import roles
-from contratville.api.concurrence import ETagMixin, etag, verifier_if_match
-from contratville.api.erreurs import (
-    Conflit,
-    LotInvalide,
-    LotPerime,
-    PreconditionEchouee,
-    Refus,
-)
-from contratville.api.permissions import Connecte, LectureLibre, selon_regle
-from contratville.api.rendus import Colonne
-from contratville.api.schema import (
-    ENTETE_ETAG,
-    ErreurAPISerializer,
-    cle_naturelle,
-    entete_if_match,
-    exemple_erreur,
-)
-from contratville.api.serialiseurs import Serialiseur, SerialiseurModele, libelle_de
-from contratville.api.vues import VueLectureAPI
 from engagements.api import SignataireCourtSerializer
 from engagements.models import Engagement, Signataire
 from indicateurs.filters import IndicateurFilter, ValeurFilter
@@ -77,6 +57,26 @@ from indicateurs.models import (
 from indicateurs.saisie import CHAMPS_SAISIS, enregistrer_valeur, plage_observee
 from quartiers.api import QuartierCourtSerializer, SecteurCourtSerializer
 from quartiers.models import Arrondissement, Quartier
+from socle import roles
+from socle.api.concurrence import ETagMixin, etag, verifier_if_match
+from socle.api.erreurs import (
+    Conflit,
+    LotInvalide,
+    LotPerime,
+    PreconditionEchouee,
+    Refus,
+)
+from socle.api.permissions import Connecte, LectureLibre, selon_regle
+from socle.api.rendus import Colonne
+from socle.api.schema import (
+    ENTETE_ETAG,
+    ErreurAPISerializer,
+    cle_naturelle,
+    entete_if_match,
+    exemple_erreur,
+)
+from socle.api.serialiseurs import Serialiseur, SerialiseurModele, libelle_de
+from socle.api.vues import VueLectureAPI
 
 # Envoi groupé : éléments au plus par requête, et taille du corps (octets).
 MAX_ELEMENTS_ENVOI = 1000

@@ -9,7 +9,7 @@
   valeurs jusqu'à ce que le SPV la rouvre.
 - `Valeur` : un indicateur × un territoire × une année, avec son cycle brouillon → soumise →
   validée (ou renvoyée avec un motif). Les transitions sont des méthodes du modèle qui
-  vérifient qui peut les faire (règles de contratville/roles.py) et lèvent `ActionRefusee`,
+  vérifient qui peut les faire (règles de socle/roles.py) et lèvent `ActionRefusee`,
   au message français précis, sinon. Chaque écriture incrémente `version` : deux personnes
   qui modifient la même valeur ne s'écrasent jamais en silence.
 - `ImportValeurs` : l'historique des imports de tableurs (qui, quand, le fichier, les comptes).
@@ -27,8 +27,8 @@ from django.utils import formats, timezone
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_update_with_history
 
-from contratville import roles
-from contratville.roles import Role, est_spv, role_de
+from socle import roles
+from socle.roles import Role, est_spv, role_de
 
 ANNEE_MIN = 2015
 ANNEE_MAX = 2030
@@ -965,7 +965,7 @@ def transition_en_masse(valeurs, action, by, motif="", campagnes=None):
 
 
 class ImportValeursQuerySet(models.QuerySet):
-    def visibles_par(self, user):
+    def for_user(self, user):
         """Le SPV voit tous les imports ; un partenaire, ceux de son organisation."""
         if est_spv(user):
             return self

@@ -22,8 +22,6 @@ from import_export import fields, resources, widgets
 from import_export.formats.base_formats import XLSX
 from import_export.results import RowResult
 
-from contratville import roles
-from contratville.roles import est_spv
 from indicateurs.completude import attendus, territoires_par_niveau
 from indicateurs.models import (
     Campagne,
@@ -33,6 +31,8 @@ from indicateurs.models import (
     nombre_fr,
 )
 from indicateurs.saisie import Plage, anomalie, valeur_comparable
+from socle import roles
+from socle.roles import est_spv
 
 COLONNES_OBLIGATOIRES = ("Code indicateur", "Code territoire", "Année")
 

@@ -6,13 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
-from contratville import roles
 from engagements.models import Contrat, Signataire
 from indicateurs.filters import IndicateurFilter
 from indicateurs.forms import IndicateurMetadonneesForm
 from indicateurs.graphique import donnees_graphique
 from indicateurs.historique import CHAMPS_INDICATEUR, CHAMPS_VALEUR, versions
 from indicateurs.models import Campagne, Indicateur, Valeur
+from socle import roles
 
 HISTORIQUE_MAX = 15
 

@@ -12,7 +12,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from import_export.formats.base_formats import XLSX
 
-from contratville import roles
 from engagements.models import Engagement, Signataire
 from indicateurs.completude import (
     Completude,
@@ -33,6 +32,7 @@ from indicateurs.models import (
 )
 from indicateurs.resources import ValeurResource
 from indicateurs.views import refuser
+from socle import roles
 
 LIBELLES_ACTIONS = {"submit": "soumise", "valider": "validée", "renvoyer": "renvoyée"}
 

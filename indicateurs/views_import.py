@@ -12,12 +12,12 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 from import_export.formats.base_formats import XLSX
 
-from contratville import roles
 from engagements.models import Engagement, Signataire
 from indicateurs.forms import FiltreModeleForm, ImportForm
 from indicateurs.models import Campagne, ImportValeurs
 from indicateurs.resources import importer, modele_xlsx, resumer
 from indicateurs.views import refuser
+from socle import roles
 
 REFUS_IMPORT = (
     "L’import de valeurs est réservé au SPV et aux partenaires rattachés à une organisation "
@@ -107,9 +107,7 @@ def deposer(request, annee):
 
 
 def _import_visible(request, pk):
-    return get_object_or_404(
-        ImportValeurs.objects.visibles_par(request.user).with_list_data(), pk=pk
-    )
+    return get_object_or_404(ImportValeurs.objects.for_user(request.user).with_list_data(), pk=pk)
 
 
 @login_required
@@ -180,6 +178,6 @@ def historique(request):
     résultat (tous pour le SPV, ceux de son organisation pour un partenaire)."""
     if not roles.peut_importer_valeurs(request.user):
         return refuser(request, REFUS_IMPORT)
-    imports = ImportValeurs.objects.visibles_par(request.user).with_list_data()
+    imports = ImportValeurs.objects.for_user(request.user).with_list_data()
     page = Paginator(imports, 50).get_page(request.GET.get("page"))
     return render(request, "indicateurs/imports.html", {"page": page})

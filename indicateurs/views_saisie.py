@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from contratville import roles
 from indicateurs.forms import LigneSaisieForm
 from indicateurs.models import (
     ANNEE_MAX,
@@ -32,6 +31,7 @@ from indicateurs.models import (
 )
 from indicateurs.saisie import anomalie, enregistrer_valeur, evolution, plage_observee
 from indicateurs.views import refuser
+from socle import roles
 
 
 @dataclass

@@ -16,14 +16,14 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from contratville import roles
-from contratville.api.permissions import LectureLibre
-from contratville.api.rendus import Colonne
-from contratville.api.schema import cle_naturelle
-from contratville.api.serialiseurs import SerialiseurModele, libelle_de
-from contratville.api.vues import VueLectureAPI
 from quartiers.filters import ProjetFilter, QuartierFilter
 from quartiers.models import ChiffreCle, ProjetStructurant, Quartier, Secteur, SuiviProjet
+from socle import roles
+from socle.api.permissions import LectureLibre
+from socle.api.rendus import Colonne
+from socle.api.schema import cle_naturelle
+from socle.api.serialiseurs import SerialiseurModele, libelle_de
+from socle.api.vues import VueLectureAPI
 
 
 class SecteurSerializer(SerialiseurModele):

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-# Les règles d'accès (contratville/roles.py) n'importent que Django : les modèles de toutes
+# Les règles d'accès (socle/roles.py) n'importent que Django : les modèles de toutes
 # les apps s'y réfèrent sans dépendre d'une autre app.
-from contratville import roles
+from socle import roles
 
 
 def _plier(texte):

@@ -1,7 +1,7 @@
 """API des structures (associations, centres sociaux, espaces de vie sociale) et de leurs
 fiches-actions, en lecture, avec un compte.
 
-La visibilité est celle des pages, reprise des querysets (`visible_par(user)`, appliqué par
+La visibilité est celle des pages, reprise des querysets (`for_user(user)`, appliqué par
 `VueLectureAPI`) : le SPV voit tout ; les délégués du Préfet et les partenaires voient toutes
 les structures, les fiches validées et, pour un délégué, les fiches soumises de ses QPV ; un
 compte de structure ne voit que sa structure et toutes ses fiches (son espace) ; un anonyme,
@@ -19,13 +19,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from contratville.api.rendus import Colonne
-from contratville.api.schema import cle_naturelle
-from contratville.api.serialiseurs import SerialiseurModele, libelle_de
-from contratville.api.vues import VueLectureAPI
 from engagements.models import Action, Engagement
 from quartiers.api import QuartierCourtSerializer
 from quartiers.models import Arrondissement, Quartier
+from socle.api.rendus import Colonne
+from socle.api.schema import cle_naturelle
+from socle.api.serialiseurs import SerialiseurModele, libelle_de
+from socle.api.vues import VueLectureAPI
 from structures.filters import FicheActionFilter, StructureFilter, structures_visibles
 from structures.models import (
     FicheAction,

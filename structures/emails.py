@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
-from contratville.roles import Role
+from socle.roles import Role
 
 journal = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
-"""Export tableur des fiches-actions, déclaré comme des données (contratville/exports.py).
+"""Export tableur des fiches-actions, déclaré comme des données (socle/tableur.py).
 
-Le queryset exporté est celui de la liste : `visible_par(user)` puis `FicheActionFilter`,
+Le queryset exporté est celui de la liste : `for_user(user)` puis `FicheActionFilter`,
 préchargé par `with_export_data()` (nombre de requêtes indépendant du nombre de fiches)."""
 
-from contratville.exports import Colonne, Format
+from socle.tableur import Colonne, Format
 from structures.emails import lien_absolu
 from structures.models import FicheAction
 

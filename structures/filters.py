@@ -112,12 +112,12 @@ def annees_des_fiches():
 def structures_visibles(request):
     if request is None:
         return Structure.objects.none()
-    return Structure.objects.visible_par(request.user).order_by("nom")
+    return Structure.objects.for_user(request.user).order_by("nom")
 
 
 class FicheActionFilter(django_filters.FilterSet):
     """Le filtre des fiches-actions, partagé par la liste, l'export tableur, la couverture et,
-    plus tard, l'API. À appliquer à un queryset déjà restreint par `visible_par(user)`.
+    plus tard, l'API. À appliquer à un queryset déjà restreint par `for_user(user)`.
 
     Aucun filtre ne fait de jointure multipliant les lignes (sous-requêtes pour les relations
     plusieurs-à-plusieurs) : ni doublon, ni `distinct()` nécessaire."""

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from contratville import roles
-from contratville.roles import Role, est_spv, role_de
 from engagements.models import Action
+from socle import roles
+from socle.roles import Role, est_spv, role_de
 from structures import listes
 from structures.validators import normaliser_identifiant, valider_rna, valider_siret
 
@@ -26,7 +26,7 @@ LANGUES = [("fr", "Français"), ("en", "Anglais")]
 class StructureQuerySet(models.QuerySet):
     """Visibilité et chargeurs de listes des structures."""
 
-    def visible_par(self, user):
+    def for_user(self, user):
         """Le SPV, les délégués et les partenaires voient toutes les structures ; un compte de
         structure ne voit que la sienne ; un anonyme n'en voit aucune."""
         role = role_de(user)
@@ -41,7 +41,7 @@ class StructureQuerySet(models.QuerySet):
         (toutes si `user` n'est pas donné, pour les usages hors requête)."""
         filtre = None
         if user is not None:
-            filtre = Q(fiches__in=FicheAction.objects.visible_par(user).values("pk"))
+            filtre = Q(fiches__in=FicheAction.objects.for_user(user).values("pk"))
         return (
             self.select_related("arrondissement")
             .prefetch_related("quartiers")
@@ -163,7 +163,7 @@ class FicheActionQuerySet(models.QuerySet):
     def soumises(self):
         return self.filter(statut=FicheAction.Statut.SOUMISE)
 
-    def visible_par(self, user):
+    def for_user(self, user):
         """Qui voit quelles fiches (source unique, reprise par les pages, exports et l'API) :
 
         - le SPV voit toutes les fiches, brouillons compris ;

@@ -1,8 +1,8 @@
 """Pages des structures et de leurs fiches-actions : espace structure (profil, fiches),
 formulaire de fiche, circuit de validation, listes et export, couverture, invitations.
 
-Qui voit quoi : `Structure.objects.visible_par` et `FicheAction.objects.visible_par` ; qui
-peut agir : les règles de contratville/roles.py. Les vues ne recodent aucune condition."""
+Qui voit quoi : `Structure.objects.for_user` et `FicheAction.objects.for_user` ; qui
+peut agir : les règles de socle/roles.py. Les vues ne recodent aucune condition."""
 
 import secrets
 from datetime import timedelta
@@ -24,12 +24,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from contratville import roles
-from contratville.exports import reponse_xlsx
-from contratville.models import Profil
-from contratville.roles import Role
 from engagements.models import Action, Engagement
 from quartiers.models import Quartier
+from socle import roles
+from socle.models import Profil
+from socle.roles import Role
+from socle.tableur import reponse_xlsx
 from structures import emails
 from structures import invitations as jetons
 from structures.exports import COLONNES_FICHES
@@ -52,9 +52,7 @@ from structures.models import FicheAction, Invitation, PieceJointe, Structure, T
 def liste(request):
     """Structures visibles par l'utilisateur, filtrables, paginées par 25."""
     base = (
-        Structure.objects.visible_par(request.user)
-        .with_list_data(request.user)
-        .order_by("nom", "pk")
+        Structure.objects.for_user(request.user).with_list_data(request.user).order_by("nom", "pk")
     )
     filtre = StructureFilter(request.GET, queryset=base)
     page = Paginator(filtre.qs, 25).get_page(request.GET.get("page"))
@@ -110,13 +108,13 @@ def detail(request, slug):
     """La page d'une structure ; pour ses membres, c'est leur espace (profil, fiches par année
     et par statut, création de fiches)."""
     structure = get_object_or_404(
-        Structure.objects.visible_par(request.user)
+        Structure.objects.for_user(request.user)
         .select_related("arrondissement")
         .prefetch_related("quartiers", "financements"),
         slug=slug,
     )
     fiches = (
-        FicheAction.objects.visible_par(request.user)
+        FicheAction.objects.for_user(request.user)
         .filter(structure=structure)
         .with_list_data()
         .order_by("-annee", "titre", "pk")
@@ -141,7 +139,7 @@ def detail(request, slug):
 def modifier_structure(request, slug):
     """Le profil de la structure (adresse, QPV, SIRET/RNA, effectifs, budget et financements),
     modifiable par ses membres et par le SPV."""
-    structure = get_object_or_404(Structure.objects.visible_par(request.user), slug=slug)
+    structure = get_object_or_404(Structure.objects.for_user(request.user), slug=slug)
     if not roles.peut_modifier_structure(request.user, structure):
         raise PermissionDenied("Vous ne pouvez pas modifier le profil de cette structure.")
     donnees = request.POST if request.method == "POST" else None
@@ -169,7 +167,7 @@ def modifier_structure(request, slug):
 def fiches_filtrees(request, donnees=None):
     """Le FilterSet des fiches appliqué aux fiches visibles ; aucune fiche si un filtre est
     invalide (on n'exporte pas « tout » par erreur)."""
-    base = FicheAction.objects.visible_par(request.user)
+    base = FicheAction.objects.for_user(request.user)
     filtre = FicheActionFilter(
         request.GET if donnees is None else donnees, queryset=base, request=request
     )
@@ -390,7 +388,7 @@ def fiche(request, pk):
     """La fiche en lecture seule, avec ses pièces jointes, son circuit de validation et
     l'historique de ses modifications ; les boutons suivent les règles de roles.py."""
     fiche = get_object_or_404(
-        FicheAction.objects.visible_par(request.user)
+        FicheAction.objects.for_user(request.user)
         .select_related("structure", "structure__arrondissement")
         .prefetch_related(
             "engagements",
@@ -426,7 +424,7 @@ def fiche(request, pk):
 
 def _fiche_visible(request, pk):
     return get_object_or_404(
-        FicheAction.objects.visible_par(request.user).select_related("structure"), pk=pk
+        FicheAction.objects.for_user(request.user).select_related("structure"), pk=pk
     )
 
 
@@ -485,7 +483,7 @@ def piece_jointe(request, pk):
     """Télécharge une pièce jointe, seulement si l'on voit la fiche. Toujours en
     téléchargement (jamais affichée dans le navigateur), avec le type contrôlé à l'envoi."""
     piece = get_object_or_404(
-        PieceJointe.objects.filter(fiche__in=FicheAction.objects.visible_par(request.user)),
+        PieceJointe.objects.filter(fiche__in=FicheAction.objects.for_user(request.user)),
         pk=pk,
     )
     try:

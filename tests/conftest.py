@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from contratville import glossaire
-from contratville.models import Profil
-from contratville.roles import Role
+from engagements import glossaire
+from socle.models import Profil
+from socle.roles import Role
 
 
 @pytest.fixture(scope="session")

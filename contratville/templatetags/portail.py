@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from contratville.glossaire import avec_sigles
+from engagements.glossaire import avec_sigles
 
 register = template.Library()
 

@@ -1,9 +1,9 @@
-"""Règles d'accès de contratville/roles.py exposées aux gabarits (navigation, boutons) : les
+"""Règles d'accès de socle/roles.py exposées aux gabarits (navigation, boutons) : les
 gabarits ne recodent aucune condition de rôle."""
 
 from django import template
 
-from contratville import roles
+from socle import roles
 from structures import fichiers
 from structures.models import FicheAction
 

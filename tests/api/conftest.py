@@ -5,7 +5,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from contratville.models import JetonAPI
+from socle.models import JetonAPI
 
 ROLES = ["anonyme", "spv", "delegue", "partenaire", "structure", "admin"]
 

@@ -3,7 +3,7 @@ partenaire, délégué, SPV, admin), par session comme par jeton.
 
 - le référentiel du contrat (thématiques… indicateurs, territoires) se lit par tous ;
 - valeurs, campagnes, structures et fiches demandent un compte (401 sinon), et chaque objet
-  suit la visibilité des pages (`for_user`, `visible_par`) : 404 pour qui ne le voit pas ;
+  suit la visibilité des pages (`for_user`, `for_user`) : 404 pour qui ne le voit pas ;
 - les écritures : les valeurs seulement, par le SPV et le partenaire producteur ; partout
   ailleurs, 405 en JSON."""
 

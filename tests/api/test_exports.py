@@ -7,9 +7,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from contratville.api.rendus import Colonne, extraire, formater
 from engagements.models import Engagement
 from quartiers.models import ProjetStructurant
+from socle.api.rendus import Colonne, extraire, formater
 from tests.api.conftest import verifier_erreur
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +148,7 @@ def test_chemins_et_formats():
 
 
 def test_csv_neutralise_les_formules():
-    from contratville.api.rendus import _neutraliser_formule
+    from socle.api.rendus import _neutraliser_formule
 
     assert _neutraliser_formule("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert _neutraliser_formule("-12.5") == "-12.5"

@@ -11,8 +11,8 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.test import APIClient
 
-from contratville.api.vues import VueLectureAPI, appliquer_visibilite
-from contratville.models import JetonAPI
+from socle.api.vues import VueLectureAPI, appliquer_visibilite
+from socle.models import JetonAPI
 from structures.models import Structure
 from tests.api.conftest import client_api, verifier_erreur
 from tests.conftest import creer_utilisateur
@@ -157,7 +157,7 @@ def lire(user, mode):
 
 @pytest.mark.parametrize("mode", ["session", "jeton"])
 def test_visibilite_appliquee_par_la_vue_de_base(utilisateurs, mode):
-    """`VueLectureAPI` applique `visible_par(user)` du modèle : une structure ne voit que la
+    """`VueLectureAPI` applique `for_user(user)` du modèle : une structure ne voit que la
     sienne, le SPV toutes, un anonyme reçoit 401 ; le jeton ne donne rien de plus."""
     assert lire(None, mode).status_code == 401
     reponse = lire(utilisateurs["structure"], mode)
@@ -179,10 +179,10 @@ def test_appliquer_visibilite_sans_methode():
 def test_admin_emet_un_jeton_et_montre_la_cle_une_fois(client, utilisateurs):
     client.force_login(utilisateurs["admin"])
     partenaire = utilisateurs["partenaire"]
-    formulaire = client.get("/admin/contratville/jetonapi/add/").content.decode()
+    formulaire = client.get("/admin/socle/jetonapi/add/").content.decode()
     assert 'name="nom"' in formulaire and 'name="empreinte"' not in formulaire
     reponse = client.post(
-        "/admin/contratville/jetonapi/add/",
+        "/admin/socle/jetonapi/add/",
         {
             "user": partenaire.pk,
             "nom": "Import annuel SI Caf",
@@ -201,8 +201,8 @@ def test_admin_emet_un_jeton_et_montre_la_cle_une_fois(client, utilisateurs):
     assert JetonAPI.hacher(cle) == jeton.empreinte
     assert avec_cle(cle).get(URL).wsgi_request.user == partenaire
     # Ensuite, la fiche du jeton et la liste ne montrent plus que le préfixe.
-    fiche = client.get(f"/admin/contratville/jetonapi/{jeton.pk}/change/").content.decode()
-    liste = client.get("/admin/contratville/jetonapi/").content.decode()
+    fiche = client.get(f"/admin/socle/jetonapi/{jeton.pk}/change/").content.decode()
+    liste = client.get("/admin/socle/jetonapi/").content.decode()
     for page in (fiche, liste):
         assert jeton.prefixe in page and cle not in page
 
@@ -211,7 +211,7 @@ def test_admin_revoque(client, utilisateurs):
     jeton, cle = JetonAPI.emettre(utilisateurs["partenaire"], "SI Caf")
     client.force_login(utilisateurs["admin"])
     reponse = client.post(
-        "/admin/contratville/jetonapi/",
+        "/admin/socle/jetonapi/",
         {"action": "revoquer", "_selected_action": [jeton.pk]},
     )
     assert reponse.status_code == 302
@@ -223,7 +223,7 @@ def test_admin_revoque(client, utilisateurs):
 def test_un_agent_n_emet_pas_de_jeton_pour_un_autre_membre_de_l_equipe(client, utilisateurs):
     from django.contrib.auth.models import Permission
 
-    from contratville.api.permissions import peut_emettre_jeton_pour
+    from socle.api.permissions import peut_emettre_jeton_pour
 
     spv = utilisateurs["spv"]
     autre_agent = creer_utilisateur("autre-agent", "spv")
@@ -240,7 +240,7 @@ def test_un_agent_n_emet_pas_de_jeton_pour_un_autre_membre_de_l_equipe(client, u
     )
     client.force_login(spv)
     reponse = client.post(
-        "/admin/contratville/jetonapi/add/",
+        "/admin/socle/jetonapi/add/",
         {
             "user": utilisateurs["admin"].pk,
             "nom": "Élévation",
@@ -251,7 +251,7 @@ def test_un_agent_n_emet_pas_de_jeton_pour_un_autre_membre_de_l_equipe(client, u
     assert reponse.status_code == 200  # formulaire réaffiché : choix invalide
     assert not JetonAPI.objects.filter(nom="Élévation").exists()
     reponse = client.post(
-        "/admin/contratville/jetonapi/add/",
+        "/admin/socle/jetonapi/add/",
         {"user": utilisateurs["partenaire"].pk, "nom": "Caf", "expire_le_0": "", "expire_le_1": ""},
     )
     assert reponse.status_code == 302

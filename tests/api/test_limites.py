@@ -11,10 +11,10 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
-from contratville import roles
-from contratville.api.erreurs import gestionnaire_exceptions
-from contratville.api.permissions import Connecte, selon_regle
-from contratville.api.vues import BaseVueAPI
+from socle import roles
+from socle.api.erreurs import gestionnaire_exceptions
+from socle.api.permissions import Connecte, selon_regle
+from socle.api.vues import BaseVueAPI
 from tests.api.conftest import client_api, verifier_erreur
 
 pytestmark = pytest.mark.django_db
@@ -194,8 +194,8 @@ def test_recherche_caractere_nul_400(api):
 def test_if_match():
     from types import SimpleNamespace
 
-    from contratville.api.concurrence import etag, verifier_if_match
-    from contratville.api.erreurs import PreconditionEchouee, PreconditionRequise
+    from socle.api.concurrence import etag, verifier_if_match
+    from socle.api.erreurs import PreconditionEchouee, PreconditionRequise
 
     objet = SimpleNamespace(pk=7, version=3)
     assert etag(objet) == '"7-3"'

@@ -25,7 +25,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import checks
 
-from contratville.models import JetonAPI
+from socle.models import JetonAPI
 from tests.conftest import creer_utilisateur
 
 # Par opération : exemples générés au plus, et budget total de chaque test.

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from contratville.models import JetonAPI
 from indicateurs.models import Campagne, Indicateur, Valeur
+from socle.models import JetonAPI
 from tests.api.conftest import ANNEE, client_api, creer_valeur, ouvrir_campagne, verifier_erreur
 
 pytestmark = pytest.mark.django_db

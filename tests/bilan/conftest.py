@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from contratville.bilan.models import Credit, EtudeQualitative
+from bilan.models import Credit, EtudeQualitative
 from engagements.models import Engagement, Signataire
 from indicateurs.models import Campagne, Indicateur, Territoire, Valeur
 from quartiers.models import Arrondissement, ProjetStructurant, Quartier, SuiviProjet

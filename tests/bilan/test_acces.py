@@ -4,9 +4,9 @@ reçoivent une page 403 qui dit pourquoi ; aucune écriture ne passe."""
 
 import pytest
 
-from contratville import roles
-from contratville.bilan.models import Credit, EtudeQualitative
+from bilan.models import Credit, EtudeQualitative
 from engagements.models import Signataire
+from socle import roles
 from tests.conftest import client_pour
 
 pytestmark = pytest.mark.django_db
@@ -30,13 +30,13 @@ PAGES = [
     "/bilan/etudes/{etude}/",
     "/bilan/etudes/{etude}/modifier/",
     "/bilan/etudes/{etude}/supprimer/",
-    "/admin/contratville/credit/",
-    "/admin/contratville/credit/add/",
-    "/admin/contratville/credit/{credit}/change/",
-    "/admin/contratville/credit/{credit}/history/",
-    "/admin/contratville/etudequalitative/",
-    "/admin/contratville/etudequalitative/add/",
-    "/admin/contratville/importcredits/",
+    "/admin/bilan/credit/",
+    "/admin/bilan/credit/add/",
+    "/admin/bilan/credit/{credit}/change/",
+    "/admin/bilan/credit/{credit}/history/",
+    "/admin/bilan/etudequalitative/",
+    "/admin/bilan/etudequalitative/add/",
+    "/admin/bilan/importcredits/",
 ]
 
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count, Sum
 
-from contratville.bilan.classeur import NOMS_FEUILLES, contenu_classeur
-from contratville.bilan.donnees import calculer_bilan
-from contratville.bilan.models import Credit, EtudeQualitative
+from bilan.classeur import NOMS_FEUILLES, contenu_classeur
+from bilan.donnees import calculer_bilan
+from bilan.models import Credit, EtudeQualitative
 from indicateurs.models import Indicateur, Territoire, Valeur
 from quartiers.models import ProjetStructurant, Quartier
 from structures.models import FicheAction

@@ -6,8 +6,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from pypdf import PdfReader
 
-from contratville.bilan.classeur import NOMS_FEUILLES
-from contratville.bilan.models import Credit
+from bilan.classeur import NOMS_FEUILLES
+from bilan.models import Credit
 
 from .conftest import ANNEE, classeur
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from contratville.bilan.forms import CreditForm
-from contratville.bilan.models import Credit
+from bilan.forms import CreditForm
+from bilan.models import Credit
 from engagements.models import Signataire
 from quartiers.models import Arrondissement, Quartier
 from tests.conftest import client_pour

@@ -5,7 +5,7 @@ téléchargement réservé."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from contratville.bilan.models import EtudeQualitative
+from bilan.models import EtudeQualitative
 from engagements.models import Engagement
 from quartiers.models import Quartier
 from tests.conftest import client_pour

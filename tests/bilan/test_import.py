@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook, load_workbook
 
-from contratville.bilan.imports import COLONNES, importer, modele_xlsx
-from contratville.bilan.models import Credit, ImportCredits
+from bilan.imports import COLONNES, importer, modele_xlsx
+from bilan.models import Credit, ImportCredits
 from engagements.models import Signataire
 from tests.conftest import client_pour
 

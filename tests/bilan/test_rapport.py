@@ -7,8 +7,8 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from contratville.bilan.donnees import calculer_bilan
-from contratville.bilan.rapport import rendre_pdf
+from bilan.donnees import calculer_bilan
+from bilan.rapport import rendre_pdf
 from engagements.models import Engagement
 from quartiers.models import Quartier
 from tests.conftest import client_pour

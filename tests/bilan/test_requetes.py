@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from contratville.bilan.models import Credit, EtudeQualitative
+from bilan.models import Credit, EtudeQualitative
 from engagements.models import Engagement, Signataire
 from indicateurs.models import Indicateur, Territoire, Valeur
 from quartiers.models import ProjetStructurant, Quartier, SuiviProjet

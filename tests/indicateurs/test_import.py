@@ -10,10 +10,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
-from contratville.roles import Role
 from engagements.models import Signataire
 from indicateurs.models import ImportValeurs, Valeur
 from indicateurs.resources import importer, modele_xlsx
+from socle.roles import Role
 from tests.conftest import creer_utilisateur
 
 from .conftest import ANNEE, creer_valeur

@@ -16,7 +16,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from contratville.bilan.classeur import NOMS_FEUILLES
+from bilan.classeur import NOMS_FEUILLES
 from indicateurs.models import Campagne
 
 from .conftest import capture, se_connecter, verifier_accessibilite

@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from contratville.roles import Role
 from engagements.models import Engagement
 from indicateurs.models import Campagne, Indicateur, Territoire, Valeur
 from quartiers.models import ProjetStructurant, Quartier
+from socle.roles import Role
 from structures.models import FicheAction, PortageProjet, Structure
 from tests.conftest import creer_utilisateur
 

@@ -1,6 +1,6 @@
 """La fiche quartier enrichie : chiffres clés comparés (QPV, ensemble des QPV, Paris) avec
 année et source, indicateurs du contrat par engagement avec leur évolution et l'écart à
-Paris, libellé « démo », secteurs, structures et fiches-actions selon `visible_par`."""
+Paris, libellé « démo », secteurs, structures et fiches-actions selon `for_user`."""
 
 import json
 import re

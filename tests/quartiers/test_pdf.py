@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from pypdf import PdfReader
 
-from contratville.territoire import pdf
+from territoire import pdf
 from tests.conftest import client_pour
 
 from .conftest import valeur

@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from contratville import roles
 from engagements.models import Signataire
 from quartiers.models import ProjetStructurant, SuiviProjet
+from socle import roles
 from structures.models import PortageProjet, Structure
 from tests.conftest import client_pour
 

@@ -6,9 +6,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from contratville.roles import Role
 from indicateurs.models import Indicateur, Territoire, Valeur
 from quartiers.models import ProjetStructurant
+from socle.roles import Role
 from structures.models import FicheAction, TransitionFiche
 from tests.conftest import client_pour, creer_utilisateur
 
@@ -147,6 +147,5 @@ def test_alertes_fiches_recentes(client, comptes_suivi):
     reponse = client_pour(client, comptes_suivi["delegue_autre"]).get("/mon-territoire/")
     assert alertes_de(reponse, "goutte-dor").fiches_recentes == [autre_qpv]
     assert (
-        FicheAction.objects.visible_par(comptes_suivi["delegue"]).filter(pk=autre_qpv.pk).count()
-        == 0
+        FicheAction.objects.for_user(comptes_suivi["delegue"]).filter(pk=autre_qpv.pk).count() == 0
     )

@@ -6,9 +6,9 @@ import zipfile
 
 import pytest
 
-from contratville.roles import Role
 from engagements.models import Engagement
 from quartiers.models import Quartier
+from socle.roles import Role
 from structures.models import FicheAction, Structure
 from tests.conftest import creer_utilisateur
 

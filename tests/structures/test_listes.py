@@ -100,7 +100,7 @@ def test_visibilite_des_listes_par_role(client, comptes, jeu):
 def test_une_fiche_dans_deux_qpv_du_delegue_ne_sort_qu_une_fois(comptes, jeu, qpv_delegue):
     deuxieme = Quartier.objects.order_by("ordre")[1]
     jeu["soumise_qpv_delegue"].quartiers.add(deuxieme)
-    visibles = FicheAction.objects.visible_par(comptes["delegue"]).filter(titre="Jardin partagé")
+    visibles = FicheAction.objects.for_user(comptes["delegue"]).filter(titre="Jardin partagé")
     assert visibles.count() == 1
 
 
@@ -196,7 +196,7 @@ def test_export_xlsx(client, comptes, jeu):
         dict(zip(entetes, [c.value for c in ligne], strict=True))
         for ligne in feuille.iter_rows(min_row=2)
     ]
-    attendues = FicheAction.objects.visible_par(comptes["delegue"])
+    attendues = FicheAction.objects.for_user(comptes["delegue"])
     attendues = {f.titre for f in attendues if "parentalite" in f.mots_cles}
     assert {ligne["Titre de l’action"] for ligne in lignes} == attendues
     cafe = next(ligne for ligne in lignes if ligne["Titre de l’action"] == "Café des parents")

@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from contratville.models import Profil
-from contratville.roles import Role
 from engagements.models import Signataire
 from quartiers.models import Quartier
+from socle.models import Profil
+from socle.roles import Role
 from structures.models import Structure
 
 MOT_DE_PASSE = "demo-contrat-2024"

@@ -14,7 +14,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from contratville import roles
 from indicateurs.management.commands.export_modele_valeurs import (
     UtilisateurCommande,
 )
@@ -23,6 +22,7 @@ from indicateurs.management.commands.export_modele_valeurs import (
 )
 from indicateurs.models import ANNEE_MAX, ANNEE_MIN, ImportValeurs
 from indicateurs.resources import formater_erreur, importer, resumer
+from socle import roles
 
 
 class Command(BaseCommand):

@@ -1,0 +1,88 @@
+"""FilterSets des crédits et des études qualitatives (pages de liste et exports)."""
+
+import django_filters
+from django.db.models import Q
+
+from bilan.models import ANNEE_MAX, ANNEE_MIN, Credit, EtudeQualitative
+from engagements.models import Engagement, Signataire
+from quartiers.models import Arrondissement, Quartier
+
+ANNEES = [(a, str(a)) for a in range(ANNEE_MAX, ANNEE_MIN - 1, -1)]
+
+
+class CreditFilter(django_filters.FilterSet):
+    """Année, type, signataire, QPV, arrondissement, engagement, et une recherche dans le
+    dispositif et le commentaire."""
+
+    annee = django_filters.ChoiceFilter(choices=ANNEES, label="Année", empty_label="Toutes")
+    type = django_filters.ChoiceFilter(
+        choices=Credit.Type.choices, label="Type de crédit", empty_label="Tous"
+    )
+    signataire = django_filters.ModelChoiceFilter(
+        queryset=Signataire.objects.all(), label="Signataire", empty_label="Tous"
+    )
+    quartier = django_filters.ModelChoiceFilter(
+        queryset=Quartier.objects.order_by("ordre", "nom"), label="QPV", empty_label="Tous"
+    )
+    arrondissement = django_filters.ModelChoiceFilter(
+        queryset=Arrondissement.objects.all(),
+        method="filtrer_arrondissement",
+        label="Arrondissement",
+        empty_label="Tous",
+    )
+    engagement = django_filters.ModelChoiceFilter(
+        queryset=Engagement.objects.order_by("numero"), label="Engagement", empty_label="Tous"
+    )
+    q = django_filters.CharFilter(method="rechercher", label="Dispositif ou commentaire")
+
+    class Meta:
+        model = Credit
+        fields = ["annee", "type", "signataire", "quartier", "arrondissement", "engagement", "q"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["arrondissement"].field.label_from_instance = lambda a: a.libelle
+        self.filters["engagement"].field.label_from_instance = lambda e: (
+            f"{e.numero}. {e.titre[:60]}"
+        )
+
+    def filtrer_arrondissement(self, queryset, name, value):
+        """Les crédits de l'arrondissement et ceux de ses QPV (comme le bilan)."""
+        return queryset.filter(Q(arrondissement=value) | Q(quartier__arrondissements=value))
+
+    def rechercher(self, queryset, name, value):
+        return queryset.filter(Q(dispositif__icontains=value) | Q(commentaire__icontains=value))
+
+
+class EtudeFilter(django_filters.FilterSet):
+    annee = django_filters.ChoiceFilter(choices=ANNEES, label="Année", empty_label="Toutes")
+    engagement = django_filters.ModelChoiceFilter(
+        field_name="engagements",
+        queryset=Engagement.objects.order_by("numero"),
+        label="Engagement",
+        empty_label="Tous",
+    )
+    quartier = django_filters.ModelChoiceFilter(
+        field_name="quartiers",
+        queryset=Quartier.objects.order_by("ordre", "nom"),
+        label="QPV",
+        empty_label="Tous",
+    )
+    q = django_filters.CharFilter(method="rechercher", label="Recherche")
+
+    class Meta:
+        model = EtudeQualitative
+        fields = ["annee", "engagement", "quartier", "q"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["engagement"].field.label_from_instance = lambda e: (
+            f"{e.numero}. {e.titre[:60]}"
+        )
+
+    def rechercher(self, queryset, name, value):
+        return queryset.filter(
+            Q(titre__icontains=value)
+            | Q(resume__icontains=value)
+            | Q(realisee_par__icontains=value)
+        )

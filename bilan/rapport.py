@@ -1,0 +1,149 @@
+"""Le rapport imprimable du bilan : le contexte commun à la page HTML et au PDF (graphiques SVG
+et leurs tableaux), et le rendu PDF par WeasyPrint, comme la fiche quartier
+(territoire/pdf.py : aucune ressource réseau, polices du système)."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from bilan import graphiques
+from bilan.donnees import Comparaison, Unite
+from quartiers.models import ProjetStructurant
+from structures.models import FicheAction
+
+LIGNES_CREDITS_MAX = 200  # au-delà, la liste complète est dans le classeur
+
+
+def _series_annees(bilan, comparaisons):
+    return [
+        (str(bilan.annee), graphiques.BLEU, [c.n for c in comparaisons]),
+        (str(bilan.annee_precedente), graphiques.GRIS, [c.n1 for c in comparaisons]),
+    ]
+
+
+def graphique_engagement(bilan, section):
+    """Barres horizontales des parts et taux de l'engagement renseignés l'année N : chaque
+    territoire du périmètre et Paris. None si aucune part ni aucun taux n'a de valeur."""
+    lignes = [
+        ligne
+        for ligne in section.lignes
+        if ligne.indicateur.est_pourcentage and (ligne.valeur or ligne.paris)
+    ]
+    if not lignes:
+        return None
+    plusieurs = bilan.arrondissement is not None
+    libelles = [
+        f"{ligne.indicateur.code}" + (f" · {ligne.territoire.nom}" if plusieurs else "")
+        for ligne in lignes
+    ]
+    nom_territoire = "QPV du périmètre" if plusieurs else "Ensemble des QPV"
+    return graphiques.barres_horizontales(
+        f"Engagement {section.engagement.numero} : parts et taux {bilan.annee}, "
+        f"{nom_territoire.lower()} et Paris",
+        libelles,
+        [
+            (f"{nom_territoire} {bilan.annee}", graphiques.BLEU, [x.comparaison.n for x in lignes]),
+            (f"Paris {bilan.annee}", graphiques.ORANGE, [x.comparaison_paris.n for x in lignes]),
+        ],
+        unite=Unite.POURCENTAGE,
+    )
+
+
+def credits_par_signataire(bilan):
+    """Totaux par signataire (tous types), N et N-1, du plus gros montant N au plus petit."""
+    totaux = defaultdict(lambda: [None, None])
+    noms = {}
+    for signataire, _type, c in bilan.credits_par_signataire:
+        noms[signataire.pk] = signataire.nom
+        for k, valeur in enumerate((c.n, c.n1)):
+            if valeur is not None:
+                totaux[signataire.pk][k] = (totaux[signataire.pk][k] or Decimal(0)) + valeur
+    comparaisons = [Comparaison(noms[pk], n, n1, Unite.EUROS) for pk, (n, n1) in totaux.items()]
+    return sorted(comparaisons, key=lambda c: (-(c.n or 0), c.libelle))
+
+
+def contexte_rapport(bilan):
+    """Le contexte des gabarits `bilan/rapport.html` et `bilan/rapport_pdf.html`."""
+    fiches = bilan.fiches_par_statut[1:]
+    types = bilan.credits_par_type[1:]
+    cp = bilan.completude
+    sections = [s for _, groupe in bilan.thematiques for s in groupe]
+    for section in sections:
+        section.graphique = graphique_engagement(bilan, section)
+    fiches_engagement = {e.pk: total for e, _, total in bilan.fiches_par_engagement}
+    credits_engagement = {c.code: c for c in bilan.credits_par_engagement}
+    for section in sections:
+        section.fiches = fiches_engagement.get(section.engagement.pk)
+        section.credits = credits_engagement.get(str(section.engagement.pk))
+        # Paris : une ligne par indicateur, même vide (« — ») ; un arrondissement : les lignes
+        # des QPV qui ont une valeur (les autres sont comptées, et toutes sont dans le classeur).
+        section.lignes_affichees = (
+            section.lignes if bilan.arrondissement is None else section.lignes_renseignees
+        )
+    par_signataire = credits_par_signataire(bilan)
+    codes_fiches = FicheAction.Statut.values
+    codes_projets = ProjetStructurant.Statut.values
+    return {
+        "bilan": bilan,
+        "statuts_fiches": FicheAction.Statut.labels,
+        "fiches_engagements": [
+            (e, [comptes.get(code, 0) for code in codes_fiches], total)
+            for e, comptes, total in bilan.fiches_par_engagement
+        ],
+        "fiches_quartiers": [
+            (q, [comptes.get(code, 0) for code in codes_fiches], total)
+            for q, comptes, total in bilan.fiches_par_quartier
+        ],
+        "statuts_projets_libelles": ProjetStructurant.Statut.labels,
+        "projets_quartiers": [
+            (s.quartier, [s.comptes.get(code, 0) for code in codes_projets], s.total)
+            for s in bilan.statuts_projets
+        ],
+        "projets_totaux": [bilan.statuts_projets_totaux.get(code, 0) for code in codes_projets],
+        "graphique_fiches": graphiques.barres(
+            f"Fiches-actions par statut, {bilan.annee} et {bilan.annee_precedente}",
+            [c.libelle.removeprefix("dont ").capitalize() for c in fiches],
+            _series_annees(bilan, fiches),
+        ),
+        "fiches_statuts": fiches,
+        "graphique_credits": graphiques.barres(
+            f"Crédits dépensés dans les QPV par type, {bilan.annee} et {bilan.annee_precedente}",
+            [c.libelle.removeprefix("dont ").capitalize() for c in types],
+            _series_annees(bilan, types),
+            unite=Unite.EUROS,
+        ),
+        "credits_types": types,
+        "graphique_completude": graphiques.barres(
+            f"Complétude de la campagne {bilan.annee}, comparée à {bilan.annee_precedente}",
+            ["Attendues", "Renseignées", "Validées"],
+            _series_annees(bilan, [cp["attendues"], cp["renseignees"], cp["validees"]]),
+        ),
+        "graphique_engagements": graphiques.barres_horizontales(
+            f"Indicateurs renseignés par engagement, {bilan.annee} et {bilan.annee_precedente}",
+            [f"{s.engagement.numero}. {s.engagement.titre}" for s in sections],
+            _series_annees(bilan, [s.completude.avec_valeur for s in sections]),
+            etiquette=260,
+        ),
+        "sections": sections,
+        "credits_signataires": par_signataire,
+        "graphique_signataires": (
+            graphiques.barres_horizontales(
+                f"Crédits par signataire, {bilan.annee} et {bilan.annee_precedente}",
+                [c.libelle for c in par_signataire[:15]],
+                _series_annees(bilan, par_signataire[:15]),
+                unite=Unite.EUROS,
+                etiquette=230,
+            )
+            if par_signataire
+            else None
+        ),
+        "credits_liste": bilan.credits[:LIGNES_CREDITS_MAX],
+        "credits_tronques": max(len(bilan.credits) - LIGNES_CREDITS_MAX, 0),
+    }
+
+
+def rendre_pdf(bilan, request=None):
+    """Les octets du PDF du bilan (même contenu que la page HTML)."""
+    # Le rendu WeasyPrint du portail (ressources locales seulement) : celui des fiches quartier.
+    from territoire.pdf import rendre_pdf as rendre
+
+    return rendre("bilan/rapport_pdf.html", contexte_rapport(bilan), request)

@@ -1,0 +1,409 @@
+"""Pages du bilan annuel, réservées au SPV : production du bilan (rapport HTML, PDF,
+classeur), saisie et import des crédits, études qualitatives.
+
+Les règles d'accès sont celles de socle/roles.py (`peut_produire_bilan`,
+`peut_gerer_credits`, `peut_gerer_etudes`) : un anonyme est renvoyé vers la connexion, un
+compte connecté sans le droit reçoit une page 403 qui dit pourquoi."""
+
+import time
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from bilan import imports
+from bilan.classeur import contenu_classeur, nom_fichier
+from bilan.donnees import calculer_bilan, euros_fr
+from bilan.filters import CreditFilter, EtudeFilter
+from bilan.forms import BilanForm, CreditForm, EtudeForm, ImportCreditsForm
+from bilan.models import Credit, EtudeQualitative, ImportCredits
+from bilan.rapport import contexte_rapport, rendre_pdf
+from indicateurs.models import Campagne
+from socle import roles
+from socle.tableur import TYPE_XLSX
+
+REFUS = {
+    "bilan": "Le bilan annuel du comité de pilotage est produit par les agents DDCT/SPV.",
+    "credits": "Les crédits mobilisés dans les QPV sont saisis et importés par les agents "
+    "DDCT/SPV.",
+    "etudes": "Les études qualitatives sont tenues par les agents DDCT/SPV.",
+}
+REGLES = {
+    "bilan": roles.peut_produire_bilan,
+    "credits": roles.peut_gerer_credits,
+    "etudes": roles.peut_gerer_etudes,
+}
+PAR_PAGE = 50
+
+
+def reserve_au_spv(rubrique):
+    """Anonyme : vers la connexion ; connecté sans le droit de la rubrique : 403 expliqué."""
+
+    def decorateur(vue):
+        @wraps(vue)
+        def enveloppe(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not REGLES[rubrique](request.user):
+                return render(request, "bilan/refus.html", {"message": REFUS[rubrique]}, status=403)
+            return vue(request, *args, **kwargs)
+
+        return enveloppe
+
+    return decorateur
+
+
+def annee_par_defaut():
+    """L'année de la dernière campagne, à défaut l'année dernière."""
+    derniere = Campagne.objects.order_by("-annee").values_list("annee", flat=True).first()
+    return derniere or timezone.localdate().year - 1
+
+
+# --- production du bilan ----------------------------------------------------------------------
+
+
+@reserve_au_spv("bilan")
+def index(request):
+    """Choisir l'année, le périmètre et la portée, puis voir le rapport ou télécharger le
+    classeur ou le PDF."""
+    form = BilanForm(initial={"annee": annee_par_defaut()})
+    return render(
+        request,
+        "bilan/index.html",
+        {
+            "form": form,
+            "nb_credits": Credit.objects.count(),
+            "nb_etudes": EtudeQualitative.objects.count(),
+        },
+    )
+
+
+def _bilan_demande(request):
+    """(bilan, formulaire) pour les paramètres de la requête ; bilan None s'ils sont faux."""
+    form = BilanForm(request.GET or {"annee": annee_par_defaut()})
+    if not form.is_valid():
+        return None, form
+    auteur = request.user.get_full_name() or request.user.username
+    return calculer_bilan(**form.parametres(), user=request.user, auteur=auteur), form
+
+
+def _parametres_invalides(request, form):
+    return render(
+        request,
+        "bilan/index.html",
+        {
+            "form": form,
+            "nb_credits": Credit.objects.count(),
+            "nb_etudes": EtudeQualitative.objects.count(),
+        },
+        status=400,
+    )
+
+
+@reserve_au_spv("bilan")
+def rapport(request):
+    """Le rapport imprimable (A4) : même contenu que le PDF."""
+    bilan, form = _bilan_demande(request)
+    if bilan is None:
+        return _parametres_invalides(request, form)
+    contexte = contexte_rapport(bilan)
+    contexte["parametres"] = request.GET.urlencode()
+    return render(request, "bilan/rapport.html", contexte)
+
+
+@reserve_au_spv("bilan")
+def classeur(request):
+    """Le classeur Excel du bilan (neuf feuilles, graphiques natifs)."""
+    bilan, form = _bilan_demande(request)
+    if bilan is None:
+        return _parametres_invalides(request, form)
+    reponse = HttpResponse(contenu_classeur(bilan), content_type=TYPE_XLSX)
+    reponse["Content-Disposition"] = content_disposition_header(True, nom_fichier(bilan))
+    return reponse
+
+
+@reserve_au_spv("bilan")
+def pdf(request):
+    """Le rapport en PDF (WeasyPrint), pour le comité."""
+    bilan, form = _bilan_demande(request)
+    if bilan is None:
+        return _parametres_invalides(request, form)
+    debut = time.perf_counter()
+    reponse = HttpResponse(rendre_pdf(bilan, request), content_type="application/pdf")
+    reponse["Content-Disposition"] = content_disposition_header(True, nom_fichier(bilan, "pdf"))
+    reponse["X-Duree-Rendu-Ms"] = f"{(time.perf_counter() - debut) * 1000:.0f}"
+    return reponse
+
+
+# --- crédits -----------------------------------------------------------------------------------
+
+
+@reserve_au_spv("credits")
+def credits(request):
+    """Les crédits, filtrables, avec leurs totaux par type (sur les filtres appliqués)."""
+    filtre = CreditFilter(
+        request.GET,
+        queryset=Credit.objects.with_list_data().order_by("-annee", "signataire__ordre", "pk"),
+    )
+    qs = filtre.qs
+    totaux = {
+        ligne["type"]: ligne["total"]
+        for ligne in qs.order_by().values("type").annotate(total=Sum("montant"), n=Count("pk"))
+    }
+    page = Paginator(qs, PAR_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "bilan/credits.html",
+        {
+            "filtre": filtre,
+            "page": page,
+            "totaux": [
+                (libelle, euros_fr(totaux.get(code))) for code, libelle in Credit.Type.choices
+            ],
+            "total": euros_fr(sum(totaux.values())) if totaux else euros_fr(None),
+            "annee_modele": request.GET.get("annee") or annee_par_defaut(),
+        },
+    )
+
+
+def _retour_credits(credit):
+    return f"{reverse('bilan:credits')}?annee={credit.annee}"
+
+
+@reserve_au_spv("credits")
+def credit_form(request, pk=None):
+    """Saisir ou modifier un crédit ; une saisie invalide est réaffichée, rien n'est écrit."""
+    credit = get_object_or_404(Credit, pk=pk) if pk else None
+    initial = {} if credit else {"annee": request.GET.get("annee") or annee_par_defaut()}
+    form = CreditForm(request.POST or None, instance=credit, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        nouveau = form.instance.pk is None
+        credit = form.save(commit=False)
+        if nouveau:
+            credit.cree_par = request.user
+        credit.save()
+        messages.success(
+            request,
+            f"Crédit {'enregistré' if nouveau else 'modifié'} : {credit.signataire}, "
+            f"{credit.get_type_display().lower()}, {euros_fr(credit.montant)} ({credit.annee}).",
+        )
+        return redirect(_retour_credits(credit))
+    return render(
+        request,
+        "bilan/credit_form.html",
+        {"form": form, "credit": credit, "formulaires_en_erreur": [form] if form.errors else []},
+    )
+
+
+@reserve_au_spv("credits")
+def credit_supprimer(request, pk):
+    credit = get_object_or_404(Credit.objects.with_list_data(), pk=pk)
+    if request.method == "POST":
+        retour = _retour_credits(credit)
+        description = f"{credit.signataire}, {euros_fr(credit.montant)} ({credit.annee})"
+        credit.delete()
+        messages.success(request, f"Crédit supprimé : {description}.")
+        return redirect(retour)
+    return render(request, "bilan/credit_supprimer.html", {"credit": credit})
+
+
+@reserve_au_spv("credits")
+def credits_modele(request):
+    """Le modèle d'import, pré-rempli avec les crédits d'une année (modifiables)."""
+    try:
+        annee = int(request.GET.get("annee") or 0) or None
+    except ValueError:
+        annee = None
+    contenu, _ = imports.modele_xlsx(annee)
+    reponse = HttpResponse(contenu, content_type=TYPE_XLSX)
+    nom = f"credits-{annee}.xlsx" if annee else "credits-modele.xlsx"
+    reponse["Content-Disposition"] = content_disposition_header(True, nom)
+    return reponse
+
+
+def _enregistrer_rapport(imp, rapport):
+    imp.nb_lignes = rapport.lignes
+    imp.nb_nouvelles, imp.nb_modifiees = rapport.nouvelles, rapport.modifiees
+    imp.nb_inchangees = rapport.inchangees
+    imp.nb_erreurs = rapport.nb_lignes_en_erreur
+    imp.erreurs, imp.apercu = rapport.erreurs, rapport.apercu
+
+
+@reserve_au_spv("credits")
+def import_deposer(request):
+    """Déposer un classeur : il est contrôlé sans rien écrire, puis la prévisualisation
+    attend la confirmation."""
+    form = ImportCreditsForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        fichier = form.cleaned_data["fichier"]
+        contenu = fichier.read()
+        imp = ImportCredits(
+            utilisateur=request.user, nom_fichier=fichier.name[:255], contenu=contenu
+        )
+        try:
+            rapport = imports.importer(
+                contenu, request.user, dry_run=True, nom_fichier=fichier.name
+            )
+        except ValueError as erreur:
+            form.add_error("fichier", str(erreur))
+        else:
+            _enregistrer_rapport(imp, rapport)
+            imp.statut = (
+                ImportCredits.Statut.PREVISUALISE
+                if rapport.valide
+                else ImportCredits.Statut.ERREURS
+            )
+            imp.save()
+            return redirect(imp)
+    return render(
+        request,
+        "bilan/import_deposer.html",
+        {"form": form, "annee_modele": annee_par_defaut()},
+    )
+
+
+@reserve_au_spv("credits")
+def import_detail(request, pk):
+    imp = get_object_or_404(ImportCredits.objects.with_list_data(), pk=pk)
+    return render(request, "bilan/import_detail.html", {"imp": imp})
+
+
+@reserve_au_spv("credits")
+@require_POST
+def import_confirmer(request, pk):
+    """Applique l'import prévisualisé ; le fichier est contrôlé de nouveau (les crédits ont pu
+    changer) : s'il reste une erreur, rien n'est écrit."""
+    imp = get_object_or_404(ImportCredits.objects.with_list_data(), pk=pk)
+    if imp.statut != ImportCredits.Statut.PREVISUALISE:
+        messages.error(request, "Cet import n’attend plus de confirmation.")
+        return redirect(imp)
+    if imp.utilisateur_id != request.user.pk:
+        messages.error(request, "Seule la personne qui a déposé le fichier peut le confirmer.")
+        return redirect(imp)
+    contenu = bytes(ImportCredits.objects.values_list("contenu", flat=True).get(pk=imp.pk))
+    rapport = imports.importer(contenu, request.user, dry_run=False, nom_fichier=imp.nom_fichier)
+    _enregistrer_rapport(imp, rapport)
+    if rapport.valide:
+        imp.statut = ImportCredits.Statut.APPLIQUE
+        imp.applique_le = timezone.now()
+        messages.success(request, "Import appliqué. " + imports.resumer(rapport))
+    else:
+        imp.statut = ImportCredits.Statut.ERREURS
+        messages.error(
+            request,
+            "Le fichier ne passe plus les contrôles (des crédits ont changé depuis la "
+            "prévisualisation) : rien n’a été écrit.",
+        )
+    imp.save()
+    return redirect(imp)
+
+
+@reserve_au_spv("credits")
+@require_POST
+def import_abandonner(request, pk):
+    imp = get_object_or_404(ImportCredits.objects.with_list_data(), pk=pk)
+    if imp.statut == ImportCredits.Statut.PREVISUALISE:
+        imp.statut = ImportCredits.Statut.ABANDONNE
+        imp.save(update_fields=["statut"])
+        messages.info(request, "Import abandonné : rien n’a été écrit.")
+    return redirect(imp)
+
+
+@reserve_au_spv("credits")
+def import_fichier(request, pk):
+    imp = get_object_or_404(ImportCredits.objects.with_list_data(), pk=pk)
+    contenu = bytes(ImportCredits.objects.values_list("contenu", flat=True).get(pk=imp.pk))
+    reponse = HttpResponse(contenu, content_type=TYPE_XLSX)
+    reponse["Content-Disposition"] = content_disposition_header(True, imp.nom_fichier)
+    return reponse
+
+
+@reserve_au_spv("credits")
+def imports_historique(request):
+    page = Paginator(ImportCredits.objects.with_list_data(), PAR_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "bilan/imports.html", {"page": page})
+
+
+# --- études qualitatives -------------------------------------------------------------------------
+
+
+@reserve_au_spv("etudes")
+def etudes(request):
+    filtre = EtudeFilter(
+        request.GET, queryset=EtudeQualitative.objects.with_list_data().order_by("-annee", "titre")
+    )
+    page = Paginator(filtre.qs, PAR_PAGE).get_page(request.GET.get("page"))
+    return render(request, "bilan/etudes.html", {"filtre": filtre, "page": page})
+
+
+@reserve_au_spv("etudes")
+def etude(request, pk):
+    etude = get_object_or_404(
+        EtudeQualitative.objects.select_related("arrondissement", "cree_par").prefetch_related(
+            "engagements", "quartiers"
+        ),
+        pk=pk,
+    )
+    return render(request, "bilan/etude.html", {"etude": etude})
+
+
+@reserve_au_spv("etudes")
+def etude_form(request, pk=None):
+    etude = get_object_or_404(EtudeQualitative, pk=pk) if pk else None
+    initial = {} if etude else {"annee": request.GET.get("annee") or annee_par_defaut()}
+    form = EtudeForm(request.POST or None, request.FILES or None, instance=etude, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        nouvelle = form.instance.pk is None
+        etude = form.save(commit=False)
+        if nouvelle:
+            etude.cree_par = request.user
+        etude.save()
+        form.save_m2m()
+        messages.success(
+            request, f"Étude {'enregistrée' if nouvelle else 'modifiée'} : « {etude.titre} »."
+        )
+        return redirect(etude)
+    return render(
+        request,
+        "bilan/etude_form.html",
+        {"form": form, "etude": etude, "formulaires_en_erreur": [form] if form.errors else []},
+    )
+
+
+@reserve_au_spv("etudes")
+def etude_supprimer(request, pk):
+    etude = get_object_or_404(EtudeQualitative, pk=pk)
+    if request.method == "POST":
+        titre = etude.titre
+        etude.delete()
+        messages.success(request, f"Étude supprimée : « {titre} ».")
+        return redirect("bilan:etudes")
+    return render(request, "bilan/etude_supprimer.html", {"etude": etude})
+
+
+@reserve_au_spv("etudes")
+def etude_fichier(request, pk):
+    """Le rapport joint, en téléchargement, au SPV seulement."""
+    etude = get_object_or_404(EtudeQualitative, pk=pk)
+    if not etude.fichier:
+        raise Http404("Aucun rapport n’est joint à cette étude.")
+    try:
+        contenu = etude.fichier.open("rb")
+    except FileNotFoundError:
+        raise Http404("Ce fichier n’est plus disponible.") from None
+    return FileResponse(
+        contenu,
+        as_attachment=True,
+        filename=etude.nom_fichier or "rapport",
+        content_type=etude.type_mime or "application/octet-stream",
+    )

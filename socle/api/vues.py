@@ -1,0 +1,100 @@
+"""La base des ViewSets de l'API.
+
+`VueLectureAPI` (lecture : liste et détail) porte ce que toutes les ressources partagent :
+
+- **visibilité** : si le queryset du modèle définit `for_user(user)` (le seul nom de la
+  visibilité dans tout le portail), la vue l'applique d'office, pour la session comme pour un jeton — l'API voit exactement ce
+  que voient les pages ;
+- **chargement** : `charger(queryset)` ajoute les `select_related` / `prefetch_related` /
+  `annotate` (un nombre de requêtes constant, testé) ;
+- **tri stable** : `tri` est appliqué en dernier et doit finir par une clé unique ;
+- **exports** : `?format=csv` / `?format=xlsx` renvoient toute la liste filtrée, sans
+  pagination, avec les colonnes de `colonnes_export` ;
+- **limites** : corps de requête borné (413), débits (429), erreurs toujours en JSON.
+
+Une ressource réservée aux comptes (valeurs, structures, fiches) garde la permission par
+défaut `Connecte` ; le référentiel public met `permission_classes = [LectureLibre]`."""
+
+from django.conf import settings
+from rest_framework import viewsets
+from rest_framework.exceptions import MethodNotAllowed
+from rest_framework.renderers import JSONRenderer
+
+from socle.api.erreurs import RequeteTropVolumineuse
+from socle.api.permissions import Connecte
+from socle.api.rendus import FORMATS_TABLEUR, RenduCSV, RenduXLSX
+
+
+def appliquer_visibilite(queryset, user):
+    """Restreint `queryset` à ce que `user` peut voir, si le modèle le prévoit
+    (`Valeur.objects.for_user(user)`, `FicheAction.objects.for_user(user)`…)."""
+    methode = getattr(queryset, "for_user", None)
+    return methode(user) if callable(methode) else queryset
+
+
+def verifier_taille(request, limite=None):
+    """413 si le corps annoncé dépasse la limite (API_TAILLE_MAX_REQUETE par défaut). DRF lit
+    le corps en flux, sans le contrôle DATA_UPLOAD_MAX_MEMORY_SIZE de Django."""
+    limite = limite or settings.API_TAILLE_MAX_REQUETE
+    try:
+        taille = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        taille = 0
+    if taille > limite:
+        raise RequeteTropVolumineuse(
+            f"La requête fait {taille} octets ; le maximum autorisé est de {limite} octets."
+        )
+
+
+class BaseVueAPI:
+    """Ce que toute vue de l'API partage, lecture ou écriture (mixin pour les ViewSets et
+    les APIView du second volet : valeurs, envoi groupé)."""
+
+    permission_classes = [Connecte]
+    renderer_classes = [JSONRenderer, RenduCSV, RenduXLSX]
+    # Plafond du corps de requête pour cette vue (octets) ; None : API_TAILLE_MAX_REQUETE.
+    taille_max_requete = None
+
+    def initial(self, request, *args, **kwargs):
+        # Une méthode que la vue n'a pas reçoit 405 avant toute authentification : la réponse
+        # ne dépend pas de qui demande.
+        if not hasattr(self, request.method.lower()):
+            raise MethodNotAllowed(request.method)
+        verifier_taille(request, self.taille_max_requete)
+        super().initial(request, *args, **kwargs)
+
+    @property
+    def est_export(self):
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return getattr(renderer, "format", None) in FORMATS_TABLEUR
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Une erreur se lit toujours en JSON, même demandée en CSV ou en xlsx.
+        if getattr(response, "exception", False) and self.est_export:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class VueLectureAPI(BaseVueAPI, viewsets.ReadOnlyModelViewSet):
+    """Liste et détail d'une ressource, filtrables, paginés et exportables."""
+
+    # Tri final de la liste ; doit se terminer par une clé unique (tri stable entre pages).
+    tri = ("pk",)
+    # Colonnes des exports CSV/xlsx (liste de rendus.Colonne) ; None : déduites.
+    colonnes_export = None
+    # Début du nom des fichiers exportés (« engagements-2025-03-01.csv »).
+    nom_export = None
+
+    def get_queryset(self):
+        queryset = appliquer_visibilite(super().get_queryset(), self.request.user)
+        return self.charger(queryset).order_by(*self.tri)
+
+    def charger(self, queryset):
+        """Ajoute les jointures et préchargements que le sérialiseur lit."""
+        return queryset
+
+    def paginate_queryset(self, queryset):
+        if self.est_export:
+            return None  # un export contient toute la liste filtrée
+        return super().paginate_queryset(queryset)

@@ -1,0 +1,213 @@
+"""Le profil d'un utilisateur : son rôle et ce à quoi il est rattaché ; les jetons d'accès à
+l'API."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from socle.roles import ROLES, Role
+
+
+class Profil(models.Model):
+    """Le rôle d'un utilisateur et son rattachement : organisation signataire (partenaire),
+    structure (association, centre social) ou QPV suivis (délégué du Préfet)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="profil",
+        verbose_name="utilisateur",
+    )
+    role = models.CharField("rôle", max_length=20, choices=Role.choices)
+    signataire = models.ForeignKey(
+        "engagements.Signataire",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="profils",
+        verbose_name="organisation signataire",
+        help_text="Pour un partenaire : l’organisation qui produit ses données.",
+    )
+    structure = models.ForeignKey(
+        "structures.Structure",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="membres",
+        verbose_name="structure",
+    )
+    quartiers = models.ManyToManyField(
+        "quartiers.Quartier",
+        blank=True,
+        related_name="delegues",
+        verbose_name="quartiers suivis",
+        help_text="Pour un délégué du Préfet : les QPV qui lui sont confiés.",
+    )
+    history = HistoricalRecords(m2m_fields=[quartiers])
+
+    class Meta:
+        verbose_name = "profil"
+        verbose_name_plural = "profils"
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.synchroniser_groupe()
+
+    def synchroniser_groupe(self):
+        """Range l'utilisateur dans le seul groupe de son rôle (les permissions d'admin en
+        découlent) ; le statut « équipe » suit l'accès à l'admin défini pour le rôle."""
+        definitions = {d.groupe for d in ROLES.values()}
+        user = self.user
+        user.groups.remove(*Group.objects.filter(name__in=definitions))
+        definition = ROLES.get(Role(self.role)) if self.role else None
+        if definition:
+            groupe, _ = Group.objects.get_or_create(name=definition.groupe)
+            user.groups.add(groupe)
+            if user.is_staff != (definition.acces_admin or user.is_superuser):
+                user.is_staff = definition.acces_admin or user.is_superuser
+                user.save(update_fields=["is_staff"])
+
+
+class JetonAPIQuerySet(models.QuerySet):
+    """Vocabulaire des jetons d'accès à l'API."""
+
+    def actifs(self):
+        """Ni révoqués ni expirés."""
+        maintenant = timezone.now()
+        return self.filter(revoque_le__isnull=True).filter(
+            models.Q(expire_le__isnull=True) | models.Q(expire_le__gt=maintenant)
+        )
+
+
+class JetonAPI(models.Model):
+    """Un jeton d'accès à l'API (`Authorization: Bearer <clé>`), émis par le SPV pour un
+    utilisateur dans l'admin. Le jeton agit avec le rôle et la visibilité de cet utilisateur,
+    rien de plus.
+
+    La clé n'est jamais stockée en clair : seule son empreinte SHA-256 est gardée, avec un
+    préfixe non secret qui permet de reconnaître le jeton (dans l'admin, dans les journaux).
+    La clé en clair n'est montrée qu'une fois, juste après la création. Un jeton se révoque
+    (il reste en base pour l'historique) et peut avoir une date d'expiration."""
+
+    PREFIXE_CLE = "cvp_"
+    LONGUEUR_PREFIXE = 12
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="jetons_api",
+        verbose_name="utilisateur",
+        help_text="Le jeton agit au nom de cet utilisateur, avec son rôle et ses droits.",
+    )
+    nom = models.CharField(
+        "nom",
+        max_length=100,
+        help_text="À quoi sert ce jeton (par exemple « Import annuel du SI de la Caf »).",
+    )
+    prefixe = models.CharField(
+        "préfixe",
+        max_length=LONGUEUR_PREFIXE,
+        editable=False,
+        help_text="Début de la clé, non secret, pour reconnaître le jeton.",
+    )
+    empreinte = models.CharField(
+        "empreinte de la clé (SHA-256)", max_length=64, unique=True, editable=False
+    )
+    cree_le = models.DateTimeField("créé le", auto_now_add=True)
+    cree_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="émis par",
+        editable=False,
+    )
+    derniere_utilisation = models.DateTimeField(
+        "dernière utilisation", null=True, blank=True, editable=False
+    )
+    expire_le = models.DateTimeField(
+        "expire le",
+        null=True,
+        blank=True,
+        help_text="Facultatif : au-delà de cette date, le jeton est refusé.",
+    )
+    revoque_le = models.DateTimeField("révoqué le", null=True, blank=True, editable=False)
+    # La date de dernière utilisation change à chaque appel : elle n'a pas sa place dans
+    # l'historique (qui garde l'émission, les changements de nom ou d'échéance, la révocation).
+    history = HistoricalRecords(excluded_fields=["derniere_utilisation"])
+
+    objects = JetonAPIQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "jeton d’API"
+        verbose_name_plural = "jetons d’API"
+        ordering = ["-cree_le", "pk"]
+
+    def __str__(self):
+        return f"{self.nom} ({self.prefixe}…)"
+
+    @staticmethod
+    def hacher(cle):
+        """Empreinte SHA-256 (hexadécimale) d'une clé en clair."""
+        return hashlib.sha256(cle.encode("utf-8")).hexdigest()
+
+    @classmethod
+    def emettre(cls, user, nom, expire_le=None, cree_par=None):
+        """Crée un jeton et renvoie `(jeton, clé en clair)`. La clé n'est plus jamais
+        retrouvable ensuite : c'est à l'appelant de la montrer une fois."""
+        jeton = cls(user=user, nom=nom, expire_le=expire_le, cree_par=cree_par)
+        cle = jeton.generer_cle()
+        jeton.save()
+        return jeton, cle
+
+    def generer_cle(self):
+        """Tire une clé aléatoire (256 bits) et en garde l'empreinte et le préfixe."""
+        cle = self.PREFIXE_CLE + secrets.token_urlsafe(32)
+        self.empreinte = self.hacher(cle)
+        self.prefixe = cle[: self.LONGUEUR_PREFIXE]
+        return cle
+
+    def revoquer(self):
+        """Révoque le jeton (définitif). Sans effet sur un jeton déjà révoqué."""
+        if self.revoque_le is None:
+            self.revoque_le = timezone.now()
+            self.save(update_fields=["revoque_le"])
+
+    @property
+    def est_revoque(self):
+        return self.revoque_le is not None
+
+    @property
+    def est_expire(self):
+        return self.expire_le is not None and self.expire_le <= timezone.now()
+
+    @property
+    def est_actif(self):
+        return not self.est_revoque and not self.est_expire
+
+    @property
+    def etat(self):
+        """« Actif », « Révoqué » ou « Expiré » (pour l'admin)."""
+        if self.est_revoque:
+            return "Révoqué"
+        if self.est_expire:
+            return "Expiré"
+        return "Actif"
+
+    def noter_utilisation(self, intervalle=60):
+        """Met à jour la date de dernière utilisation, au plus une fois par `intervalle`
+        secondes : une écriture par requête serait coûteuse pour un import en rafale."""
+        maintenant = timezone.now()
+        derniere = self.derniere_utilisation
+        if derniere is None or (maintenant - derniere).total_seconds() >= intervalle:
+            type(self).objects.filter(pk=self.pk).update(derniere_utilisation=maintenant)
+            self.derniere_utilisation = maintenant

@@ -1,0 +1,626 @@
+"""Chargeurs et calculs des pages de territoire.
+
+Règles de lecture des valeurs (issue 5) :
+- seules les valeurs **validées** sont montrées (`Valeur.objects.for_user(user).validees()`),
+  jamais un brouillon, même au SPV : une fiche quartier sert au comité de pilotage ;
+- une valeur absente s'affiche « — » : rien n'est estimé ni reporté d'un autre territoire ;
+- la dernière valeur d'un territoire est celle de l'année la plus récente ; la valeur de Paris
+  (ou de l'ensemble des QPV) qui lui est comparée est celle de la même année, à défaut la plus
+  récente, avec son année affichée ;
+- l'écart à Paris n'est calculé que pour une part ou un taux (en points), et seulement entre
+  valeurs de la même année ;
+- une valeur de démonstration (`demo`) porte le libellé « démo » partout où elle apparaît.
+
+Chaque chargeur fait un nombre fixe de requêtes, quel que soit le nombre de projets, de
+valeurs ou de fiches (tests/quartiers/test_requetes.py)."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import groupby
+
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from indicateurs.chargement import CODES_PAR_LIBELLE, cle_libelle
+from indicateurs.models import Campagne, Indicateur, Territoire, Valeur, nombre_fr
+from quartiers.models import ProjetStructurant
+from structures.models import FicheAction, Structure, TransitionFiche
+
+T = Territoire.Type
+JOURS_FICHES_RECENTES = 30
+FICHES_MAX = 50
+
+
+# --- indicateurs et valeurs -------------------------------------------------------------------
+
+
+def charger_indicateurs():
+    """Tous les indicateurs (une requête), engagement joint : (chiffres clés, du contrat).
+
+    Les chiffres clés sont les indicateurs de contexte sans engagement (`CTX-…`), qui portent
+    les chiffres des fiches quartiers ; les indicateurs du contrat sont les puces des
+    engagements."""
+    tous = list(
+        Indicateur.objects.select_related("engagement").order_by(
+            "engagement__numero", "ordre", "code"
+        )
+    )
+    cles = [i for i in tous if i.engagement_id is None and i.nature == Indicateur.Nature.CONTEXTE]
+    contrat = [i for i in tous if i.engagement_id is not None]
+    return cles, contrat, {i.pk: i for i in tous}
+
+
+def territoires_et_references(condition):
+    """Les territoires qui répondent à `condition`, plus Paris et l'ensemble des QPV, en une
+    requête : (territoires, paris, ensemble), Paris et l'ensemble pouvant manquer (None)."""
+    references = {T.PARIS: None, T.ENSEMBLE_QPV: None}
+    autres = []
+    for t in (
+        Territoire.objects.filter(condition | Q(type__in=list(references)))
+        .select_related("secteur")
+        .order_by("ordre", "code")
+    ):
+        if t.type in references:
+            references[t.type] = t
+        else:
+            autres.append(t)
+    return autres, references[T.PARIS], references[T.ENSEMBLE_QPV]
+
+
+class IndexValeurs:
+    """Les valeurs validées, rangées par (indicateur, territoire) puis par année."""
+
+    def __init__(self, valeurs, indicateurs):
+        self._series = defaultdict(dict)
+        self._territoires = set()
+        for v in valeurs:
+            indicateur = indicateurs.get(v.indicateur_id)
+            if indicateur is None:
+                continue
+            v.indicateur = indicateur  # déjà chargé : `affichage` ne refait pas de requête
+            self._series[(v.indicateur_id, v.territoire_id)][v.annee] = v
+            self._territoires.add(v.territoire_id)
+
+    @classmethod
+    def charger(cls, user, territoires, indicateurs):
+        """Une requête : les valeurs validées visibles de `user` sur ces territoires."""
+        ids = [t.pk for t in territoires if t is not None]
+        valeurs = Valeur.objects.for_user(user).validees().filter(territoire_id__in=ids)
+        return cls(valeurs, indicateurs)
+
+    def serie(self, indicateur, territoire):
+        """Les valeurs d'un indicateur sur un territoire, par année croissante."""
+        if territoire is None:
+            return []
+        par_annee = self._series.get((indicateur.pk, territoire.pk), {})
+        return [par_annee[a] for a in sorted(par_annee)]
+
+    def derniere(self, indicateur, territoire):
+        serie = self.serie(indicateur, territoire)
+        return serie[-1] if serie else None
+
+    def comparable(self, indicateur, territoire, annee):
+        """La valeur de `territoire` l'année `annee`, à défaut sa plus récente."""
+        if territoire is None:
+            return None
+        par_annee = self._series.get((indicateur.pk, territoire.pk), {})
+        if annee in par_annee:
+            return par_annee[annee]
+        return par_annee[max(par_annee)] if par_annee else None
+
+    def a_des_valeurs(self, territoire):
+        return territoire is not None and territoire.pk in self._territoires
+
+
+def ecart_points(indicateur, locale, reference):
+    """L'écart en points entre deux parts ou taux de la même année ; None sinon."""
+    if (
+        locale is None
+        or reference is None
+        or not indicateur.est_pourcentage
+        or locale.annee != reference.annee
+        or locale.valeur is None
+        or reference.valeur is None
+    ):
+        return None
+    return locale.valeur - reference.valeur
+
+
+def texte_ecart(ecart):
+    """« +5 pts », « −3,5 pts », « +1 pt », « 0 pt » (pluriel à partir de 2, à la
+    française) ; « — » sans écart calculable."""
+    if ecart is None:
+        return "—"
+    if ecart == 0:
+        return "0 pt"
+    signe = "+" if ecart > 0 else "−"
+    unite = "pts" if abs(ecart) >= 2 else "pt"
+    return f"{signe}{nombre_fr(abs(ecart))} {unite}"
+
+
+@dataclass
+class LigneChiffre:
+    """Un chiffre clé d'un QPV ou d'un secteur, comparé à l'ensemble des QPV et à Paris.
+
+    `texte_fiche` : le texte imprimé dans la fiche du contrat (« 32 % à Bédier Boutroux et
+    36 % à Villa d’Este »), qui garde les chiffres doubles et les précisions de périmètre que
+    les valeurs ne portent pas."""
+
+    libelle: str
+    indicateur: Indicateur | None = None
+    locale: Valeur | None = None
+    ensemble: Valeur | None = None
+    paris: Valeur | None = None
+    texte_fiche: str = ""
+    precision: str = ""
+
+    @property
+    def ecart(self):
+        return ecart_points(self.indicateur, self.locale, self.paris) if self.indicateur else None
+
+    @property
+    def ecart_texte(self):
+        return texte_ecart(self.ecart)
+
+    @property
+    def demo(self):
+        return any(v is not None and v.demo for v in (self.locale, self.ensemble, self.paris))
+
+
+def chiffres_compares(index, cles, territoire, ensemble, paris, chiffres_fiche=()):
+    """Les lignes de chiffres clés d'un territoire (QPV ou secteur) : une par indicateur clé,
+    puis les chiffres imprimés qu'aucun indicateur ne porte (texte seul)."""
+    textes, autres = {}, []
+    for c in chiffres_fiche:
+        code = CODES_PAR_LIBELLE.get(cle_libelle(c.libelle))
+        if code is None:
+            autres.append(LigneChiffre(libelle=c.libelle, texte_fiche=c.texte))
+        else:
+            textes.setdefault(code, c)
+    lignes = []
+    for ind in cles:
+        locale = index.derniere(ind, territoire)
+        annee = locale.annee if locale else None
+        chiffre = textes.get(ind.code)
+        lignes.append(
+            LigneChiffre(
+                libelle=ind.libelle,
+                indicateur=ind,
+                locale=locale,
+                ensemble=index.comparable(ind, ensemble, annee),
+                paris=index.comparable(ind, paris, annee),
+                texte_fiche=chiffre.texte if chiffre else "",
+                precision=chiffre.qualificatif if chiffre and chiffre.qualificatif else "",
+            )
+        )
+    return lignes + autres
+
+
+@dataclass
+class TendanceIndicateur:
+    """Un indicateur du contrat sur un territoire : ses valeurs validées année par année, la
+    dernière, celle de Paris la même année, l'écart et le sens de l'évolution."""
+
+    indicateur: Indicateur
+    serie: list
+    serie_paris: list = field(default_factory=list)
+
+    @property
+    def derniere(self):
+        return self.serie[-1]
+
+    @property
+    def paris(self):
+        return next((v for v in self.serie_paris if v.annee == self.derniere.annee), None)
+
+    @property
+    def ecart(self):
+        return ecart_points(self.indicateur, self.derniere, self.paris)
+
+    @property
+    def ecart_texte(self):
+        return texte_ecart(self.ecart)
+
+    @property
+    def sens(self):
+        """« hausse », « baisse » ou « stable » entre les deux dernières valeurs ; None s'il
+        n'y en a qu'une."""
+        valeurs = [v.valeur for v in self.serie if v.valeur is not None]
+        if len(valeurs) < 2:
+            return None
+        if valeurs[-1] > valeurs[-2]:
+            return "hausse"
+        if valeurs[-1] < valeurs[-2]:
+            return "baisse"
+        return "stable"
+
+    @property
+    def annees(self):
+        debut, fin = self.serie[0].annee, self.serie[-1].annee
+        return sorted(
+            {v.annee for v in self.serie}
+            | {v.annee for v in self.serie_paris if debut <= v.annee <= fin}
+        )
+
+    @property
+    def points(self):
+        """[(année, valeur du territoire, valeur de Paris)] sur les années représentées."""
+        locales = {v.annee: v for v in self.serie}
+        paris = {v.annee: v for v in self.serie_paris}
+        return [(a, locales.get(a), paris.get(a)) for a in self.annees]
+
+    @property
+    def demo(self):
+        return any(v.demo for v in self.serie) or any(
+            v.demo for _, _, v in self.points if v is not None
+        )
+
+    @property
+    def graphique(self):
+        """Données de la courbe (Chart.js) : années, territoire, Paris (None si absent)."""
+
+        def nombre(v):
+            return float(v.valeur) if v is not None and v.valeur is not None else None
+
+        return {
+            "annees": [a for a, _, _ in self.points],
+            "quartier": [nombre(v) for _, v, _ in self.points],
+            "paris": [nombre(p) for _, _, p in self.points] if self.paris_trace else [],
+            "suffixe": self.indicateur.suffixe.strip(),
+        }
+
+    @property
+    def paris_trace(self):
+        """Paris n'est tracé sur la même courbe que pour une part ou un taux : un nombre de
+        Paris (13 887 professionnels) écraserait celui du quartier (321). Le tableau des
+        valeurs par année le donne toujours."""
+        return self.indicateur.est_pourcentage and any(p is not None for _, _, p in self.points)
+
+    @property
+    def resume(self):
+        """Texte de remplacement de la courbe (RGAA)."""
+        premiere, derniere = self.serie[0], self.derniere
+        if premiere is derniere:
+            texte = f"Une seule valeur : {derniere.affichage} en {derniere.annee}."
+        else:
+            texte = (
+                f"De {premiere.affichage} en {premiere.annee} à {derniere.affichage} en "
+                f"{derniere.annee}"
+                + (f" ({self.sens} sur la dernière année connue)." if self.sens else ".")
+            )
+        if self.paris:
+            texte += f" Paris : {self.paris.affichage} en {self.paris.annee}."
+        return texte
+
+
+def indicateurs_par_engagement(index, indicateurs_contrat, territoire, paris):
+    """[(engagement, [TendanceIndicateur])] pour les indicateurs du contrat qui ont au moins
+    une valeur validée sur `territoire`, par engagement puis dans l'ordre des puces."""
+    groupes = []
+    for _numero, indicateurs in groupby(indicateurs_contrat, key=lambda i: i.engagement.numero):
+        indicateurs = list(indicateurs)
+        lignes = [
+            TendanceIndicateur(ind, serie, index.serie(ind, paris))
+            for ind in indicateurs
+            if (serie := index.serie(ind, territoire))
+        ]
+        if lignes:
+            groupes.append((indicateurs[0].engagement, lignes))
+    return groupes
+
+
+def sparkline_svg(tendance, largeur=100, hauteur=26):
+    """La courbe d'un indicateur en SVG (pour le PDF, rendu sans JavaScript) : le territoire en
+    trait plein, Paris en pointillés. Texte sûr : il ne contient que des nombres."""
+    points = tendance.points
+    nombres = [
+        float(v.valeur)
+        for _, locale, paris in points
+        for v in (locale, paris if tendance.paris_trace else None)
+        if v is not None and v.valeur is not None
+    ]
+    if not nombres:
+        return ""
+    bas, haut = min(nombres), max(nombres)
+    etendue = (haut - bas) or 1.0
+    intervalles = max(len(points) - 1, 1)
+
+    def trace(rang):
+        coords = []
+        for i, triplet in enumerate(points):
+            v = triplet[rang]
+            if v is None or v.valeur is None:
+                continue
+            x = 3 + i * (largeur - 6) / intervalles if len(points) > 1 else largeur / 2
+            y = hauteur - 3 - (float(v.valeur) - bas) / etendue * (hauteur - 6)
+            coords.append(f"{x:.1f},{y:.1f}")
+        return coords
+
+    quartier = trace(1)
+    paris = trace(2) if tendance.paris_trace else []
+    morceaux = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{largeur}" height="{hauteur}" '
+        f'viewBox="0 0 {largeur} {hauteur}" aria-hidden="true">'
+    ]
+    if paris:
+        morceaux.append(
+            f'<polyline points="{" ".join(paris)}" fill="none" stroke="#555" '
+            'stroke-width="1.2" stroke-dasharray="3,2"/>'
+        )
+    if quartier:
+        morceaux.append(
+            f'<polyline points="{" ".join(quartier)}" fill="none" stroke="#1d3b6f" '
+            'stroke-width="2"/>'
+        )
+        x, y = quartier[-1].split(",")
+        morceaux.append(f'<circle cx="{x}" cy="{y}" r="2.2" fill="#1d3b6f"/>')
+    morceaux.append("</svg>")
+    return "".join(morceaux)
+
+
+# --- projets structurants ---------------------------------------------------------------------
+
+
+def projets_avec_portage(queryset):
+    """Les projets avec QPV, secteur, dernier suivi, porteur et engagements servis, en un
+    nombre fixe de requêtes (le portage est dans l'app structures)."""
+    return (
+        queryset.with_list_data()
+        .select_related("portage", "portage__porteur_signataire", "portage__porteur_structure")
+        .prefetch_related("portage__engagements")
+    )
+
+
+def preparer_projets(projets):
+    """Pose sur chaque projet `porteur` et `engagements_servis` (lus dans les préchargements),
+    pour les gabarits et les exports."""
+    for p in projets:
+        portage = getattr(p, "portage", None)  # l'absence de portage lève une AttributeError
+        p.porteur = portage.porteur if portage else None
+        p.engagements_servis = list(portage.engagements.all()) if portage else []
+    return projets
+
+
+# --- structures et fiches-actions ------------------------------------------------------------
+
+
+def structures_et_fiches(user, quartier):
+    """Les structures implantées dans le QPV et les fiches-actions que `user` voit : celles
+    menées dans le QPV et celles des structures qui y sont implantées (au plus FICHES_MAX,
+    plus récentes d'abord). Retourne (structures, fiches, il y en a d'autres)."""
+    structures = list(
+        Structure.objects.for_user(user)
+        .filter(quartiers=quartier)
+        .select_related("arrondissement")
+        .order_by("nom")
+    )
+    dans_le_qpv = FicheAction.objects.filter(quartiers=quartier).values("pk")
+    fiches = list(
+        FicheAction.objects.for_user(user)
+        .filter(Q(pk__in=dans_le_qpv) | Q(structure__in=[s.pk for s in structures]))
+        .with_list_data()
+        .order_by("-annee", "titre", "pk")[: FICHES_MAX + 1]
+    )
+    return structures, fiches[:FICHES_MAX], len(fiches) > FICHES_MAX
+
+
+# --- « Mon territoire » -----------------------------------------------------------------------
+
+
+def campagne_courante():
+    """La campagne ouverte la plus récente, à défaut la dernière campagne créée (close)."""
+    return (
+        Campagne.objects.ouvertes().order_by("-annee").first()
+        or Campagne.objects.order_by("-annee").first()
+    )
+
+
+@dataclass
+class AlertesQuartier:
+    """Ce qui demande l'attention d'un délégué sur un de ses QPV."""
+
+    quartier: object
+    indicateurs_manquants: list = field(default_factory=list)
+    nb_en_cours: int = 0
+    projets_en_retard: list = field(default_factory=list)
+    fiches_recentes: list = field(default_factory=list)
+
+    @property
+    def nb_alertes(self):
+        return (
+            len(self.indicateurs_manquants)
+            + len(self.projets_en_retard)
+            + len(self.fiches_recentes)
+        )
+
+
+def alertes_territoire(user, quartiers, campagne):
+    """Pour chaque QPV : indicateurs attendus au niveau QPV sans valeur validée pour l'année de
+    la campagne (et combien sont en cours de saisie ou de validation), projets dont l'année
+    d'échéance est passée sans être réalisés, fiches-actions que `user` voit qui sont soumises
+    ou ont changé de statut depuis JOURS_FICHES_RECENTES jours. Nombre fixe de requêtes."""
+    alertes = {q.pk: AlertesQuartier(quartier=q) for q in quartiers}
+    if not quartiers:
+        return []
+    if campagne is not None:
+        territoires = {
+            t.pk: t.quartier_id
+            for t in Territoire.objects.filter(type=T.QPV, quartier__in=list(alertes))
+        }
+        attendus = [
+            i
+            for i in Indicateur.objects.select_related("engagement").order_by(
+                "engagement__numero", "ordre", "code"
+            )
+            if T.QPV in i.niveaux_attendus
+        ]
+        # Seuls les statuts sont lus (pas les valeurs) : un délégué apprend qu'une valeur est en
+        # cours, sans en voir le brouillon.
+        statuts = {
+            (territoires[t], i): s
+            for i, t, s in Valeur.objects.filter(
+                annee=campagne.annee, territoire_id__in=list(territoires)
+            ).values_list("indicateur_id", "territoire_id", "statut")
+        }
+        qpv_avec_territoire = set(territoires.values())
+        for q_id, alerte in alertes.items():
+            if q_id not in qpv_avec_territoire:
+                continue
+            for ind in attendus:
+                statut = statuts.get((q_id, ind.pk))
+                if statut != Valeur.Statut.VALIDE:
+                    alerte.indicateurs_manquants.append(ind)
+                    if statut is not None:
+                        alerte.nb_en_cours += 1
+    for projet in (
+        ProjetStructurant.objects.filter(quartier__in=list(alertes))
+        .echeance_depassee()
+        .select_related("secteur")
+        .order_by("annee_echeance", "quartier_id", "ordre")
+    ):
+        alertes[projet.quartier_id].projets_en_retard.append(projet)
+    depuis = timezone.now() - timedelta(days=JOURS_FICHES_RECENTES)
+    fiches = (
+        FicheAction.objects.for_user(user)
+        .filter(pk__in=FicheAction.objects.filter(quartiers__in=list(alertes)).values("pk"))
+        .filter(
+            Q(statut=FicheAction.Statut.SOUMISE)
+            | Q(pk__in=TransitionFiche.objects.filter(le__gte=depuis).values("fiche"))
+        )
+        .select_related("structure")
+        .prefetch_related("quartiers")
+        .annotate(derniere_transition=Max("transitions__le"))
+        .order_by("-derniere_transition", "titre", "pk")
+    )
+    for fiche in fiches:
+        for q in fiche.quartiers.all():
+            if q.pk in alertes:
+                alertes[q.pk].fiches_recentes.append(fiche)
+    return [alertes[q.pk] for q in quartiers]
+
+
+# --- comparaison des QPV ----------------------------------------------------------------------
+
+
+@dataclass
+class LigneComparaison:
+    """Une ligne du tableau comparatif : un QPV, ou une ligne de référence (ensemble des QPV,
+    Paris) qui n'a ni population du décret ni projets."""
+
+    nom: str
+    valeurs: dict
+    quartier: object = None
+    arrondissements: str = ""
+    population: int | None = None
+    nb_projets: int | None = None
+    nb_en_retard: int | None = None
+    reference: bool = False
+
+    @property
+    def lien(self):
+        return self.quartier.get_absolute_url() if self.quartier else ""
+
+    @property
+    def chiffres_par_secteur(self):
+        """Un QPV sans aucune valeur propre mais découpé en secteurs : ses chiffres sont
+        donnés secteur par secteur (sur sa fiche)."""
+        return bool(
+            self.quartier is not None
+            and getattr(self.quartier, "nb_secteurs", 0)
+            and not any(self.valeurs.values())
+        )
+
+    @property
+    def cellules(self):
+        """Les valeurs dans l'ordre des colonnes d'indicateurs."""
+        return list(self.valeurs.values())
+
+    @property
+    def codes_demo(self):
+        return [code for code, v in self.valeurs.items() if v is not None and v.demo]
+
+    def valeur(self, code):
+        v = self.valeurs.get(code)
+        return v.valeur if v is not None else None
+
+    def annee(self, code):
+        v = self.valeurs.get(code)
+        return v.annee if v is not None else None
+
+
+COLONNES_FIXES = {
+    "nom": "Quartier",
+    "arrondissement": "Arrondissement(s)",
+    "population": "Population (décret)",
+    "projets": "Projets structurants",
+    "retard": "Échéance dépassée",
+}
+
+
+def trier_lignes(lignes, tri, codes):
+    """Trie les lignes de QPV selon `tri` (« population », « -CTX-CHOMAGE »…) ; les valeurs
+    absentes restent en fin de tableau, dans les deux sens. Retourne (lignes, tri appliqué)."""
+    descendant = tri.startswith("-")
+    cle = tri.lstrip("-")
+    if cle not in COLONNES_FIXES and cle not in codes:
+        return sorted(lignes, key=lambda ligne: ligne.quartier.ordre), ""
+
+    def lire(ligne):
+        if cle == "nom":
+            return ligne.nom.lower()
+        if cle == "arrondissement":
+            numeros = [a.numero for a in ligne.quartier.arrondissements.all()]
+            return min(numeros) if numeros else None
+        if cle == "population":
+            return ligne.population
+        if cle == "projets":
+            return ligne.nb_projets
+        if cle == "retard":
+            return ligne.nb_en_retard
+        return ligne.valeur(cle)
+
+    presentes = [ligne for ligne in lignes if lire(ligne) is not None]
+    absentes = [ligne for ligne in lignes if lire(ligne) is None]
+    presentes.sort(key=lambda ligne: (lire(ligne), ligne.quartier.ordre), reverse=descendant)
+    absentes.sort(key=lambda ligne: ligne.quartier.ordre)
+    return presentes + absentes, ("-" if descendant else "") + cle
+
+
+def lignes_comparaison(index, quartiers, territoires_qpv, indicateurs, paris, ensemble, comptes):
+    """Les lignes des QPV (dans l'ordre du décret) et les lignes de référence : « Ensemble des
+    QPV » si au moins une valeur existe, puis Paris. `comptes` : {quartier_id: (projets,
+    en retard)}."""
+    lignes = []
+    for q in quartiers:
+        territoire = territoires_qpv.get(q.pk)
+        nb_projets, nb_retard = comptes.get(q.pk, (0, 0))
+        lignes.append(
+            LigneComparaison(
+                nom=q.nom,
+                quartier=q,
+                arrondissements=q.arrondissements_libelle,
+                population=q.population,
+                nb_projets=nb_projets,
+                nb_en_retard=nb_retard,
+                valeurs={i.code: index.derniere(i, territoire) for i in indicateurs},
+            )
+        )
+    references = []
+    if ensemble is not None and index.a_des_valeurs(ensemble):
+        references.append(
+            LigneComparaison(
+                nom=ensemble.nom,
+                reference=True,
+                valeurs={i.code: index.derniere(i, ensemble) for i in indicateurs},
+            )
+        )
+    if paris is not None:
+        references.append(
+            LigneComparaison(
+                nom="Paris",
+                reference=True,
+                valeurs={i.code: index.derniere(i, paris) for i in indicateurs},
+            )
+        )
+    return lignes, references
