@@ -27,7 +27,7 @@ from bilan.forms import BilanForm, CreditForm, EtudeForm, ImportCreditsForm
 from bilan.models import Credit, EtudeQualitative, ImportCredits
 from bilan.rapport import contexte_rapport, rendre_pdf
 from indicateurs.models import Campagne
-from socle import roles
+from socle import acces, roles
 from socle.tableur import TYPE_XLSX
 
 REFUS = {
@@ -53,7 +53,7 @@ def reserve_au_spv(rubrique):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not REGLES[rubrique](request.user):
-                return render(request, "bilan/refus.html", {"message": REFUS[rubrique]}, status=403)
+                return acces.refuser(request, REFUS[rubrique])
             return vue(request, *args, **kwargs)
 
         return enveloppe

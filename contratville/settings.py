@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "contratville.middleware.MethodeNonAutoriseeMiddleware",
 ]
 
 ROOT_URLCONF = "contratville.urls"
@@ -209,6 +210,8 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Jeton CSRF manquant ou expiré : page de refus en français (contratville/views.py).
+CSRF_FAILURE_VIEW = "contratville.views.echec_csrf"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Semences (textes sources) : à côté du dépôt par défaut, surchargeables.

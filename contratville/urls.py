@@ -49,3 +49,8 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Pages d'erreur du portail, en français et dans sa mise en page (JSON sous /api/).
+handler403 = "contratville.views.refus"
+handler404 = "contratville.views.introuvable"
+handler500 = "contratville.views.erreur_serveur"

@@ -1,14 +1,20 @@
-"""Accueil, recherche transversale et point de santé."""
+"""Accueil, recherche transversale, point de santé et pages d'erreur du projet (403, 404, 500,
+503 et échec CSRF), en français, avec la raison du refus."""
 
-from django.db import connection
+import sys
+
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import Count, Q, Sum
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 
 from engagements.models import Action, Contrat, Engagement, Sigle, Signataire, Thematique
 from indicateurs.models import Indicateur
 from quartiers.models import ProjetStructurant, Quartier, Secteur
 from socle import roles
+from socle.acces import raison
+from socle.api import erreurs as erreurs_api
 from structures.models import Structure
 from territoire import views as territoire_views
 
@@ -98,3 +104,56 @@ def sante(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"statut": "ok"})
+
+
+# --- pages d'erreur ---------------------------------------------------------------------------
+
+
+def _api(request):
+    return request.path.startswith("/api/")
+
+
+def refus(request, exception=None):
+    """403 : la raison donnée par la règle qui a refusé (PermissionDenied(« raison »))."""
+    return render(request, "403.html", {"raison": raison(exception, 403)}, status=403)
+
+
+def introuvable(request, exception=None):
+    """404 : une page du portail ; sous /api/, du JSON."""
+    if _api(request):
+        return JsonResponse(
+            erreurs_api.corps_erreur("introuvable", "Cette ressource n’existe pas."),
+            status=404,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return render(request, "404.html", {"raison": raison(exception, 404)}, status=404)
+
+
+def erreur_serveur(request):
+    """500, ou 503 quand la base est injoignable (panne, redémarrage) : le gabarit est rendu
+    sans contexte de requête ni accès à la base, qui peut être la cause de l'erreur. Sous
+    /api/, du JSON au format des autres erreurs, avec Retry-After pour le 503."""
+    exception = sys.exc_info()[1]
+    indisponible = isinstance(exception, OperationalError | InterfaceError)
+    if _api(request):
+        if indisponible:
+            return erreurs_api.reponse_json_indisponible()
+        return erreurs_api.reponse_json_erreur_serveur()
+    gabarit, statut = ("503.html", 503) if indisponible else ("500.html", 500)
+    reponse = HttpResponse(loader.get_template(gabarit).render(), status=statut)
+    if indisponible:
+        reponse["Retry-After"] = str(erreurs_api.ATTENTE_INDISPONIBLE)
+    return reponse
+
+
+def echec_csrf(request, reason=""):
+    """Le jeton CSRF manque ou a expiré : on le dit en français, sans jargon."""
+    return render(
+        request,
+        "403.html",
+        {
+            "raison": "Le formulaire a expiré ou a été envoyé depuis une autre page : rien n’a été "
+            "enregistré. Rechargez la page, puis recommencez."
+        },
+        status=403,
+    )

@@ -12,14 +12,13 @@ from indicateurs.forms import IndicateurMetadonneesForm
 from indicateurs.graphique import donnees_graphique
 from indicateurs.historique import CHAMPS_INDICATEUR, CHAMPS_VALEUR, versions
 from indicateurs.models import Campagne, Indicateur, Valeur
-from socle import roles
+from socle import acces, roles
 
 HISTORIQUE_MAX = 15
 
 
-def refuser(request, message, statut=403):
-    """Page de refus qui dit exactement pourquoi (403)."""
-    return render(request, "indicateurs/refus.html", {"message": message}, status=statut)
+# La page de refus du portail (403.html, ou 404.html), avec la raison exacte.
+refuser = acces.refuser
 
 
 def liste(request):

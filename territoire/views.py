@@ -23,7 +23,7 @@ from indicateurs.models import Territoire
 from quartiers.filters import ProjetFilter
 from quartiers.forms import SuiviProjetForm
 from quartiers.models import Arrondissement, ChiffreCle, ProjetStructurant, Quartier, Secteur
-from socle import roles
+from socle import acces, roles
 from socle.models import Profil
 from socle.tableur import Colonne, Format, reponse_xlsx
 from territoire import donnees
@@ -35,9 +35,8 @@ PROJETS_PAR_PAGE = 50
 INDICATEURS_COMPARES_MAX = 6
 
 
-def refuser(request, message, statut=403):
-    """Page de refus qui dit exactement pourquoi."""
-    return render(request, "territoire/refus.html", {"message": message}, status=statut)
+# La page de refus du portail (403.html, ou 404.html), avec la raison exacte.
+refuser = acces.refuser
 
 
 def _exiger_chiffres(request):

@@ -179,3 +179,42 @@ class AdresseInconnue(APIView):
         raise exceptions.NotFound("Cette adresse n’existe pas dans l’API (voir /api/v1/docs/).")
 
     get = post = put = patch = delete = options = _introuvable
+
+
+# --- erreurs hors de DRF : serveur (500) et base indisponible (503) -----------------------------
+# Une exception que DRF ne connaît pas remonte à Django, qui la journalise puis appelle le
+# gestionnaire 500 du projet (contratville.views.erreur_serveur) ; sous /api/, celui-ci répond
+# avec ces corps JSON, au même format que les autres erreurs.
+
+ATTENTE_INDISPONIBLE = 30  # secondes, annoncées par Retry-After pendant une panne de la base
+
+
+def reponse_json_erreur_serveur():
+    from django.http import JsonResponse
+
+    return JsonResponse(
+        corps_erreur(
+            "erreur_serveur",
+            "Erreur interne du serveur : la demande n’a pas abouti et rien n’a été enregistré. "
+            "L’équipe du portail a été prévenue.",
+        ),
+        status=500,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def reponse_json_indisponible():
+    from django.http import JsonResponse
+
+    reponse = JsonResponse(
+        corps_erreur(
+            "service_indisponible",
+            "Le service est momentanément indisponible (base de données injoignable) : rien "
+            "n’a été enregistré. Réessayez après le délai indiqué par Retry-After.",
+            attente=ATTENTE_INDISPONIBLE,
+        ),
+        status=503,
+        json_dumps_params={"ensure_ascii": False},
+    )
+    reponse["Retry-After"] = str(ATTENTE_INDISPONIBLE)
+    return reponse
