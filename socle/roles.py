@@ -241,13 +241,19 @@ def peut_saisir_valeur(user, indicateur):
     return est_spv(user) or produit_indicateur(user, indicateur)
 
 
-def peut_valider_valeur(user):
+def peut_soumettre_valeur(user, valeur):
+    """Soumettre une valeur suit la règle de saisie de son indicateur : le SPV pour tous les
+    indicateurs, un partenaire pour ceux que son organisation produit."""
+    return peut_saisir_valeur(user, valeur.indicateur)
+
+
+def peut_valider_valeur(user, valeur=None):
     """Seuls les agents DDCT/SPV valident une valeur (après comparaison à l'année
     précédente)."""
     return est_spv(user)
 
 
-def peut_renvoyer_valeur(user):
+def peut_renvoyer_valeur(user, valeur=None):
     """Seuls les agents DDCT/SPV renvoient une valeur à son producteur, avec un motif."""
     return est_spv(user)
 
