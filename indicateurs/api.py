@@ -46,7 +46,6 @@ from indicateurs.forms import LigneSaisieForm
 from indicateurs.models import (
     ANNEE_MAX,
     ANNEE_MIN,
-    ActionRefusee,
     Campagne,
     ConflitDeVersion,
     Indicateur,
@@ -77,6 +76,7 @@ from socle.api.schema import (
 )
 from socle.api.serialiseurs import Serialiseur, SerialiseurModele, libelle_de
 from socle.api.vues import VueLectureAPI
+from socle.circuits import ActionRefusee
 
 # Envoi groupé : éléments au plus par requête, et taille du corps (octets).
 MAX_ELEMENTS_ENVOI = 1000

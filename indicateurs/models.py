@@ -8,26 +8,29 @@
 - `Campagne` : la saisie d'une année, ouverte entre deux dates ; close, elle verrouille ses
   valeurs jusqu'à ce que le SPV la rouvre.
 - `Valeur` : un indicateur × un territoire × une année, avec son cycle brouillon → soumise →
-  validée (ou renvoyée avec un motif). Les transitions sont des méthodes du modèle qui
-  vérifient qui peut les faire (règles de socle/roles.py) et lèvent `ActionRefusee`,
-  au message français précis, sinon. Chaque écriture incrémente `version` : deux personnes
-  qui modifient la même valeur ne s'écrasent jamais en silence.
+  validée (ou renvoyée avec un motif). Son circuit est déclaré sur le modèle
+  (`Valeur.circuit`, mécanique de socle/circuits.py partagée avec les fiches-actions) :
+  chaque transition vérifie la règle de socle/roles.py, la campagne, puis le statut, lève
+  `ActionRefusee` au message français précis sinon, et s'inscrit au journal
+  `TransitionValeur`. Chaque écriture incrémente `version` : deux personnes qui modifient la
+  même valeur ne s'écrasent jamais en silence.
 - `ImportValeurs` : l'historique des imports de tableurs (qui, quand, le fichier, les comptes).
 """
 
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats, timezone
 from simple_history.models import HistoricalRecords
-from simple_history.utils import bulk_update_with_history
 
 from socle import roles
+from socle.circuits import ActionRefusee, Circuit, Transition
+from socle.models import JournalTransition
 from socle.roles import Role, est_spv, role_de
 
 ANNEE_MIN = 2015
@@ -61,19 +64,6 @@ def date_fr(moment):
     if hasattr(moment, "hour"):
         return timezone.localtime(moment).strftime("%d/%m/%Y à %H:%M")
     return moment.strftime("%d/%m/%Y")
-
-
-class ActionRefusee(PermissionDenied):
-    """Une action refusée, avec la raison exacte en français (campagne close, valeur déjà
-    validée, indicateur d'une autre organisation…). Hérite de PermissionDenied : non
-    rattrapée, elle donne une page 403."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self):
-        return self.message
 
 
 class ConflitDeVersion(Exception):
@@ -492,6 +482,41 @@ class Campagne(models.Model):
 # --- valeurs ------------------------------------------------------------------------------------
 
 
+def motif_refus_indicateur(user, indicateur):
+    """None si `user` peut saisir ou soumettre des valeurs de cet indicateur (règle
+    `peut_saisir_valeur`), sinon pourquoi : organisation qui ne le produit pas, ou rôle."""
+    if roles.peut_saisir_valeur(user, indicateur):
+        return None
+    if role_de(user) == Role.PARTENAIRE:
+        producteur = indicateur.producteur.nom if indicateur.producteur_id else "non désigné"
+        return (
+            f"L’indicateur {indicateur.code} n’est pas produit par votre organisation "
+            f"(producteur : {producteur}) : seuls son producteur et le SPV en saisissent les "
+            "valeurs."
+        )
+    return "Votre rôle ne permet pas de saisir ni de soumettre des valeurs d’indicateurs."
+
+
+def campagnes_des(valeurs):
+    """Le contexte du circuit des valeurs : {année: campagne} pour les années de ces valeurs,
+    en une requête (une année sans campagne n'y figure pas)."""
+    annees = {v.annee for v in valeurs}
+    return {c.annee: c for c in Campagne.objects.filter(annee__in=annees)}
+
+
+def verrou_campagne(valeur, campagnes):
+    """Le verrou du circuit des valeurs : la campagne de l'année, close, à venir ou absente,
+    verrouille ses valeurs pour tous, SPV compris."""
+    return Campagne.motif_verrouillage_annee(valeur.annee, campagnes.get(valeur.annee))
+
+
+def conflit_de_version(valeur, en_base):
+    """La valeur affichée (sa `version`) n'est plus celle de la base : on montre l'actuelle."""
+    if en_base.version != valeur.version:
+        return ConflitDeVersion(Valeur.objects.with_detail_data().get(pk=valeur.pk))
+    return None
+
+
 class ValeurQuerySet(models.QuerySet):
     """Visibilité, vocabulaire et chargeurs des valeurs."""
 
@@ -651,6 +676,57 @@ class Valeur(models.Model):
 
     objects = ValeurQuerySet.as_manager()
 
+    # Le circuit brouillon → soumise → validée, ou renvoyée avec un motif (socle/circuits.py).
+    circuit = Circuit(
+        nom="valeur",
+        article="une",
+        etats=Statut,
+        transitions=[
+            Transition(
+                nom="submit",
+                depuis=frozenset({Statut.BROUILLON, Statut.RENVOYE}),
+                vers=Statut.SOUMIS,
+                verbe="soumettre",
+                participe="soumise",
+                regle=roles.peut_soumettre_valeur,
+                refus=lambda user, valeur: motif_refus_indicateur(user, valeur.indicateur),
+                auteur=("soumis_par", "soumis_le"),
+            ),
+            Transition(
+                nom="valider",
+                depuis=frozenset({Statut.BROUILLON, Statut.SOUMIS}),
+                vers=Statut.VALIDE,
+                verbe="valider",
+                participe="validée",
+                regle=roles.peut_valider_valeur,
+                refus="Seuls les agents DDCT/SPV peuvent valider une valeur.",
+                auteur=("valide_par", "valide_le"),
+            ),
+            Transition(
+                nom="renvoyer",
+                depuis=frozenset({Statut.SOUMIS, Statut.VALIDE}),
+                vers=Statut.RENVOYE,
+                verbe="renvoyer",
+                participe="renvoyée",
+                regle=roles.peut_renvoyer_valeur,
+                refus="Seuls les agents DDCT/SPV peuvent renvoyer une valeur pour correction.",
+                motif_obligatoire=True,
+                motif_manquant="Indiquez le motif du renvoi : le producteur doit savoir quoi "
+                "corriger.",
+                champ_motif="motif_renvoi",
+                auteur=("renvoye_par", "renvoye_le"),
+            ),
+        ],
+        journal="indicateurs.TransitionValeur",
+        champ_version="version",
+        contexte=campagnes_des,
+        verrou=verrou_campagne,
+        refus_etat={Statut.VALIDE: lambda valeur: valeur.motif_deja_validee()},
+        conflit=conflit_de_version,
+        # Ce que lisent la règle et les raisons de refus, pour un lot sans requête par valeur.
+        select_related=("indicateur", "indicateur__producteur", "valide_par"),
+    )
+
     class Meta:
         verbose_name = "valeur"
         verbose_name_plural = "valeurs"
@@ -808,157 +884,65 @@ class Valeur(models.Model):
             "Demandez au SPV de la renvoyer pour correction."
         )
 
-    # --- transitions ----------------------------------------------------------------------------
+    # --- circuit --------------------------------------------------------------------------------
+    # Le contexte d'une transition est la campagne de l'année : un appelant qui l'a déjà lue
+    # (une page, l'API) la passe avec `campagne_connue=True`, même quand elle n'existe pas.
 
-    TRANSITIONS = {
-        "submit": ({Statut.BROUILLON, Statut.RENVOYE}, Statut.SOUMIS, "soumise"),
-        "valider": ({Statut.BROUILLON, Statut.SOUMIS}, Statut.VALIDE, "validée"),
-        "renvoyer": ({Statut.SOUMIS, Statut.VALIDE}, Statut.RENVOYE, "renvoyée"),
-    }
+    def _contexte(self, campagne, campagne_connue):
+        return {self.annee: campagne} if campagne_connue else None
 
     def motif_refus_transition(self, action, user, campagne=None, campagne_connue=False):
-        """None si `user` peut faire `action` (submit, valider, renvoyer) maintenant, sinon la
-        raison exacte en français. L'ordre des contrôles : le droit (rôle, organisation),
-        puis la campagne, puis l'état de la valeur."""
-        depuis, _vers, participe = self.TRANSITIONS[action]
-        if action == "submit":
-            refus = motif_refus_indicateur(user, self.indicateur)
-        elif action == "valider" and not roles.peut_valider_valeur(user):
-            refus = "Seuls les agents DDCT/SPV peuvent valider une valeur."
-        elif action == "renvoyer" and not roles.peut_renvoyer_valeur(user):
-            refus = "Seuls les agents DDCT/SPV peuvent renvoyer une valeur pour correction."
-        else:
-            refus = None
-        if refus:
-            return refus
-        if not campagne_connue:
-            campagne = self.campagne()
-        refus = Campagne.motif_verrouillage_annee(self.annee, campagne)
-        if refus:
-            return refus
-        if self.statut not in depuis:
-            if self.statut == self.Statut.VALIDE:
-                return self.motif_deja_validee()
-            return (
-                f"Une valeur « {self.get_statut_display().lower()} » ne peut pas être {participe}."
-            )
-        return None
-
-    def _appliquer(self, action, by, motif=""):
-        """Change le statut en mémoire et consigne qui et quand (sans enregistrer)."""
-        _depuis, vers, participe = self.TRANSITIONS[action]
-        maintenant = timezone.now()
-        self.statut = vers
-        if action == "submit":
-            self.soumis_par, self.soumis_le = by, maintenant
-        elif action == "valider":
-            self.valide_par, self.valide_le = by, maintenant
-        else:
-            self.renvoye_par, self.renvoye_le = by, maintenant
-            self.motif_renvoi = motif
-        self.version += 1
-        self._history_user = by
-        # La raison d'historique tient en 100 caractères ; le motif entier reste sur la valeur.
-        self._change_reason = (f"Valeur {participe}" + (f" : {motif}" if motif else ""))[:100]
-
-    def _transition(self, action, by, motif="", campagne=None, campagne_connue=False):
-        with transaction.atomic():
-            # Verrou sur la ligne : deux clics simultanés ne font qu'une transition, et l'état
-            # contrôlé est celui de la base, pas celui de la page affichée.
-            actuelle = Valeur.objects.select_for_update().get(pk=self.pk)
-            if actuelle.version != self.version:
-                raise ConflitDeVersion(Valeur.objects.with_detail_data().get(pk=self.pk))
-            refus = self.motif_refus_transition(action, by, campagne, campagne_connue)
-            if refus:
-                raise ActionRefusee(refus)
-            self._appliquer(action, by, motif)
-            self.save()
-
-    def submit(self, by, **kwargs):
-        """Brouillon ou renvoyée → soumise, par le SPV ou le partenaire producteur."""
-        self._transition("submit", by, **kwargs)
-
-    def valider(self, by, **kwargs):
-        """Brouillon ou soumise → validée, par le SPV."""
-        self._transition("valider", by, **kwargs)
-
-    def renvoyer(self, by, motif, **kwargs):
-        """Soumise ou validée → renvoyée pour correction, par le SPV, avec un motif."""
-        motif = (motif or "").strip()
-        if not motif:
-            raise ValidationError(
-                {
-                    "motif_renvoi": "Indiquez le motif du renvoi : le producteur doit savoir quoi "
-                    "corriger."
-                }
-            )
-        self._transition("renvoyer", by, motif=motif, **kwargs)
-
-
-def motif_refus_indicateur(user, indicateur):
-    """None si `user` peut saisir ou soumettre des valeurs de cet indicateur (règle
-    `peut_saisir_valeur`), sinon pourquoi : organisation qui ne le produit pas, ou rôle."""
-    if roles.peut_saisir_valeur(user, indicateur):
-        return None
-    if role_de(user) == Role.PARTENAIRE:
-        producteur = indicateur.producteur.nom if indicateur.producteur_id else "non désigné"
-        return (
-            f"L’indicateur {indicateur.code} n’est pas produit par votre organisation "
-            f"(producteur : {producteur}) : seuls son producteur et le SPV en saisissent les "
-            "valeurs."
+        """None si `user` peut faire `action` (submit, valider, renvoyer) maintenant, sinon
+        la raison exacte en français, dans l'ordre du circuit : le droit (rôle,
+        organisation), puis la campagne, puis le statut de la valeur."""
+        return self.circuit.motif_refus(
+            self, action, user, self._contexte(campagne, campagne_connue)
         )
-    return "Votre rôle ne permet pas de saisir ni de soumettre des valeurs d’indicateurs."
+
+    def submit(self, by, campagne=None, campagne_connue=False):
+        """Brouillon ou renvoyée → soumise, par le SPV ou le partenaire producteur."""
+        return self.circuit.appliquer(
+            self, "submit", by, contexte=self._contexte(campagne, campagne_connue)
+        )
+
+    def valider(self, by, campagne=None, campagne_connue=False):
+        """Brouillon ou soumise → validée, par le SPV."""
+        return self.circuit.appliquer(
+            self, "valider", by, contexte=self._contexte(campagne, campagne_connue)
+        )
+
+    def renvoyer(self, by, motif, campagne=None, campagne_connue=False):
+        """Soumise ou validée → renvoyée pour correction, par le SPV, avec un motif."""
+        return self.circuit.appliquer(
+            self, "renvoyer", by, motif, contexte=self._contexte(campagne, campagne_connue)
+        )
+
+
+class TransitionValeur(JournalTransition):
+    """Le journal du circuit d'une valeur : qui l'a fait passer de quel statut à quel statut,
+    quand, et avec quel motif (obligatoire pour un renvoi). Écrit par le circuit, pour une
+    transition seule comme pour une transition en masse."""
+
+    valeur = models.ForeignKey(
+        Valeur, on_delete=models.CASCADE, related_name="transitions", verbose_name="valeur"
+    )
+    de = models.CharField("statut de départ", max_length=20, choices=Valeur.Statut.choices)
+    vers = models.CharField("nouveau statut", max_length=20, choices=Valeur.Statut.choices)
+
+    class Meta:
+        verbose_name = "étape du circuit d’une valeur"
+        verbose_name_plural = "étapes du circuit des valeurs"
+        ordering = ["valeur", "le", "pk"]
 
 
 def transition_en_masse(valeurs, action, by, motif="", campagnes=None):
-    """Applique `action` à plusieurs valeurs d'un coup, en une écriture groupée historisée
-    (bulk_update_with_history : chaque valeur garde sa ligne d'historique). Les valeurs
-    refusées sont laissées telles quelles et renvoyées avec leur raison.
+    """Applique `action` à plusieurs valeurs d'un coup par le circuit des valeurs (mêmes
+    contrôles, une écriture groupée historisée, un journal, un signal par valeur changée).
+    Les valeurs refusées sont laissées telles quelles et renvoyées avec leur raison.
+    `campagnes` : {année: campagne} déjà lues, sinon chargées en une requête.
 
     Retourne (valeurs changées, [(valeur, raison)])."""
-    ids = [v.pk for v in valeurs]
-    faites, refusees = [], []
-    suffixe = f" : {motif}" if motif else ""
-    raison = f"{Valeur.TRANSITIONS[action][2].capitalize()} en masse{suffixe}"[:100]
-    with transaction.atomic():
-        verrouillees = list(
-            Valeur.objects.select_for_update(of=("self",))
-            .select_related("indicateur", "indicateur__producteur", "valide_par")
-            .filter(pk__in=ids)
-            .order_by("pk")
-        )
-        if campagnes is None:
-            annees = {v.annee for v in verrouillees}
-            campagnes = {c.annee: c for c in Campagne.objects.filter(annee__in=annees)}
-        for valeur in verrouillees:
-            refus = valeur.motif_refus_transition(
-                action, by, campagnes.get(valeur.annee), campagne_connue=True
-            )
-            if refus:
-                refusees.append((valeur, refus))
-                continue
-            valeur._appliquer(action, by, motif)
-            valeur._change_reason = raison
-            faites.append(valeur)
-        if faites:
-            bulk_update_with_history(
-                faites,
-                Valeur,
-                [
-                    "statut",
-                    "version",
-                    "soumis_par",
-                    "soumis_le",
-                    "valide_par",
-                    "valide_le",
-                    "renvoye_par",
-                    "renvoye_le",
-                    "motif_renvoi",
-                ],
-                default_user=by,
-                default_change_reason=raison,
-            )
-    return faites, refusees
+    return Valeur.circuit.appliquer_en_masse(valeurs, action, by, motif, contexte=campagnes)
 
 
 # --- imports ------------------------------------------------------------------------------------

@@ -12,12 +12,12 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from indicateurs.models import (
-    ActionRefusee,
     Campagne,
     ConflitDeVersion,
     Valeur,
     nombre_fr,
 )
+from socle.circuits import ActionRefusee
 
 SEUIL_ECART = Decimal(50)  # en % de la valeur de l'année précédente
 CHAMPS_SAISIS = ("valeur", "nombre", "base", "source", "commentaire")

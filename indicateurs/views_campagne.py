@@ -23,7 +23,6 @@ from indicateurs.filters import ValeurFilter
 from indicateurs.forms import CampagneForm, FiltreModeleForm, RenvoiForm, RouvrirForm
 from indicateurs.historique import CHAMPS_VALEUR, versions
 from indicateurs.models import (
-    ActionRefusee,
     Campagne,
     ConflitDeVersion,
     Indicateur,
@@ -33,9 +32,7 @@ from indicateurs.models import (
 from indicateurs.resources import ValeurResource
 from indicateurs.views import refuser
 from socle import roles
-
-LIBELLES_ACTIONS = {"submit": "soumise", "valider": "validée", "renvoyer": "renvoyée"}
-
+from socle.circuits import ActionRefusee
 
 # --- valeurs ------------------------------------------------------------------------------------
 
@@ -101,15 +98,13 @@ def valeur(request, pk):
     v = get_object_or_404(Valeur.objects.for_user(request.user).with_detail_data(), pk=pk)
     campagne = Campagne.objects.filter(annee=v.annee).first()
     actions = []
-    for action, libelle in (
-        ("submit", "Soumettre"),
-        ("valider", "Valider"),
-        ("renvoyer", "Renvoyer"),
-    ):
-        if action != "submit" and not roles.peut_valider_valeur(request.user):
+    # Les transitions du circuit, chacune permise ou expliquée ; valider et renvoyer ne sont
+    # montrées qu'à qui en a le droit, soumettre à tous (un refus y dit pourquoi).
+    for t in Valeur.circuit.transitions.values():
+        if t.nom != "submit" and not t.regle(request.user, v):
             continue
-        refus = v.motif_refus_transition(action, request.user, campagne, campagne_connue=True)
-        actions.append({"action": action, "libelle": libelle, "refus": refus})
+        refus = v.motif_refus_transition(t.nom, request.user, campagne, campagne_connue=True)
+        actions.append({"action": t.nom, "libelle": t.verbe.capitalize(), "refus": refus})
     historique = list(v.history.select_related("history_user").order_by("history_date"))
     precedente = (
         Valeur.objects.for_user(request.user)
@@ -137,7 +132,7 @@ def valeur(request, pk):
 @require_POST
 def transition(request, pk, action):
     """Soumettre, valider ou renvoyer une valeur ; tout refus est expliqué."""
-    if action not in LIBELLES_ACTIONS:
+    if action not in Valeur.circuit.transitions:
         return refuser(request, "Action inconnue.", 404)
     v = get_object_or_404(Valeur.objects.for_user(request.user).with_detail_data(), pk=pk)
     version = request.POST.get("version", "")
@@ -153,7 +148,7 @@ def transition(request, pk, action):
     except ValidationError as erreur:
         messages.error(request, " ".join(erreur.messages))
     else:
-        messages.success(request, f"Valeur {LIBELLES_ACTIONS[action]}.")
+        messages.success(request, f"Valeur {Valeur.circuit.transition(action).participe}.")
     return redirect("indicateurs:valeur", pk=pk)
 
 

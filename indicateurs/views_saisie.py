@@ -20,7 +20,6 @@ from indicateurs.forms import LigneSaisieForm
 from indicateurs.models import (
     ANNEE_MAX,
     ANNEE_MIN,
-    ActionRefusee,
     Campagne,
     ConflitDeVersion,
     Indicateur,
@@ -32,6 +31,7 @@ from indicateurs.models import (
 from indicateurs.saisie import anomalie, enregistrer_valeur, evolution, plage_observee
 from indicateurs.views import refuser
 from socle import roles
+from socle.circuits import ActionRefusee
 
 
 @dataclass

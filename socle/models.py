@@ -211,3 +211,31 @@ class JetonAPI(models.Model):
         if derniere is None or (maintenant - derniere).total_seconds() >= intervalle:
             type(self).objects.filter(pk=self.pk).update(derniere_utilisation=maintenant)
             self.derniere_utilisation = maintenant
+
+
+class JournalTransition(models.Model):
+    """Une étape d'un circuit de validation (socle/circuits.py) : qui a fait passer l'objet de
+    quel état à quel état, quand, et avec quel motif (obligatoire pour un renvoi).
+
+    Abstrait : chaque circuit a sa table, avec sa clé vers l'objet qu'il fait circuler et les
+    états de ce circuit en choix (`TransitionFiche`, `TransitionValeur`). Le circuit l'écrit,
+    une ligne par transition, y compris dans une transition en masse ; personne d'autre."""
+
+    de = models.CharField("statut de départ", max_length=20)
+    vers = models.CharField("nouveau statut", max_length=20)
+    par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="par",
+    )
+    le = models.DateTimeField("le", default=timezone.now)
+    motif = models.TextField("motif", blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["le", "pk"]
+
+    def __str__(self):
+        return f"{self.get_de_display()} → {self.get_vers_display()}"

@@ -177,19 +177,26 @@ def peut_modifier_fiche(user, fiche):
     return fiche.statut in STATUTS_FICHE_MODIFIABLES and est_membre_de(user, fiche.structure_id)
 
 
+# Les règles des transitions (soumettre, valider, renvoyer) disent *qui* peut agir sur quel
+# objet, pas depuis quel statut : le circuit (socle/circuits.py, déclaré sur le modèle)
+# contrôle la règle, puis les verrous du contexte, puis le statut, toujours dans cet ordre.
+# Pour savoir si un bouton s'affiche, on demande au circuit (`circuit.est_permise`).
+
+
 def peut_soumettre_fiche(user, fiche):
-    """Un membre de la structure soumet au SPV une fiche en brouillon ou renvoyée."""
-    return peut_modifier_fiche(user, fiche)
+    """Seuls les membres de la structure qui a mené l'action soumettent sa fiche au SPV (le
+    SPV ne soumet pas à la place des structures)."""
+    return est_membre_de(user, fiche.structure_id)
 
 
-def peut_valider_fiche(user, fiche):
-    """Seul un agent DDCT/SPV valide une fiche, et seulement une fiche soumise."""
-    return est_spv(user) and fiche.statut == "soumise"
+def peut_valider_fiche(user, fiche=None):
+    """Seul un agent DDCT/SPV valide une fiche-action."""
+    return est_spv(user)
 
 
-def peut_renvoyer_fiche(user, fiche):
-    """Seul un agent DDCT/SPV renvoie une fiche soumise à sa structure, avec un commentaire."""
-    return est_spv(user) and fiche.statut == "soumise"
+def peut_renvoyer_fiche(user, fiche=None):
+    """Seul un agent DDCT/SPV renvoie une fiche-action à sa structure, avec un commentaire."""
+    return est_spv(user)
 
 
 def peut_consulter_fiches(user):
@@ -241,13 +248,19 @@ def peut_saisir_valeur(user, indicateur):
     return est_spv(user) or produit_indicateur(user, indicateur)
 
 
-def peut_valider_valeur(user):
+def peut_soumettre_valeur(user, valeur):
+    """Soumettre une valeur suit la règle de saisie de son indicateur : le SPV pour tous les
+    indicateurs, un partenaire pour ceux que son organisation produit."""
+    return peut_saisir_valeur(user, valeur.indicateur)
+
+
+def peut_valider_valeur(user, valeur=None):
     """Seuls les agents DDCT/SPV valident une valeur (après comparaison à l'année
     précédente)."""
     return est_spv(user)
 
 
-def peut_renvoyer_valeur(user):
+def peut_renvoyer_valeur(user, valeur=None):
     """Seuls les agents DDCT/SPV renvoient une valeur à son producteur, avec un motif."""
     return est_spv(user)
 

@@ -53,7 +53,7 @@ class PieceJointeInline(admin.TabularInline):
 class TransitionInline(admin.TabularInline):
     model = TransitionFiche
     extra = 0
-    fields = ["le", "de", "vers", "par", "commentaire"]
+    fields = ["le", "de", "vers", "par", "motif"]
     readonly_fields = fields
     can_delete = False
 

@@ -5,7 +5,7 @@ import uuid
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
@@ -15,6 +15,8 @@ from simple_history.models import HistoricalRecords
 
 from engagements.models import Action
 from socle import roles
+from socle.circuits import Circuit, Transition
+from socle.models import JournalTransition
 from socle.roles import Role, est_spv, role_de
 from structures import listes
 from structures.validators import normaliser_identifiant, valider_rna, valider_siret
@@ -152,6 +154,39 @@ class FinancementStructure(models.Model):
 
     def __str__(self):
         return self.financeur
+
+
+def refus_soumission_fiche(user, fiche):
+    """Pourquoi `user` ne peut pas soumettre `fiche` (règle `peut_soumettre_fiche`)."""
+    if role_de(user) == Role.STRUCTURE:
+        return (
+            f"Cette fiche est celle de la structure « {fiche.structure.nom} » : seuls ses "
+            "membres peuvent la soumettre."
+        )
+    return (
+        "Seuls les membres de la structure qui a mené l’action soumettent sa fiche ; le "
+        "Service Politique de la Ville la relit, la valide ou la renvoie."
+    )
+
+
+def verifier_fiche_complete(fiche):
+    """Le préalable de la soumission : une fiche incomplète ne se soumet pas (ce qui manque
+    est dit en entier, pour tout corriger d'un coup)."""
+    manques = fiche.manques_pour_soumettre()
+    if manques:
+        raise ValidationError(
+            "La fiche ne peut pas être soumise : il manque " + ", ".join(manques) + ".",
+            code="incomplete",
+        )
+
+
+def conflit_de_statut(fiche, en_base):
+    """La fiche affichée n'a plus le statut de la base : quelqu'un l'a fait avancer."""
+    if en_base.statut != fiche.statut:
+        return ValidationError(
+            "La fiche a changé de statut entre-temps : rechargez la page.", code="concurrence"
+        )
+    return None
 
 
 class FicheActionQuerySet(models.QuerySet):
@@ -317,6 +352,50 @@ class FicheAction(models.Model):
 
     objects = FicheActionQuerySet.as_manager()
 
+    # Le circuit brouillon → soumise → validée, ou renvoyée avec un commentaire (le motif du
+    # circuit) puis soumise à nouveau (socle/circuits.py, le même que celui des valeurs).
+    circuit = Circuit(
+        nom="fiche",
+        article="une",
+        etats=Statut,
+        transitions=[
+            Transition(
+                nom="submit",
+                depuis=frozenset({Statut.BROUILLON, Statut.RENVOYEE}),
+                vers=Statut.SOUMISE,
+                verbe="soumettre",
+                participe="soumise",
+                regle=roles.peut_soumettre_fiche,
+                refus=refus_soumission_fiche,
+                prealable=verifier_fiche_complete,
+            ),
+            Transition(
+                nom="valider",
+                depuis=frozenset({Statut.SOUMISE}),
+                vers=Statut.VALIDEE,
+                verbe="valider",
+                participe="validée",
+                regle=roles.peut_valider_fiche,
+                refus="Seuls les agents DDCT/SPV peuvent valider une fiche-action.",
+            ),
+            Transition(
+                nom="renvoyer",
+                depuis=frozenset({Statut.SOUMISE}),
+                vers=Statut.RENVOYEE,
+                verbe="renvoyer",
+                participe="renvoyée",
+                regle=roles.peut_renvoyer_fiche,
+                refus="Seuls les agents DDCT/SPV peuvent renvoyer une fiche-action à sa structure.",
+                motif_obligatoire=True,
+                motif_manquant="Indiquez à la structure ce qu’elle doit corriger : le "
+                "commentaire est obligatoire pour renvoyer une fiche.",
+            ),
+        ],
+        journal="structures.TransitionFiche",
+        conflit=conflit_de_statut,
+        select_related=("structure",),
+    )
+
     class Meta:
         verbose_name = "fiche-action"
         verbose_name_plural = "fiches-actions"
@@ -392,101 +471,39 @@ class FicheAction(models.Model):
                 manques.append("au moins un quartier prioritaire")
         return manques
 
+    # Les courriels partent après la validation de la transaction : un échec d'envoi ne défait
+    # pas une transition enregistrée, et une transition annulée n'envoie rien.
+
     def submit(self, by):
         """Brouillon ou renvoyée → soumise. Réservé aux membres de la structure ; la fiche
         doit être complète. Prévient le SPV par courriel."""
-        self._verifier(
-            depuis=STATUTS_MODIFIABLES,
-            regle=roles.peut_soumettre_fiche,
-            user=by,
-            verbe="soumise",
-        )
-        manques = self.manques_pour_soumettre()
-        if manques:
-            raise ValidationError(
-                "La fiche ne peut pas être soumise : il manque " + ", ".join(manques) + ".",
-                code="incomplete",
-            )
-        self._transition(self.Statut.SOUMISE, by)
+        etape = self.circuit.appliquer(self, "submit", by)
         from structures import emails
 
         transaction.on_commit(lambda: emails.fiche_soumise(self))
+        return etape
 
     def valider(self, by):
         """Soumise → validée. Réservé au SPV. Prévient les membres de la structure."""
-        self._verifier(
-            depuis={self.Statut.SOUMISE},
-            regle=roles.peut_valider_fiche,
-            user=by,
-            verbe="validée",
-        )
-        self._transition(self.Statut.VALIDEE, by)
+        etape = self.circuit.appliquer(self, "valider", by)
         from structures import emails
 
         transaction.on_commit(lambda: emails.fiche_validee(self))
+        return etape
 
-    def renvoyer(self, by, commentaire):
-        """Soumise → renvoyée, avec un commentaire obligatoire qui dit quoi corriger.
-        Réservé au SPV. Prévient les membres de la structure, commentaire compris."""
-        self._verifier(
-            depuis={self.Statut.SOUMISE},
-            regle=roles.peut_renvoyer_fiche,
-            user=by,
-            verbe="renvoyée",
-        )
-        commentaire = (commentaire or "").strip()
-        if not commentaire:
-            raise ValidationError(
-                "Indiquez à la structure ce qu’elle doit corriger : le commentaire est "
-                "obligatoire pour renvoyer une fiche.",
-                code="commentaire",
-            )
-        transition = self._transition(self.Statut.RENVOYEE, by, commentaire)
+    def renvoyer(self, by, motif):
+        """Soumise → renvoyée, avec un motif obligatoire (le « commentaire » des pages) qui
+        dit quoi corriger. Réservé au SPV. Prévient les membres de la structure, motif
+        compris."""
+        etape = self.circuit.appliquer(self, "renvoyer", by, motif)
         from structures import emails
 
-        transaction.on_commit(lambda: emails.fiche_renvoyee(self, transition))
-
-    def _verifier(self, depuis, regle, user, verbe):
-        # L'état d'abord : une PermissionDenied veut alors toujours dire « pas vous ».
-        if self.statut not in depuis:
-            raise ValidationError(
-                f"Une fiche « {self.get_statut_display()} » ne peut pas être {verbe}.",
-                code="transition",
-            )
-        if not regle(user, self):
-            raise PermissionDenied(f"Vous ne pouvez pas faire passer cette fiche à « {verbe} ».")
-
-    def _transition(self, vers, par, commentaire=""):
-        """Change le statut sous verrou (deux clics simultanés ne font qu'une transition) et
-        consigne qui, quand, de quel statut vers lequel, avec quel commentaire."""
-        with transaction.atomic():
-            actuel = (
-                FicheAction.objects.select_for_update()
-                .values_list("statut", flat=True)
-                .get(pk=self.pk)
-            )
-            if actuel != self.statut:
-                raise ValidationError(
-                    "La fiche a changé de statut entre-temps : rechargez la page.",
-                    code="concurrence",
-                )
-            depuis = self.statut
-            self.statut = vers
-            self._change_reason = f"Fiche {self.Statut(vers).label.lower()}"
-            self._history_user = par  # hors requête (commande, test), l'historique garde l'auteur
-            try:
-                self.save(update_fields=["statut", "modifie_le"])
-            finally:
-                # simple_history garde ces attributs sur l'instance : sans ce ménage, la
-                # prochaine modification serait consignée comme cette transition.
-                del self._change_reason, self._history_user
-            return TransitionFiche.objects.create(
-                fiche=self, de=depuis, vers=vers, par=par, commentaire=commentaire
-            )
+        transaction.on_commit(lambda: emails.fiche_renvoyee(self, etape))
+        return etape
 
     @property
     def dernier_renvoi(self):
-        """La dernière transition « renvoyée » (son commentaire), lue dans les transitions
+        """La dernière transition « renvoyée » (son motif), lue dans les transitions
         préchargées si elles le sont."""
         renvois = [t for t in self.transitions.all() if t.vers == self.Statut.RENVOYEE]
         return max(renvois, key=lambda t: (t.le, t.pk)) if renvois else None
@@ -584,32 +601,23 @@ class PieceJointe(models.Model):
         return reverse("structures:piece_jointe", args=[self.pk])
 
 
-class TransitionFiche(models.Model):
+class TransitionFiche(JournalTransition):
     """Le journal du circuit de validation d'une fiche : qui l'a fait passer de quel statut à
-    quel statut, quand, et avec quel commentaire (obligatoire pour un renvoi)."""
+    quel statut, quand, et avec quel commentaire (le motif du circuit, obligatoire pour un
+    renvoi). Écrit par le circuit (socle/circuits.py)."""
 
     fiche = models.ForeignKey(
         FicheAction, on_delete=models.CASCADE, related_name="transitions", verbose_name="fiche"
     )
     de = models.CharField("statut de départ", max_length=20, choices=FicheAction.Statut.choices)
     vers = models.CharField("nouveau statut", max_length=20, choices=FicheAction.Statut.choices)
-    par = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name="par",
-    )
-    le = models.DateTimeField("le", default=timezone.now)
-    commentaire = models.TextField("commentaire", blank=True)
+    # Les pages et les courriels parlent de « commentaire » ; le code, de motif.
+    motif = models.TextField("commentaire", blank=True)
 
     class Meta:
         verbose_name = "étape de validation"
         verbose_name_plural = "étapes de validation"
         ordering = ["fiche", "le", "pk"]
-
-    def __str__(self):
-        return f"{self.get_de_display()} → {self.get_vers_display()}"
 
 
 class Invitation(models.Model):

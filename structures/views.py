@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 from engagements.models import Action, Engagement
 from quartiers.models import Quartier
 from socle import roles
+from socle.circuits import REGLE, ActionRefusee
 from socle.models import Profil
 from socle.roles import Role
 from socle.tableur import reponse_xlsx
@@ -404,6 +405,9 @@ def fiche(request, pk):
         pk=pk,
     )
     user = request.user
+    # Les boutons suivent le circuit : la règle de roles.py, puis le statut de la fiche.
+    circuit = FicheAction.circuit
+    peut_soumettre = circuit.est_permise(fiche, "submit", user)
     return render(
         request,
         "structures/fiche.html",
@@ -411,13 +415,11 @@ def fiche(request, pk):
             "fiche": fiche,
             "historique": historique_lisible(fiche),
             "peut_modifier": roles.peut_modifier_fiche(user, fiche),
-            "peut_soumettre": roles.peut_soumettre_fiche(user, fiche),
-            "peut_valider": roles.peut_valider_fiche(user, fiche),
-            "peut_renvoyer": roles.peut_renvoyer_fiche(user, fiche),
+            "peut_soumettre": peut_soumettre,
+            "peut_valider": circuit.est_permise(fiche, "valider", user),
+            "peut_renvoyer": circuit.est_permise(fiche, "renvoyer", user),
             "form_renvoi": RenvoiForm(),
-            "manques": fiche.manques_pour_soumettre()
-            if roles.peut_soumettre_fiche(user, fiche)
-            else [],
+            "manques": fiche.manques_pour_soumettre() if peut_soumettre else [],
         },
     )
 
@@ -429,10 +431,14 @@ def _fiche_visible(request, pk):
 
 
 def _appliquer(request, fiche, transition, succes):
-    """Applique une transition ; une transition impossible est expliquée, un refus (pas le
-    bon rôle) donne une erreur 403."""
+    """Applique une transition ; une transition impossible (statut, saisie manquante) est
+    expliquée sur la fiche, un refus de la règle (pas le bon rôle) donne une erreur 403."""
     try:
         transition()
+    except ActionRefusee as refus:
+        if refus.etape == REGLE:
+            raise
+        messages.error(request, refus.message)
     except ValidationError as erreur:
         messages.error(request, " ".join(erreur.messages))
     else:
@@ -473,7 +479,7 @@ def fiche_renvoyer(request, pk):
     return _appliquer(
         request,
         fiche,
-        lambda: fiche.renvoyer(by=request.user, commentaire=commentaire),
+        lambda: fiche.renvoyer(by=request.user, motif=commentaire),
         "La fiche est renvoyée à la structure avec votre commentaire.",
     )
 
@@ -582,10 +588,14 @@ def _formulaire_fiche(request, structure, fiche=None):
             if request.POST.get("action") == "soumettre":
                 try:
                     fiche.submit(by=request.user)
-                except ValidationError as erreur:
+                except (ActionRefusee, ValidationError) as erreur:
+                    raison = (
+                        erreur.message
+                        if isinstance(erreur, ActionRefusee)
+                        else " ".join(erreur.messages)
+                    )
                     messages.error(
-                        request,
-                        "Le brouillon est enregistré mais pas soumis. " + " ".join(erreur.messages),
+                        request, "Le brouillon est enregistré mais pas soumis. " + raison
                     )
                     return redirect("structures:fiche_modifier", pk=fiche.pk)
                 messages.success(

@@ -10,13 +10,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from indicateurs.models import (
-    ActionRefusee,
     Campagne,
     ConflitDeVersion,
     Valeur,
     transition_en_masse,
 )
 from indicateurs.saisie import enregistrer_valeur
+from socle.circuits import ActionRefusee
 
 from .conftest import ANNEE, creer_valeur, territoire
 

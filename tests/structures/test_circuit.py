@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from socle.circuits import ActionRefusee
 from structures.models import FicheAction, TransitionFiche
 
 from .conftest import fiche_complete
@@ -42,7 +43,7 @@ def faire(fiche, transition, user):
     elif transition == "valider":
         fiche.valider(by=user)
     else:
-        fiche.renvoyer(by=user, commentaire="Précisez le nombre de participants.")
+        fiche.renvoyer(by=user, motif="Précisez le nombre de participants.")
 
 
 @pytest.mark.parametrize("compte", COMPTES)
@@ -83,14 +84,14 @@ def test_transitions_impossibles_depuis_ce_statut(comptes, brouillon, statut, tr
     FicheAction.objects.filter(pk=brouillon.pk).update(statut=statut)
     brouillon.refresh_from_db()
     user = comptes["structure"] if transition == "submit" else comptes["spv"]
-    with pytest.raises(ValidationError, match="ne peut pas être"):
+    with pytest.raises(ActionRefusee, match="ne peut pas être"):
         faire(brouillon, transition, user)
 
 
 def test_le_renvoi_exige_un_commentaire(comptes, brouillon):
     brouillon.submit(by=comptes["structure"])
     with pytest.raises(ValidationError, match="commentaire est obligatoire"):
-        brouillon.renvoyer(by=comptes["spv"], commentaire="   ")
+        brouillon.renvoyer(by=comptes["spv"], motif="   ")
     assert brouillon.statut == "soumise"
 
 
@@ -132,7 +133,7 @@ def test_cycle_complet_journal_historique_et_courriels(
 
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        brouillon.renvoyer(by=spv, commentaire="Ajoutez le nombre de bénéficiaires.")
+        brouillon.renvoyer(by=spv, motif="Ajoutez le nombre de bénéficiaires.")
     assert sorted(m.to[0] for m in mail.outbox) == [
         "membre-j2p-2@exemple.invalid",
         "membre-j2p@exemple.invalid",
@@ -166,7 +167,7 @@ def test_cycle_complet_journal_historique_et_courriels(
         ("soumise", "validee"),
     ]
     assert [t.par for t in etapes] == [structure, spv, comptes["structure2"], comptes["spv2"]]
-    assert etapes[1].commentaire == "Ajoutez le nombre de bénéficiaires."
+    assert etapes[1].motif == "Ajoutez le nombre de bénéficiaires."
     assert brouillon.dernier_renvoi == etapes[1]
     # L'historique (simple_history) garde chaque changement de statut et son auteur.
     statuts = brouillon.history.filter(history_change_reason__startswith="Fiche").order_by(
