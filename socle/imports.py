@@ -826,7 +826,8 @@ class DeclarationImport:
     def champs_ecrits(self):
         meta = self.modele._meta
         auto = [f.name for f in meta.concrete_fields if getattr(f, "auto_now", False)]
-        champs = [c for c in self.champs_modele if c not in ("id", "pk")]
+        # La clé ne change pas : elle a servi à retrouver l'objet.
+        champs = [c for c in self.champs_modele if c not in ("id", "pk", *self.cle)]
         return list(dict.fromkeys([*champs, *self.champs_suivi, *auto]))
 
     def ecrire(self, lignes, rapport, progression):
