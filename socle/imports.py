@@ -36,8 +36,9 @@ Principes :
   raison d'historique renseignés). À la confirmation, seules les lignes existantes visées par
   le fichier sont verrouillées, dans l'ordre des clés primaires. Une contrainte de la base qui
   refuse encore une ligne devient l'erreur française de cette ligne, jamais le message brut.
-- La prévisualisation fait le même chemin, écriture comprise, puis annule tout : elle annonce
-  exactement ce que la confirmation fera si rien ne change entre-temps.
+- La prévisualisation fait le même chemin sans écrire ni verrouiller (elle ne fait que lire :
+  son coût reste celui de la lecture et des contrôles) ; la confirmation refait tout le
+  contrôle sous verrou, puis écrit.
 """
 
 from __future__ import annotations
@@ -550,7 +551,7 @@ class DeclarationImport:
     # --- le passage -----------------------------------------------------------------------------
 
     def importer(self, contenu, confirmer=False, progression=None):
-        """Contrôle le classeur (`confirmer` faux : rien ne reste écrit) ou l'applique. Tout ou
+        """Contrôle le classeur (`confirmer` faux : rien n'est écrit) ou l'applique. Tout ou
         rien : la moindre ligne en erreur et rien n'est écrit. Lève `FichierRefuse`."""
         progression = progression or (lambda fait, total: None)
         feuille = lire_feuille(contenu)
@@ -564,10 +565,10 @@ class DeclarationImport:
             self.preparer(lignes, verrouiller=confirmer)
             self.controler(lignes, progression)
             self.rendre_compte(lignes, rapport)
-            if rapport.valide:
+            if confirmer and rapport.valide:
                 self.ecrire(lignes, rapport, progression)
             if not (confirmer and rapport.valide):
-                # Prévisualisation, ou une erreur : tout ce qui a été écrit est annulé.
+                # Une erreur (la base a refusé une ligne) : tout ce qui a été écrit est annulé.
                 transaction.set_rollback(True)
         return rapport
 
