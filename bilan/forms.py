@@ -1,4 +1,5 @@
-"""Formulaires du bilan : paramètres du bilan, crédit, étude qualitative, dépôt d'un import."""
+"""Formulaires du bilan : paramètres du bilan, crédit, étude qualitative (le dépôt d'un import
+est le formulaire commun de socle/vues_import.py)."""
 
 from decimal import Decimal
 from pathlib import PurePath
@@ -18,8 +19,6 @@ from bilan.models import (
 from engagements.models import Engagement, Signataire
 from quartiers.models import Arrondissement, Quartier
 from structures.fichiers import FORMATS, taille_lisible, taille_max, valider_piece_jointe
-
-TAILLE_MAX_IMPORT = 5 * 1024 * 1024
 
 
 class AnneeField(forms.TypedChoiceField):
@@ -161,21 +160,6 @@ class CreditForm(forms.ModelForm):
                 }[nom]
             if hasattr(champ, "error_messages") and "invalid_choice" in champ.error_messages:
                 champ.error_messages["invalid_choice"] = "Choisissez une valeur de la liste."
-
-
-class ImportCreditsForm(forms.Form):
-    fichier = forms.FileField(
-        label="Fichier à importer (.xlsx)",
-        help_text="Le modèle de crédits téléchargé dans le portail, complété (5 Mo au plus).",
-    )
-
-    def clean_fichier(self):
-        fichier = self.cleaned_data["fichier"]
-        if not fichier.name.lower().endswith(".xlsx"):
-            raise ValidationError("Déposez un classeur Excel (.xlsx), comme le modèle téléchargé.")
-        if fichier.size > TAILLE_MAX_IMPORT:
-            raise ValidationError("Le fichier dépasse 5 Mo.")
-        return fichier
 
 
 # --- études qualitatives ---------------------------------------------------------------------

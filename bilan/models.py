@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from socle.models import ImportTableur
+
 ANNEE_MIN = 2015
 ANNEE_MAX = 2030
 MESSAGE_ANNEE = f"L’année doit être comprise entre {ANNEE_MIN} et {ANNEE_MAX}."
@@ -301,26 +303,15 @@ class EtudeQualitative(models.Model):
 # --- imports de crédits -----------------------------------------------------------------------
 
 
-class ImportCreditsQuerySet(models.QuerySet):
-    def with_list_data(self):
-        return self.select_related("utilisateur").defer("contenu")
-
-
-class ImportCredits(models.Model):
+class ImportCredits(ImportTableur):
     """Un tableur de crédits déposé : qui, quand, le fichier lui-même, ce que la
     prévisualisation annonçait et ce qui a été écrit. Tout ou rien : un import qui compte la
-    moindre ligne en erreur n'écrit aucun crédit (même circuit que les imports de valeurs)."""
+    moindre ligne en erreur n'écrit aucun crédit. Lu par la déclaration
+    `bilan.imports.DeclarationCredits` (même mécanique que les valeurs : socle/imports.py)."""
 
-    class Statut(models.TextChoices):
-        PREVISUALISE = "previsualise", "Prévisualisé, en attente de confirmation"
-        ERREURS = "erreurs", "Refusé : lignes en erreur"
-        APPLIQUE = "applique", "Appliqué"
-        ABANDONNE = "abandonne", "Abandonné"
+    DECLARATION = "bilan.imports.DeclarationCredits"
 
-    class Origine(models.TextChoices):
-        WEB = "web", "Portail"
-        COMMANDE = "commande", "Ligne de commande"
-
+    # Champs communs (socle.models.ImportTableur) redéclarés pour garder leurs libellés.
     utilisateur = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -329,26 +320,12 @@ class ImportCredits(models.Model):
         related_name="imports_credits",
         verbose_name="déposé par",
     )
-    origine = models.CharField("origine", max_length=10, choices=Origine.choices, default="web")
-    nom_fichier = models.CharField("fichier", max_length=255)
-    contenu = models.BinaryField("contenu du fichier")
-    cree_le = models.DateTimeField("déposé le", default=timezone.now)
-    applique_le = models.DateTimeField("appliqué le", null=True, blank=True)
-    statut = models.CharField("statut", max_length=15, choices=Statut.choices)
-    nb_lignes = models.PositiveIntegerField("lignes", default=0)
     nb_nouvelles = models.PositiveIntegerField("crédits créés", default=0)
     nb_modifiees = models.PositiveIntegerField("crédits modifiés", default=0)
-    nb_inchangees = models.PositiveIntegerField("lignes inchangées ou vides", default=0)
-    nb_erreurs = models.PositiveIntegerField("lignes en erreur", default=0)
-    erreurs = models.JSONField("erreurs", default=list, blank=True)
-    apercu = models.JSONField("aperçu des changements", default=list, blank=True)
 
-    objects = ImportCreditsQuerySet.as_manager()
-
-    class Meta:
+    class Meta(ImportTableur.Meta):
         verbose_name = "import de crédits"
         verbose_name_plural = "imports de crédits"
-        ordering = ["-cree_le", "-pk"]
 
     def __str__(self):
         return f"Import de crédits {self.nom_fichier}"

@@ -17,18 +17,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_POST
 
 from bilan import imports
 from bilan.classeur import contenu_classeur, nom_fichier
 from bilan.donnees import calculer_bilan, euros_fr
 from bilan.filters import CreditFilter, EtudeFilter
-from bilan.forms import BilanForm, CreditForm, EtudeForm, ImportCreditsForm
+from bilan.forms import BilanForm, CreditForm, EtudeForm
 from bilan.models import Credit, EtudeQualitative, ImportCredits
 from bilan.rapport import contexte_rapport, rendre_pdf
 from indicateurs.models import Campagne
 from socle import acces, roles
 from socle.tableur import TYPE_XLSX
+from socle.vues_import import VuesImport
 
 REFUS = {
     "bilan": "Le bilan annuel du comité de pilotage est produit par les agents DDCT/SPV.",
@@ -229,109 +229,53 @@ def credits_modele(request):
     return reponse
 
 
-def _enregistrer_rapport(imp, rapport):
-    imp.nb_lignes = rapport.lignes
-    imp.nb_nouvelles, imp.nb_modifiees = rapport.nouvelles, rapport.modifiees
-    imp.nb_inchangees = rapport.inchangees
-    imp.nb_erreurs = rapport.nb_lignes_en_erreur
-    imp.erreurs, imp.apercu = rapport.erreurs, rapport.apercu
+class VuesCredits(VuesImport):
+    """Les imports de crédits (pages de socle/vues_import.py), réservés au SPV."""
 
-
-@reserve_au_spv("credits")
-def import_deposer(request):
-    """Déposer un classeur : il est contrôlé sans rien écrire, puis la prévisualisation
-    attend la confirmation."""
-    form = ImportCreditsForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        fichier = form.cleaned_data["fichier"]
-        contenu = fichier.read()
-        imp = ImportCredits(
-            utilisateur=request.user, nom_fichier=fichier.name[:255], contenu=contenu
-        )
-        try:
-            rapport = imports.importer(
-                contenu, request.user, dry_run=True, nom_fichier=fichier.name
-            )
-        except ValueError as erreur:
-            form.add_error("fichier", str(erreur))
-        else:
-            _enregistrer_rapport(imp, rapport)
-            imp.statut = (
-                ImportCredits.Statut.PREVISUALISE
-                if rapport.valide
-                else ImportCredits.Statut.ERREURS
-            )
-            imp.save()
-            return redirect(imp)
-    return render(
-        request,
-        "bilan/import_deposer.html",
-        {"form": form, "annee_modele": annee_par_defaut()},
+    modele = ImportCredits
+    urls = {
+        "deposer": "bilan:import_credits",
+        "historique": "bilan:imports_credits",
+        "detail": "bilan:import_credits_detail",
+        "confirmer": "bilan:import_credits_confirmer",
+        "abandonner": "bilan:import_credits_abandonner",
+        "fichier": "bilan:import_credits_fichier",
+    }
+    titre_depot = "Importer des crédits depuis un tableur"
+    titre_historique = "Historique des imports de crédits"
+    aide_fichier = "Le modèle de crédits téléchargé dans le portail, complété"
+    gabarit_aide = "bilan/_import_aide.html"
+    gabarit_entete = "bilan/_nav_imports.html"
+    colonnes_apercu = (
+        ("Année", "annee", ""),
+        ("Signataire", "signataire", ""),
+        ("Type", "type", ""),
+        ("Montant", "montant", "text-end text-nowrap"),
+        ("Montant avant", "montant_avant", "text-end text-nowrap"),
+        ("QPV ou arrondissement", "lieu", ""),
     )
 
+    def nouvel_import(self, request, **kwargs):
+        return ImportCredits(utilisateur=request.user), {"annee_modele": annee_par_defaut()}
 
-@reserve_au_spv("credits")
-def import_detail(request, pk):
-    imp = get_object_or_404(ImportCredits.objects.with_list_data(), pk=pk)
-    return render(request, "bilan/import_detail.html", {"imp": imp})
+    def fil_ariane(self, imp):
+        return [
+            ("Bilan annuel", reverse("bilan:index")),
+            ("Imports de crédits", reverse(self.urls["historique"])),
+        ]
 
-
-@reserve_au_spv("credits")
-@require_POST
-def import_confirmer(request, pk):
-    """Applique l'import prévisualisé ; le fichier est contrôlé de nouveau (les crédits ont pu
-    changer) : s'il reste une erreur, rien n'est écrit."""
-    imp = get_object_or_404(ImportCredits.objects.with_list_data(), pk=pk)
-    if imp.statut != ImportCredits.Statut.PREVISUALISE:
-        messages.error(request, "Cet import n’attend plus de confirmation.")
-        return redirect(imp)
-    if imp.utilisateur_id != request.user.pk:
-        messages.error(request, "Seule la personne qui a déposé le fichier peut le confirmer.")
-        return redirect(imp)
-    contenu = bytes(ImportCredits.objects.values_list("contenu", flat=True).get(pk=imp.pk))
-    rapport = imports.importer(contenu, request.user, dry_run=False, nom_fichier=imp.nom_fichier)
-    _enregistrer_rapport(imp, rapport)
-    if rapport.valide:
-        imp.statut = ImportCredits.Statut.APPLIQUE
-        imp.applique_le = timezone.now()
-        messages.success(request, "Import appliqué. " + imports.resumer(rapport))
-    else:
-        imp.statut = ImportCredits.Statut.ERREURS
-        messages.error(
-            request,
-            "Le fichier ne passe plus les contrôles (des crédits ont changé depuis la "
-            "prévisualisation) : rien n’a été écrit.",
-        )
-    imp.save()
-    return redirect(imp)
+    def titre_detail(self, imp):
+        return f"Import de crédits « {imp.nom_fichier} »"
 
 
-@reserve_au_spv("credits")
-@require_POST
-def import_abandonner(request, pk):
-    imp = get_object_or_404(ImportCredits.objects.with_list_data(), pk=pk)
-    if imp.statut == ImportCredits.Statut.PREVISUALISE:
-        imp.statut = ImportCredits.Statut.ABANDONNE
-        imp.save(update_fields=["statut"])
-        messages.info(request, "Import abandonné : rien n’a été écrit.")
-    return redirect(imp)
-
-
-@reserve_au_spv("credits")
-def import_fichier(request, pk):
-    imp = get_object_or_404(ImportCredits.objects.with_list_data(), pk=pk)
-    contenu = bytes(ImportCredits.objects.values_list("contenu", flat=True).get(pk=imp.pk))
-    reponse = HttpResponse(contenu, content_type=TYPE_XLSX)
-    reponse["Content-Disposition"] = content_disposition_header(True, imp.nom_fichier)
-    return reponse
-
-
-@reserve_au_spv("credits")
-def imports_historique(request):
-    page = Paginator(ImportCredits.objects.with_list_data(), PAR_PAGE).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "bilan/imports.html", {"page": page})
+# L'accès (SPV seulement, refus expliqué) est celui de toutes les pages des crédits.
+VUES_IMPORT = VuesCredits()
+import_deposer = reserve_au_spv("credits")(VUES_IMPORT.deposer)
+import_detail = reserve_au_spv("credits")(VUES_IMPORT.detail)
+import_confirmer = reserve_au_spv("credits")(VUES_IMPORT.confirmer)
+import_abandonner = reserve_au_spv("credits")(VUES_IMPORT.abandonner)
+import_fichier = reserve_au_spv("credits")(VUES_IMPORT.fichier)
+imports_historique = reserve_au_spv("credits")(VUES_IMPORT.historique)
 
 
 # --- études qualitatives -------------------------------------------------------------------------

@@ -192,6 +192,14 @@ if os.environ.get("S3_BUCKET"):
     }
 # Taille maximale d'une pièce jointe (Mo) ; le proxy frontal doit accepter au moins autant.
 PIECES_JOINTES_TAILLE_MAX = int(os.environ.get("PIECES_JOINTES_TAILLE_MAX_MO", "10")) * 1024 * 1024
+# Imports de tableurs (socle/imports.py) : au-delà d'une borne, le fichier est refusé avec un
+# message en français et rien n'est écrit. La taille décompressée est lue dans le répertoire
+# central du zip, sans rien décompresser (bombes de décompression).
+IMPORT_TAILLE_MAX = int(os.environ.get("IMPORT_TAILLE_MAX_MO", "5")) * 1024 * 1024
+IMPORT_TAILLE_DECOMPRESSEE_MAX = 50 * 1024 * 1024
+IMPORT_LIGNES_MAX = 20_000
+IMPORT_COLONNES_MAX = 50
+IMPORT_TEXTE_MAX = 5_000  # caractères par cellule (une colonne peut demander moins)
 # Durée de validité d'un lien d'invitation de compte de structure.
 INVITATION_DUREE_JOURS = int(os.environ.get("INVITATION_DUREE_JOURS", "14"))
 # Adresse publique du portail, pour les liens des courriels envoyés hors requête.

@@ -1,5 +1,5 @@
 """Formulaires de la campagne des indicateurs : métadonnées d'un indicateur, ligne de la
-grille de saisie, campagne, renvoi d'une valeur et dépôt d'un tableur."""
+grille de saisie, campagne, renvoi d'une valeur et filtre du modèle à télécharger."""
 
 import re
 
@@ -10,8 +10,6 @@ from django.utils import timezone
 from engagements.models import Signataire
 from indicateurs.models import ANNEE_MAX, ANNEE_MIN, Campagne, Indicateur, Territoire
 from indicateurs.saisie import anomalie, valeur_comparable
-
-TAILLE_MAX_IMPORT = 5 * 1024 * 1024
 
 
 class IndicateurMetadonneesForm(forms.ModelForm):
@@ -174,21 +172,6 @@ class RenvoiForm(forms.Form):
         help_text="Ce que le producteur doit vérifier ou corriger.",
         max_length=2000,
     )
-
-
-class ImportForm(forms.Form):
-    fichier = forms.FileField(
-        label="Fichier à importer (.xlsx)",
-        help_text="Le modèle téléchargé pour cette campagne, complété.",
-    )
-
-    def clean_fichier(self):
-        fichier = self.cleaned_data["fichier"]
-        if not fichier.name.lower().endswith(".xlsx"):
-            raise ValidationError("Déposez un classeur Excel (.xlsx), comme le modèle téléchargé.")
-        if fichier.size > TAILLE_MAX_IMPORT:
-            raise ValidationError("Le fichier dépasse 5 Mo.")
-        return fichier
 
 
 class FiltreModeleForm(forms.Form):

@@ -30,7 +30,7 @@ from simple_history.models import HistoricalRecords
 
 from socle import roles
 from socle.circuits import ActionRefusee, Circuit, Transition
-from socle.models import JournalTransition
+from socle.models import ImportTableur, ImportTableurQuerySet, JournalTransition
 from socle.roles import Role, est_spv, role_de
 
 ANNEE_MIN = 2015
@@ -948,7 +948,7 @@ def transition_en_masse(valeurs, action, by, motif="", campagnes=None):
 # --- imports ------------------------------------------------------------------------------------
 
 
-class ImportValeursQuerySet(models.QuerySet):
+class ImportValeursQuerySet(ImportTableurQuerySet):
     def for_user(self, user):
         """Le SPV voit tous les imports ; un partenaire, ceux de son organisation."""
         if est_spv(user):
@@ -959,25 +959,19 @@ class ImportValeursQuerySet(models.QuerySet):
         return self.none()
 
     def with_list_data(self):
-        return self.select_related("utilisateur", "organisation").defer("contenu")
+        return super().with_list_data().select_related("organisation")
 
 
-class ImportValeurs(models.Model):
+class ImportValeurs(ImportTableur):
     """Un fichier de valeurs déposé pour une campagne : qui, quand, le fichier lui-même, ce
     que la prévisualisation annonçait et ce qui a été écrit. Tout ou rien : un import qui
-    compte la moindre ligne en erreur n'écrit aucune valeur."""
+    compte la moindre ligne en erreur n'écrit aucune valeur. Lu par la déclaration
+    `indicateurs.resources.DeclarationValeurs` (socle/imports.py)."""
 
-    class Statut(models.TextChoices):
-        PREVISUALISE = "previsualise", "Prévisualisé, en attente de confirmation"
-        ERREURS = "erreurs", "Refusé : lignes en erreur"
-        APPLIQUE = "applique", "Appliqué"
-        ABANDONNE = "abandonne", "Abandonné"
-
-    class Origine(models.TextChoices):
-        WEB = "web", "Portail"
-        COMMANDE = "commande", "Ligne de commande"
+    DECLARATION = "indicateurs.resources.DeclarationValeurs"
 
     annee = models.PositiveSmallIntegerField("année de la campagne", validators=VALIDATEURS_ANNEE)
+    # Champs communs (socle.models.ImportTableur) redéclarés pour garder leurs libellés.
     utilisateur = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -994,29 +988,20 @@ class ImportValeurs(models.Model):
         related_name="imports_valeurs",
         verbose_name="organisation",
     )
-    origine = models.CharField("origine", max_length=10, choices=Origine.choices, default="web")
-    nom_fichier = models.CharField("fichier", max_length=255)
-    contenu = models.BinaryField("contenu du fichier")
-    cree_le = models.DateTimeField("déposé le", default=timezone.now)
-    applique_le = models.DateTimeField("appliqué le", null=True, blank=True)
-    statut = models.CharField("statut", max_length=15, choices=Statut.choices)
-    nb_lignes = models.PositiveIntegerField("lignes", default=0)
     nb_nouvelles = models.PositiveIntegerField("valeurs créées", default=0)
     nb_modifiees = models.PositiveIntegerField("valeurs modifiées", default=0)
-    nb_inchangees = models.PositiveIntegerField("lignes inchangées ou vides", default=0)
-    nb_erreurs = models.PositiveIntegerField("lignes en erreur", default=0)
-    erreurs = models.JSONField("erreurs", default=list, blank=True)
-    apercu = models.JSONField("aperçu des changements", default=list, blank=True)
 
     objects = ImportValeursQuerySet.as_manager()
 
-    class Meta:
+    class Meta(ImportTableur.Meta):
         verbose_name = "import de valeurs"
         verbose_name_plural = "imports de valeurs"
-        ordering = ["-cree_le", "-pk"]
 
     def __str__(self):
         return f"Import {self.nom_fichier} ({self.annee})"
+
+    def contexte_import(self):
+        return {"annee": self.annee}
 
     def get_absolute_url(self):
         return reverse("indicateurs:import_detail", args=[self.pk])

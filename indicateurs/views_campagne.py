@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from import_export.formats.base_formats import XLSX
 
 from engagements.models import Engagement, Signataire
 from indicateurs.completude import (
@@ -29,10 +28,11 @@ from indicateurs.models import (
     Valeur,
     transition_en_masse,
 )
-from indicateurs.resources import ValeurResource
+from indicateurs.resources import contenu_valeurs_xlsx
 from indicateurs.views import refuser
 from socle import roles
 from socle.circuits import ActionRefusee
+from socle.tableur import TYPE_XLSX
 
 # --- valeurs ------------------------------------------------------------------------------------
 
@@ -62,8 +62,7 @@ def export_valeurs(request):
     filtre = ValeurFilter(
         request.GET, queryset=Valeur.objects.for_user(request.user).with_list_data()
     )
-    dataset = ValeurResource().export(queryset=filtre.qs)
-    reponse = HttpResponse(XLSX().export_data(dataset), content_type=XLSX.CONTENT_TYPE)
+    reponse = HttpResponse(contenu_valeurs_xlsx(filtre.qs), content_type=TYPE_XLSX)
     reponse["Content-Disposition"] = 'attachment; filename="valeurs-indicateurs.xlsx"'
     return reponse
 

@@ -1,36 +1,26 @@
-"""Aller-retour tableur sur le portail : télécharger le modèle d'une campagne, déposer un
-fichier, prévisualiser (créations, modifications, erreurs numérotées par ligne), confirmer.
-Chaque dépôt est gardé dans l'historique des imports avec son fichier et ses comptes."""
+"""Aller-retour tableur sur le portail : télécharger le modèle d'une campagne, puis déposer,
+prévisualiser, confirmer, et l'historique des imports. Les pages d'import sont celles de la
+mécanique partagée (socle/vues_import.py), paramétrées ici pour les valeurs."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_POST
-from import_export.formats.base_formats import XLSX
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from engagements.models import Engagement, Signataire
-from indicateurs.forms import FiltreModeleForm, ImportForm
+from indicateurs.forms import FiltreModeleForm
 from indicateurs.models import Campagne, ImportValeurs
-from indicateurs.resources import importer, modele_xlsx, resumer
+from indicateurs.resources import modele_xlsx
 from indicateurs.views import refuser
 from socle import roles
+from socle.tableur import TYPE_XLSX
+from socle.vues_import import VuesImport
 
 REFUS_IMPORT = (
     "L’import de valeurs est réservé au SPV et aux partenaires rattachés à une organisation "
     "productrice de données."
 )
-
-
-def _enregistrer_rapport(imp, rapport):
-    imp.nb_lignes = rapport.lignes
-    imp.nb_nouvelles, imp.nb_modifiees = rapport.nouvelles, rapport.modifiees
-    imp.nb_inchangees = rapport.inchangees
-    imp.nb_erreurs = rapport.nb_lignes_en_erreur
-    imp.erreurs, imp.apercu = rapport.erreurs, rapport.apercu
 
 
 @login_required
@@ -53,131 +43,77 @@ def modele(request, annee):
         engagement=criteres.get("engagement"),
         producteur=criteres.get("producteur"),
     )
-    reponse = HttpResponse(contenu, content_type=XLSX.CONTENT_TYPE)
+    reponse = HttpResponse(contenu, content_type=TYPE_XLSX)
     suffixe = f"-engagement-{criteres['engagement']}" if criteres.get("engagement") else ""
     reponse["Content-Disposition"] = f'attachment; filename="modele-valeurs-{annee}{suffixe}.xlsx"'
     return reponse
 
 
-@login_required
-def deposer(request, annee):
-    """Déposer un classeur : il est contrôlé sans rien écrire, puis la prévisualisation
-    attend la confirmation."""
-    if not roles.peut_importer_valeurs(request.user):
-        return refuser(request, REFUS_IMPORT)
-    campagne = get_object_or_404(Campagne, annee=annee)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    verrou = campagne.motif_verrouillage()
-    if request.method == "POST" and form.is_valid():
-        fichier = form.cleaned_data["fichier"]
-        contenu = fichier.read()
+class VuesValeurs(VuesImport):
+    """Les imports de valeurs : déposés pour une campagne par le SPV ou un partenaire
+    producteur ; chacun voit ceux de son organisation (le SPV, tous)."""
+
+    modele = ImportValeurs
+    urls = {
+        "deposer": "indicateurs:import",
+        "historique": "indicateurs:imports",
+        "detail": "indicateurs:import_detail",
+        "confirmer": "indicateurs:import_confirmer",
+        "abandonner": "indicateurs:import_abandonner",
+        "fichier": "indicateurs:import_fichier",
+    }
+    titre_historique = "Historique des imports de valeurs"
+    aide_fichier = "Le modèle téléchargé pour cette campagne, complété"
+    gabarit_aide = "indicateurs/_import_aide.html"
+    colonnes_apercu = (
+        ("Indicateur", "indicateur", ""),
+        ("Territoire", "territoire", ""),
+        ("Avant", "avant", ""),
+        ("Après", "apres", ""),
+    )
+    colonnes_historique = (
+        ("Organisation", lambda imp: imp.organisation),
+        ("Campagne", lambda imp: str(imp.annee)),
+    )
+
+    def acces(self, request, page):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if page in ("deposer", "historique") and not roles.peut_importer_valeurs(request.user):
+            return refuser(request, REFUS_IMPORT)
+        return None  # les autres pages : visibilité de l'import (404 sinon)
+
+    def nouvel_import(self, request, annee):
+        campagne = get_object_or_404(Campagne, annee=annee)
+        verrou = campagne.motif_verrouillage()
         imp = ImportValeurs(
             annee=annee,
             utilisateur=request.user,
             organisation_id=roles.organisation_de(request.user),
-            nom_fichier=fichier.name[:255],
-            contenu=contenu,
         )
-        try:
-            rapport = importer(contenu, annee, request.user, dry_run=True, nom_fichier=fichier.name)
-        except ValueError as erreur:
-            form.add_error("fichier", str(erreur))
-        else:
-            _enregistrer_rapport(imp, rapport)
-            imp.statut = (
-                ImportValeurs.Statut.PREVISUALISE
-                if rapport.valide
-                else ImportValeurs.Statut.ERREURS
-            )
-            imp.save()
-            return redirect(imp)
-    return render(
-        request,
-        "indicateurs/import_deposer.html",
-        {
+        return imp, {
             "campagne": campagne,
-            "form": form,
-            "verrou": verrou,
-            "filtre_modele": FiltreModeleForm(
-                engagements=Engagement.objects.order_by("numero"),
-                producteurs=None,
-            ),
-        },
-    )
+            "titre": f"Importer des valeurs — campagne {annee}",
+            "titre_page": f"Importer des valeurs {annee}",
+            "avertissement": f"{verrou} Un fichier déposé sera contrôlé mais ne pourra pas être "
+            "appliqué."
+            if verrou
+            else "",
+        }
+
+    def url_depot(self, imp=None):
+        return reverse(self.urls["deposer"], args=[imp.annee]) if imp else None
+
+    def fil_ariane(self, imp):
+        return [("Imports", reverse(self.urls["historique"]))]
+
+    def titre_detail(self, imp):
+        return f"Import de « {imp.nom_fichier} » — campagne {imp.annee}"
+
+    def sous_titre_detail(self, imp):
+        return f" ({imp.organisation})" if imp.organisation else ""
 
 
-def _import_visible(request, pk):
-    return get_object_or_404(ImportValeurs.objects.for_user(request.user).with_list_data(), pk=pk)
-
-
-@login_required
-def detail(request, pk):
-    """Prévisualisation (ou compte rendu) d'un import : ce qui sera ou a été créé et modifié,
-    et chaque erreur avec sa ligne et sa colonne."""
-    imp = _import_visible(request, pk)
-    return render(request, "indicateurs/import_detail.html", {"imp": imp})
-
-
-@login_required
-@require_POST
-def confirmer(request, pk):
-    """Applique l'import prévisualisé. Le fichier est contrôlé de nouveau (les valeurs ont pu
-    changer entre-temps) : s'il reste une erreur, rien n'est écrit."""
-    imp = _import_visible(request, pk)
-    if imp.statut != ImportValeurs.Statut.PREVISUALISE:
-        messages.error(request, "Cet import n’attend plus de confirmation.")
-        return redirect(imp)
-    if imp.utilisateur_id != request.user.pk:
-        messages.error(request, "Seule la personne qui a déposé le fichier peut le confirmer.")
-        return redirect(imp)
-    contenu = bytes(ImportValeurs.objects.values_list("contenu", flat=True).get(pk=imp.pk))
-    rapport = importer(contenu, imp.annee, request.user, dry_run=False, nom_fichier=imp.nom_fichier)
-    _enregistrer_rapport(imp, rapport)
-    if rapport.valide:
-        imp.statut = ImportValeurs.Statut.APPLIQUE
-        imp.applique_le = timezone.now()
-        messages.success(request, "Import appliqué. " + resumer(rapport))
-    else:
-        imp.statut = ImportValeurs.Statut.ERREURS
-        messages.error(
-            request,
-            "Le fichier ne passe plus les contrôles (des valeurs ont changé depuis la "
-            "prévisualisation) : rien n’a été écrit.",
-        )
-    imp.save(update_fields=[
-        "statut", "applique_le", "nb_lignes", "nb_nouvelles", "nb_modifiees", "nb_inchangees",
-        "nb_erreurs", "erreurs", "apercu",
-    ])  # fmt: skip
-    return redirect(imp)
-
-
-@login_required
-@require_POST
-def abandonner(request, pk):
-    imp = _import_visible(request, pk)
-    if imp.statut == ImportValeurs.Statut.PREVISUALISE:
-        imp.statut = ImportValeurs.Statut.ABANDONNE
-        imp.save(update_fields=["statut"])
-        messages.info(request, "Import abandonné : rien n’a été écrit.")
-    return redirect(imp)
-
-
-@login_required
-def fichier(request, pk):
-    """Le fichier tel qu'il a été déposé."""
-    imp = _import_visible(request, pk)
-    contenu = bytes(ImportValeurs.objects.values_list("contenu", flat=True).get(pk=imp.pk))
-    reponse = HttpResponse(contenu, content_type=XLSX.CONTENT_TYPE)
-    reponse["Content-Disposition"] = content_disposition_header(True, imp.nom_fichier)
-    return reponse
-
-
-@login_required
-def historique(request):
-    """L'historique des imports : qui, quand, quel fichier, combien de lignes et avec quel
-    résultat (tous pour le SPV, ceux de son organisation pour un partenaire)."""
-    if not roles.peut_importer_valeurs(request.user):
-        return refuser(request, REFUS_IMPORT)
-    imports = ImportValeurs.objects.for_user(request.user).with_list_data()
-    page = Paginator(imports, 50).get_page(request.GET.get("page"))
-    return render(request, "indicateurs/imports.html", {"page": page})
+VUES = VuesValeurs()
+deposer, detail, historique = VUES.deposer, VUES.detail, VUES.historique
+confirmer, abandonner, fichier = VUES.confirmer, VUES.abandonner, VUES.fichier

@@ -1,5 +1,5 @@
 """Le profil d'un utilisateur : son rôle et ce à quoi il est rattaché ; les jetons d'accès à
-l'API."""
+l'API ; le modèle abstrait de l'historique des imports de tableurs (`ImportTableur`)."""
 
 import hashlib
 import secrets
@@ -8,9 +8,10 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from simple_history.models import HistoricalRecords
 
-from socle.roles import ROLES, Role
+from socle.roles import ROLES, Role, est_spv
 
 
 class Profil(models.Model):
@@ -239,3 +240,112 @@ class JournalTransition(models.Model):
 
     def __str__(self):
         return f"{self.get_de_display()} → {self.get_vers_display()}"
+
+
+# --- historique des imports de tableurs ---------------------------------------------------------
+
+
+class ImportTableurQuerySet(models.QuerySet):
+    """Visibilité et chargeur des historiques d'imports."""
+
+    def for_user(self, user):
+        """Le SPV voit tous les imports ; les autres comptes, ceux qu'ils ont déposés (une app
+        peut élargir, par exemple à l'organisation du partenaire)."""
+        if est_spv(user):
+            return self
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(utilisateur=user)
+
+    def with_list_data(self):
+        # Le fichier peut peser plusieurs Mo : les listes et les pages de détail ne le lisent pas.
+        return self.select_related("utilisateur").defer("contenu")
+
+
+class ImportTableur(models.Model):
+    """Un tableur déposé pour import (modèle abstrait : chaque import a sa table dans son app) :
+    qui l'a déposé et quand, le fichier lui-même, ce que la prévisualisation annonçait (comptes,
+    aperçu, erreurs numérotées par ligne) et ce qui a été écrit. Tout ou rien : un import qui
+    compte la moindre ligne en erreur n'écrit rien.
+
+    Le modèle concret nomme sa déclaration (`DECLARATION`, chemin pointé d'une sous-classe de
+    `socle.imports.DeclarationImport`) et, s'il en a, le contexte qu'elle reçoit
+    (`contexte_import()`, par exemple l'année de la campagne) : `socle.imports.executer()`
+    n'a besoin de rien d'autre pour rejouer l'import, depuis une page, une commande ou une
+    tâche de fond."""
+
+    class Statut(models.TextChoices):
+        PREVISUALISE = "previsualise", "Prévisualisé, en attente de confirmation"
+        ERREURS = "erreurs", "Refusé : lignes en erreur"
+        APPLIQUE = "applique", "Appliqué"
+        ABANDONNE = "abandonne", "Abandonné"
+
+    class Origine(models.TextChoices):
+        WEB = "web", "Portail"
+        COMMANDE = "commande", "Ligne de commande"
+
+    DECLARATION = ""
+
+    utilisateur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="déposé par",
+    )
+    origine = models.CharField("origine", max_length=10, choices=Origine.choices, default="web")
+    nom_fichier = models.CharField("fichier", max_length=255)
+    contenu = models.BinaryField("contenu du fichier")
+    cree_le = models.DateTimeField("déposé le", default=timezone.now)
+    applique_le = models.DateTimeField("appliqué le", null=True, blank=True)
+    statut = models.CharField("statut", max_length=15, choices=Statut.choices)
+    nb_lignes = models.PositiveIntegerField("lignes", default=0)
+    nb_nouvelles = models.PositiveIntegerField("créations", default=0)
+    nb_modifiees = models.PositiveIntegerField("modifications", default=0)
+    nb_inchangees = models.PositiveIntegerField("lignes inchangées ou vides", default=0)
+    nb_erreurs = models.PositiveIntegerField("lignes en erreur", default=0)
+    erreurs = models.JSONField("erreurs", default=list, blank=True)
+    apercu = models.JSONField("aperçu des changements", default=list, blank=True)
+
+    objects = ImportTableurQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-cree_le", "-pk"]
+
+    @classmethod
+    def declaration(cls):
+        """La classe de déclaration de cet import (chargée à la demande : le modèle ne dépend
+        pas du module qui lit les tableurs)."""
+        return import_string(cls.DECLARATION)
+
+    def contexte_import(self):
+        """Les paramètres de la déclaration gardés sur l'historique (aucun par défaut)."""
+        return {}
+
+    def lire_contenu(self):
+        """Les octets du fichier déposé (relus en base si la liste les a différés)."""
+        if "contenu" in self.get_deferred_fields():
+            contenu = type(self).objects.values_list("contenu", flat=True).get(pk=self.pk)
+        else:
+            contenu = self.contenu
+        return bytes(contenu or b"")
+
+    def noter(self, rapport, confirme):
+        """Reporte le compte rendu d'un contrôle (`confirme` faux) ou d'une confirmation."""
+        self.nb_lignes = rapport.lignes
+        self.nb_nouvelles, self.nb_modifiees = rapport.nouvelles, rapport.modifiees
+        self.nb_inchangees = rapport.inchangees
+        self.nb_erreurs = rapport.nb_lignes_en_erreur
+        self.erreurs, self.apercu = rapport.erreurs, rapport.apercu
+        if not rapport.valide:
+            self.statut = self.Statut.ERREURS
+        elif confirme:
+            self.statut, self.applique_le = self.Statut.APPLIQUE, timezone.now()
+        else:
+            self.statut = self.Statut.PREVISUALISE
+
+    @property
+    def attend_confirmation(self):
+        return self.statut == self.Statut.PREVISUALISE

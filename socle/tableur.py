@@ -148,10 +148,13 @@ def formater(valeur, format_=Format.TEXTE):
     return _texte(valeur)
 
 
-def classeur(lignes: Iterable, colonnes: Sequence[Colonne], feuille="Export") -> Workbook:
-    """Un classeur d'une feuille : ligne d'en-têtes en gras et figée, une ligne par objet."""
-    wb = Workbook()
-    ws = wb.active
+def classeur(
+    lignes: Iterable, colonnes: Sequence[Colonne], feuille="Export", *, dans: Workbook | None = None
+) -> Workbook:
+    """Un classeur d'une feuille : ligne d'en-têtes en gras et figée, une ligne par objet.
+    `dans` : ajoute la feuille à ce classeur (feuilles d'aide, listes) au lieu d'en créer un."""
+    wb = dans if dans is not None else Workbook()
+    ws = wb.active if dans is None else wb.create_sheet()
     ws.title = _texte(feuille)[:31]  # limite Excel des noms de feuille
     ws.append([c.entete for c in colonnes])
     for cellule in ws[1]:

@@ -177,3 +177,55 @@ def test_commande_import_credits(tmp_path, capsys):
     with pytest.raises(CommandError, match="aucun crédit n’a été écrit"):
         call_command("import_credits", str(mauvais))
     assert "Ligne 2, colonne « Signataire »" in capsys.readouterr().err
+
+
+def test_requetes_constantes_et_verrou_sur_les_seuls_credits_du_fichier(utilisateurs):
+    """10 ou 200 lignes : même nombre de requêtes (contrôle ensembliste, écriture groupée).
+    Seuls les crédits modifiés par le fichier sont verrouillés, jamais tous les crédits."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ville = Signataire.objects.get(nom="Ville de Paris")
+    hors_fichier = Credit.objects.create(annee=2025, signataire=ville, type="droit_commun",
+                                         montant=1)  # fmt: skip
+
+    def mesurer(n):
+        existants = [
+            Credit.objects.create(annee=2024, signataire=ville, type="droit_commun", montant=i)
+            for i in range(n // 2)
+        ]
+        lignes = [(c.pk, 2024, "Ville de Paris", "Droit commun", c.montant + 1, None, None,
+                   None, "", "") for c in existants]  # fmt: skip
+        lignes += [(None, 2025, "Ville de Paris", "Spécifique", 1000 + i, None, None, None,
+                    f"D{n}-{i}", "") for i in range(n - n // 2)]  # fmt: skip
+        with CaptureQueriesContext(connection) as requetes:
+            rapport = importer(tableur(*lignes), utilisateurs["spv"], dry_run=False)
+        assert rapport.valide, rapport.erreurs[:3]
+        assert (rapport.nouvelles, rapport.modifiees) == (n - n // 2, n // 2)
+        verrous = [q["sql"] for q in requetes.captured_queries if "FOR UPDATE" in q["sql"]]
+        assert len(verrous) == 1
+        ids = re.search(r'"bilan_credit"\."id" IN \(([^)]*)\)', verrous[0]).group(1)
+        assert {int(i) for i in ids.split(",")} == {c.pk for c in existants}
+        return len(requetes.captured_queries)
+
+    mesurer(2)  # échauffement
+    assert mesurer(10) == mesurer(200)
+    hors_fichier.refresh_from_db()
+    assert hors_fichier.montant == 1
+
+
+def test_le_modele_ne_contient_jamais_de_formule(utilisateurs):
+    ville = Signataire.objects.get(nom="Ville de Paris")
+    Credit.objects.create(annee=2025, signataire=ville, type="droit_commun", montant=5,
+                          dispositif="=1+1", commentaire="@SOMME(A1:A9)")  # fmt: skip
+    contenu, _ = modele_xlsx(2025)
+    classeur = load_workbook(io.BytesIO(contenu))
+    assert classeur.sheetnames == ["Crédits 2025", "Listes", "Mode d’emploi"]
+    ws = classeur.active
+    assert (ws["I2"].value, ws["I2"].data_type) == ("=1+1", "s")
+    assert (ws["J2"].value, ws["J2"].data_type) == ("@SOMME(A1:A9)", "s")
+    # Réimporté tel quel, le modèle ne change rien (le texte reste du texte).
+    rapport = importer(contenu, utilisateurs["spv"], dry_run=False)
+    assert (rapport.nouvelles, rapport.modifiees, rapport.inchangees) == (0, 0, 1)

@@ -462,3 +462,222 @@ def test_commande_import_sort_en_erreur(tmp_path, campagne):
     )
     assert resultat.returncode != 0
     assert "Fichier introuvable" in resultat.stderr
+
+
+# --- mécanique partagée : contrôle ensembliste, verrous, ordre des erreurs -----------------------
+
+
+ENTETES = ["Code indicateur", "Code territoire", "Année", "Valeur", "Nombre", "Base", "Source",
+           "Commentaire", "Version"]  # fmt: skip
+
+
+def fichier_valeurs(lignes):
+    """Un classeur au format du modèle : une ligne par dict {en-tête: valeur}."""
+    from openpyxl import Workbook
+
+    classeur = Workbook()
+    classeur.active.append(ENTETES)
+    for ligne in lignes:
+        classeur.active.append([ligne.get(e) for e in ENTETES])
+    sortie = io.BytesIO()
+    classeur.save(sortie)
+    return sortie.getvalue()
+
+
+def paires_attendues():
+    """(indicateur, territoire) attendus dans la campagne, dans l'ordre du modèle."""
+    from indicateurs.completude import attendus, territoires_par_niveau
+    from indicateurs.models import Indicateur
+
+    groupes = territoires_par_niveau()
+    return [(i, t) for i in Indicateur.objects.with_list_data() for t in attendus(i, groupes)]
+
+
+def lignes_et_existantes(paires):
+    """Une ligne par paire ; une paire sur deux a déjà une valeur (version 1) que la ligne
+    modifie, les autres sont créées. Le commentaire écarte la règle des valeurs atypiques."""
+    lignes = []
+    for n, (ind, terr) in enumerate(paires):
+        existante = n % 2 == 0
+        if existante:
+            creer_valeur(ind, terr.code, nombre=10, base=40) if ind.est_nombre_part else (
+                creer_valeur(ind, terr.code, valeur=Decimal(12))
+            )
+        ligne = {"Code indicateur": ind.code, "Code territoire": terr.code, "Année": ANNEE,
+                 "Commentaire": "Essai", "Version": 1 if existante else None}  # fmt: skip
+        if ind.est_nombre_part:
+            ligne.update({"Nombre": 11, "Base": 40})
+        else:
+            ligne["Valeur"] = 13
+        lignes.append(ligne)
+    return lignes
+
+
+def test_requetes_constantes_10_ou_200_lignes(utilisateurs, campagne):
+    """Le nombre de requêtes d'un import (prévisualisation et confirmation) ne dépend pas du
+    nombre de lignes : une requête par sorte de contrôle, écriture groupée."""
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from socle.imports import executer
+
+    paires = paires_attendues()
+    assert len(paires) > 220
+
+    def mesurer(tranche, confirmer):
+        contenu = fichier_valeurs(lignes_et_existantes(tranche))
+        spv = User.objects.get(pk=utilisateurs["spv"].pk)  # profil non encore chargé
+        imp = ImportValeurs(annee=ANNEE, utilisateur=spv, nom_fichier="n.xlsx", contenu=contenu)
+        with CaptureQueriesContext(connection) as requetes:
+            rapport = executer(imp, confirmer=confirmer)
+        assert rapport.valide, rapport.erreurs[:3]
+        assert rapport.nouvelles + rapport.modifiees == len(tranche)
+        return len(requetes.captured_queries)
+
+    mesurer(paires[:2], confirmer=True)  # échauffement
+    petit = mesurer(paires[2:12], confirmer=False), mesurer(paires[12:22], confirmer=True)
+    grand = mesurer(paires[22:222], confirmer=False), mesurer(paires[222:422], confirmer=True)
+    assert petit == grand, f"10 lignes : {petit} requêtes ; 200 lignes : {grand}"
+    assert grand[1] <= 25
+    # Écriture groupée, mais chaque valeur a sa ligne d'historique, avec auteur et raison.
+    ecrites = Valeur.objects.filter(origine="import")
+    assert ecrites.count() == 212  # échauffement compris
+    assert ecrites.filter(version=2).count() == 106  # une ligne sur deux modifiait
+    for valeur in list(ecrites.order_by("pk"))[::10]:
+        h = valeur.history.first()
+        assert h.history_type == ("~" if valeur.version == 2 else "+")
+        assert h.history_user == utilisateurs["spv"]
+        assert h.history_change_reason == "Import de tableur : n.xlsx"
+        assert valeur.saisi_par == utilisateurs["spv"] and valeur.statut == "brouillon"
+
+
+def test_seules_les_valeurs_du_fichier_sont_verrouillees(utilisateurs, campagne):
+    """À la confirmation, le verrou porte sur les valeurs existantes visées par le fichier,
+    prises dans l'ordre des clés primaires ; jamais sur toutes les valeurs de l'année."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    paires = paires_attendues()
+    lignes = lignes_et_existantes(paires[:6])  # 3 existantes, 3 nouvelles
+    autres = [creer_valeur(i, t.code) for i, t in paires[6:9] if not i.est_nombre_part]
+    assert autres
+    visees = set(
+        Valeur.objects.filter(annee=ANNEE)
+        .exclude(pk__in=[v.pk for v in autres])
+        .values_list("pk", flat=True)
+    )
+    assert len(visees) == 3
+    with CaptureQueriesContext(connection) as requetes:
+        rapport = importer(fichier_valeurs(lignes), ANNEE, utilisateurs["spv"], dry_run=False)
+    assert rapport.valide, rapport.erreurs
+    verrous = [
+        q["sql"] for q in requetes.captured_queries
+        if "FOR UPDATE" in q["sql"] and '"indicateurs_valeur"' in q["sql"].split("WHERE")[0]
+    ]  # fmt: skip
+    assert len(verrous) == 1, verrous
+    ids = re.search(r'"indicateurs_valeur"\."id" IN \(([^)]*)\)', verrous[0]).group(1)
+    assert {int(i) for i in ids.split(",")} == visees
+    assert (
+        verrous[0]
+        .rstrip()
+        .endswith('ORDER BY "indicateurs_valeur"."id" ASC FOR UPDATE OF "indicateurs_valeur"')
+    )
+
+
+def test_valeurs_impossibles_avant_les_explications(utilisateurs, campagne, ind_caf,
+                                                     ind_part_caf, ind_autre):  # fmt: skip
+    """Une valeur impossible (part hors 0-100, nombre négatif, texte) est signalée seule,
+    sans demande d'explication d'écart ; toutes les erreurs d'une ligne sont données
+    ensemble, les règles métier avant la demande de commentaire."""
+    creer_valeur(ind_caf, "paris", annee=ANNEE - 1, valeur=Decimal(1000), statut="valide")
+    creer_valeur(ind_autre, "paris", annee=ANNEE - 1, valeur=Decimal(10), statut="valide")
+    creer_valeur(ind_caf, "qpv-goutte-dor", valeur=Decimal(50))  # version 1
+    creer_valeur(ind_caf, "qpv-goutte-dor", annee=ANNEE - 1, valeur=Decimal(50))
+    lignes = [
+        {"Code indicateur": "E01-1", "Code territoire": "paris", "Année": ANNEE, "Valeur": 150},
+        {"Code indicateur": "E28-2", "Code territoire": "paris", "Année": ANNEE, "Valeur": -3},
+        {"Code indicateur": "E28-2", "Code territoire": "qpv-algerie", "Année": ANNEE,
+         "Valeur": "beaucoup"},
+        {"Code indicateur": "E05-1", "Code territoire": "paris", "Année": ANNEE, "Nombre": "x",
+         "Base": 0, "Source": "s" * 501},
+        {"Code indicateur": "E28-2", "Code territoire": "qpv-goutte-dor", "Année": ANNEE,
+         "Valeur": 500, "Version": 7},
+    ]  # fmt: skip
+    rapport = importer(fichier_valeurs(lignes), ANNEE, utilisateurs["spv"], dry_run=True)
+    erreurs = [(e["ligne"], e["colonne"], e["message"]) for e in rapport.erreurs]
+    assert erreurs == [
+        (2, "Valeur", "Une part ou un taux s’exprime en pourcentage, entre 0 et 100 (150 ne "
+         "l’est pas)."),
+        (3, "Valeur", "Un nombre doit être un entier positif ou nul (-3 ne l’est pas)."),
+        (4, "Valeur", "« beaucoup » n’est pas un nombre."),
+        (5, "Nombre", "« x » n’est pas un nombre."),
+        (5, "Source", "Texte trop long : 501 caractères, 500 au plus."),
+        (5, "Base", "La base doit être strictement positive."),
+        (6, "Version", "Cette valeur a été modifiée depuis le téléchargement du modèle (valeur "
+         "actuelle : 50) : téléchargez un modèle à jour."),
+        (6, "Commentaire", "Écart de +450 (+900 %) par rapport à 2024 (50), au-delà de ±50 % : "
+         "expliquez-le dans le commentaire avant d’enregistrer."),
+    ]  # fmt: skip
+    assert rapport.nb_lignes_en_erreur == 5
+
+
+def test_valeur_creee_entre_temps_erreur_francaise(utilisateurs, campagne, ind_caf):
+    """Une valeur créée par quelqu'un d'autre après la recherche des existantes : la contrainte
+    d'unicité de la base refuse la ligne, qui reçoit le message français de la contrainte."""
+    from unittest import mock
+
+    from indicateurs.resources import DeclarationValeurs
+
+    preparer = DeclarationValeurs.preparer
+
+    def preparer_puis_concurrente(self, lignes, verrouiller):
+        preparer(self, lignes, verrouiller)
+        creer_valeur(ind_caf, "paris", valeur=Decimal(1))
+
+    lignes = [
+        {"Code indicateur": "E28-2", "Code territoire": "qpv-algerie", "Année": ANNEE, "Valeur": 4},
+        {"Code indicateur": "E28-2", "Code territoire": "paris", "Année": ANNEE, "Valeur": 5},
+    ]
+    with mock.patch.object(DeclarationValeurs, "preparer", preparer_puis_concurrente):
+        rapport = importer(fichier_valeurs(lignes), ANNEE, utilisateurs["spv"], dry_run=False)
+    assert rapport.erreurs == [
+        {
+            "ligne": 3,
+            "colonne": "",
+            "message": "Une valeur existe déjà pour cet indicateur, ce territoire et cette année.",
+        }
+    ]
+    assert not Valeur.objects.filter(annee=ANNEE).exists()
+
+
+def test_le_modele_ne_contient_jamais_de_formule(utilisateurs, campagne, ind_caf):
+    creer_valeur(ind_caf, "paris", source='=HYPERLINK("http://x";"clic")', commentaire="+1")
+    contenu, _ = modele_xlsx(ANNEE, utilisateurs["spv"], engagement=28)
+    feuille = load_workbook(io.BytesIO(contenu)).worksheets[0]
+    entetes = [c.value for c in feuille[1]]
+    ligne = next(r for r in feuille.iter_rows(min_row=2) if r[3].value == "paris"
+                 and r[0].value == "E28-2")  # fmt: skip
+    source = ligne[entetes.index("Source")]
+    assert source.value.startswith("=HYPERLINK") and source.data_type == "s"
+    assert ligne[entetes.index("Commentaire")].data_type == "s"
+
+
+def test_depot_d_une_bombe_ou_d_un_fichier_trop_gros(client, utilisateurs, campagne, settings):
+    from tests.socle.test_imports import bombe_xlsx
+
+    client.force_login(utilisateurs["spv"])
+    reponse = client.post(
+        "/indicateurs/campagnes/2025/import/", {"fichier": _fichier(bombe_xlsx())}
+    )
+    html = reponse.content.decode()
+    assert reponse.status_code == 200
+    assert "Une fois décompressé, ce classeur occuperait 200\xa0Mo" in html
+    settings.IMPORT_TAILLE_MAX = 100
+    reponse = client.post(
+        "/indicateurs/campagnes/2025/import/", {"fichier": _fichier(fichier_valeurs([]))}
+    )
+    assert "100\xa0octets au plus" in reponse.content.decode()
+    assert not ImportValeurs.objects.exists()

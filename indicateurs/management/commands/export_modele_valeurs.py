@@ -15,18 +15,10 @@ from django.core.management.base import BaseCommand, CommandError
 from engagements.models import Signataire
 from indicateurs.models import ANNEE_MAX, ANNEE_MIN, Campagne
 from indicateurs.resources import modele_xlsx
+from socle.imports import OperateurCommande
 
-
-class UtilisateurCommande:
-    """Les droits d'un opérateur en ligne de commande : ceux du SPV (il a accès au serveur)."""
-
-    is_authenticated = True
-    is_superuser = True
-    pk = None
-    username = "ligne-de-commande"
-
-    def get_full_name(self):
-        return "Ligne de commande"
+# Les droits de la ligne de commande : ceux du SPV (l'opérateur a accès au serveur).
+UtilisateurCommande = OperateurCommande
 
 
 def utilisateur(identifiant):
