@@ -41,10 +41,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import CharField, Count, F, IntegerField, Q, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 
 from indicateurs.models import Indicateur, Territoire, Valeur
 from quartiers.models import Arrondissement, Quartier
+from socle import agregats
 from socle.chiffres import pourcentage_fr, taux
 
 T = Territoire.Type
@@ -204,13 +205,12 @@ class Completude:
 # --- le calcul ----------------------------------------------------------------------------------
 
 
-# Les colonnes communes à toutes les branches de l'UNION ALL, dans l'ordre : le regroupement
-# (« n » niveaux, « q » QPV, « a » arrondissement pour les territoires ; « i » indicateur,
-# « q », « a », « qi » QPV × indicateur pour les valeurs), ses clés, l'année (valeurs), le type,
-# le nom, le slug et l'ordre (territoires), puis trois comptes : territoires (dans `r`) ou
-# valeurs renseignées, soumises, validées.
-COLONNES = ("g", "k1", "k2", "an", "niveau", "nom_", "slug_", "ordre_")
-TYPES = {
+# Les colonnes communes à toutes les branches de l'UNION ALL (socle/agregats.py) : le
+# regroupement (« n » niveaux, « q » QPV, « a » arrondissement pour les territoires ;
+# « i » indicateur, « q », « a », « qi » QPV × indicateur pour les valeurs), ses clés, l'année
+# (valeurs), le niveau, le nom, le slug et l'ordre (territoires) ; puis trois comptes :
+# territoires (dans `r`), ou valeurs renseignées, soumises et validées.
+COLONNES = {
     "g": CharField,
     "k1": IntegerField,
     "k2": IntegerField,
@@ -220,49 +220,30 @@ TYPES = {
     "slug_": CharField,
     "ordre_": IntegerField,
 }
-
-
-def _colonnes(queryset, **expressions):
-    """Pose les colonnes communes (celles qui ne sont pas données valent NULL, typées) et
-    regroupe sur elles."""
-    # Un NULL typé (CAST) : PostgreSQL résout les types d'un UNION branche après branche, et un
-    # NULL nu y deviendrait du texte.
-    valeurs = {nom: expressions.get(nom, Cast(Value(None), TYPES[nom]())) for nom in COLONNES}
-    valeurs["g"] = Value(valeurs["g"], output_field=CharField())
-    return queryset.annotate(**valeurs).values(*COLONNES)
+COMPTES_VALEURS = {
+    "r": Count("pk"),
+    "s": Count("pk", filter=Q(statut=Valeur.Statut.SOUMIS)),
+    "v": Count("pk", filter=Q(statut=Valeur.Statut.VALIDE)),
+}
+COMPTES_TERRITOIRES = {
+    "r": Count("pk", distinct=True),
+    "s": Value(0, output_field=IntegerField()),
+    "v": Value(0, output_field=IntegerField()),
+}
 
 
 def _branche_valeurs(queryset, regroupement, cle, cle2=None):
     """Les valeurs comptées par statut (COUNT … FILTER), par année et par `cle` (`cle2`)."""
-    expressions = {"g": regroupement, "k1": cle, "an": F("annee")}
-    if cle2 is not None:
-        expressions["k2"] = cle2
-    return (
-        _colonnes(queryset, **expressions)
-        .annotate(
-            r=Count("pk"),
-            s=Count("pk", filter=Q(statut=Valeur.Statut.SOUMIS)),
-            v=Count("pk", filter=Q(statut=Valeur.Statut.VALIDE)),
-        )
-        .order_by()
+    return agregats.branche(
+        queryset, COLONNES, COMPTES_VALEURS, g=regroupement, k1=cle, k2=cle2, an=F("annee")
     )
 
 
-def _branche_territoires(queryset, regroupement, cle=None, nom=None, slug=None, ordre=None):
-    """Les territoires comptés par niveau et par `cle` (avec le nom, le slug et l'ordre du QPV
-    ou le numéro de l'arrondissement, pour les libellés)."""
-    expressions = {"g": regroupement, "niveau": F("type")}
-    for colonne, expression in (("k1", cle), ("nom_", nom), ("slug_", slug), ("ordre_", ordre)):
-        if expression is not None:
-            expressions[colonne] = expression
-    return (
-        _colonnes(queryset, **expressions)
-        .annotate(
-            r=Count("pk", distinct=True),
-            s=Value(0, output_field=IntegerField()),
-            v=Value(0, output_field=IntegerField()),
-        )
-        .order_by()
+def _branche_territoires(queryset, regroupement, **colonnes):
+    """Les territoires comptés par niveau et par clé `k1` (avec le nom, le slug et l'ordre du
+    QPV, ou le numéro de l'arrondissement, pour les libellés)."""
+    return agregats.branche(
+        queryset, COLONNES, COMPTES_TERRITOIRES, g=regroupement, niveau=F("type"), **colonnes
     )
 
 
@@ -498,10 +479,10 @@ def mesurer(
             _branche_territoires(
                 territoires.filter(type__in=NIVEAUX_QUARTIER),
                 "q",
-                cle=F("quartier_id"),
-                nom=F("quartier__nom"),
-                slug=F("quartier__slug"),
-                ordre=F("quartier__ordre"),
+                k1=F("quartier_id"),
+                nom_=F("quartier__nom"),
+                slug_=F("quartier__slug"),
+                ordre_=F("quartier__ordre"),
             )
         )
     if par_arrondissement:
@@ -509,8 +490,8 @@ def mesurer(
             _branche_territoires(
                 territoires.filter(type__in=NIVEAUX_ARRONDISSEMENT),
                 "a",
-                cle=Coalesce(*CLE_ARRONDISSEMENT),
-                ordre=Coalesce(*NUMERO_ARRONDISSEMENT),
+                k1=Coalesce(*CLE_ARRONDISSEMENT),
+                ordre_=Coalesce(*NUMERO_ARRONDISSEMENT),
             )
         )
 
@@ -545,5 +526,4 @@ def mesurer(
             )
         )
     # Une seule requête : territoires et valeurs, chaque regroupement une branche de l'UNION.
-    lignes = branches[0].union(*branches[1:], all=True)
-    return Mesures(annees, indicateurs, list(lignes))
+    return Mesures(annees, indicateurs, agregats.union(branches))
