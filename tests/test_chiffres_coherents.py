@@ -334,3 +334,22 @@ def test_mesures_en_une_requete_quel_que_soit_le_volume(compter_requetes, donnee
     )
     assert detail == 1
     assert sum(c.attendues for c in m.par_quartier(ANNEE)) == m.total(ANNEE).attendues
+
+
+def test_la_grille_ecrit_l_evolution_comme_le_bilan(client, donnees):
+    """La colonne « Évolution » de la grille de saisie : une part en points (arrondis), un
+    nombre en valeur et en %, comme le bilan."""
+    for code, n1, n in (("E01-1", "20", "21.05"), ("E28-2", "1000", "1125")):
+        indicateur = Indicateur.objects.get(code=code)
+        for annee, nombre in ((ANNEE - 1, n1), (ANNEE, n)):
+            Valeur.objects.update_or_create(
+                indicateur=indicateur,
+                territoire=Territoire.objects.get(code="qpv-blemont"),
+                annee=annee,
+                defaults={"valeur": Decimal(nombre), "statut": S.VALIDE},
+            )
+    spv = client_pour(client, donnees["spv"])
+    for code, attendu in (("E01-1", "+1,1\u00a0pt"), ("E28-2", "+125 (+12,5\u00a0%)")):
+        lignes = spv.get(f"/indicateurs/{code}/saisie/{ANNEE}/").context["lignes"]
+        ligne = next(x for x in lignes if x.territoire.code == "qpv-blemont")
+        assert ligne.evolution == attendu
