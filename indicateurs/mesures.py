@@ -257,6 +257,7 @@ class Mesures:
     def __init__(self, annees, indicateurs, lignes):
         self.annees = list(annees)
         self.indicateurs = indicateurs
+        self._par_id = {i.pk: i for i in indicateurs}
         self._niveaux = {i.pk: i.niveaux_attendus for i in indicateurs}
         # Indicateurs attendus à chaque niveau : le multiplicateur d'un territoire de ce niveau.
         self._par_niveau = defaultdict(int)
@@ -317,8 +318,7 @@ class Mesures:
 
     def indicateur(self, annee, indicateur):
         """La mesure d'un indicateur attendu (objet ou identifiant) ; None s'il ne l'est pas."""
-        pk = getattr(indicateur, "pk", indicateur)
-        ind = next((i for i in self.indicateurs if i.pk == pk), None)
+        ind = self._par_id.get(getattr(indicateur, "pk", indicateur))
         if ind is None:
             return None
         c = self._completude(
