@@ -100,7 +100,8 @@ class Perimetre:
 
     def territoires(self, chemin=""):
         """La condition SQL « le territoire est dans le périmètre ». `chemin` : le préfixe qui
-        mène au territoire (`"territoire__"` depuis une valeur)."""
+        mène au territoire (`"territoire__"` depuis une valeur). Pour Paris, `Q()` (aucune
+        condition) : ne pas la combiner par un OU, qui la ferait disparaître."""
         if self.quartiers is not None:
             return Q(
                 **{
