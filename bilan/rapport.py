@@ -2,11 +2,8 @@
 et leurs tableaux), et le rendu PDF par WeasyPrint, comme la fiche quartier
 (territoire/pdf.py : aucune ressource réseau, polices du système)."""
 
-from collections import defaultdict
-from decimal import Decimal
-
 from bilan import graphiques
-from bilan.donnees import Comparaison, Unite
+from bilan.donnees import Unite
 from quartiers.models import ProjetStructurant
 from structures.models import FicheAction
 
@@ -48,19 +45,6 @@ def graphique_engagement(bilan, section):
     )
 
 
-def credits_par_signataire(bilan):
-    """Totaux par signataire (tous types), N et N-1, du plus gros montant N au plus petit."""
-    totaux = defaultdict(lambda: [None, None])
-    noms = {}
-    for signataire, _type, c in bilan.credits_par_signataire:
-        noms[signataire.pk] = signataire.nom
-        for k, valeur in enumerate((c.n, c.n1)):
-            if valeur is not None:
-                totaux[signataire.pk][k] = (totaux[signataire.pk][k] or Decimal(0)) + valeur
-    comparaisons = [Comparaison(noms[pk], n, n1, Unite.EUROS) for pk, (n, n1) in totaux.items()]
-    return sorted(comparaisons, key=lambda c: (-(c.n or 0), c.libelle))
-
-
 def contexte_rapport(bilan):
     """Le contexte des gabarits `bilan/rapport.html` et `bilan/rapport_pdf.html`."""
     fiches = bilan.fiches_par_statut[1:]
@@ -79,7 +63,7 @@ def contexte_rapport(bilan):
         section.lignes_affichees = (
             section.lignes if bilan.arrondissement is None else section.lignes_renseignees
         )
-    par_signataire = credits_par_signataire(bilan)
+    par_signataire = bilan.credits_par_signataire_total
     codes_fiches = FicheAction.Statut.values
     codes_projets = ProjetStructurant.Statut.values
     return {

@@ -25,10 +25,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from socle import roles
+from socle.chiffres import date_fr, nombre_fr  # noqa: F401 (réexportés, voir plus bas)
 from socle.circuits import ActionRefusee, Circuit, Transition
 from socle.models import ImportTableur, ImportTableurQuerySet, JournalTransition
 from socle.roles import Role, est_spv, role_de
@@ -41,29 +42,8 @@ VALIDATEURS_ANNEE = [
 ]
 CENT = Decimal(100)
 
-
-def nombre_fr(valeur, decimales=None):
-    """Un nombre à la française (« 12 100 », « 16,5 ») sans zéros inutiles, pour les
-    messages et les exports. `None` → « — »."""
-    if valeur is None:
-        return "—"
-    valeur = Decimal(str(valeur))
-    if decimales is not None:
-        valeur = valeur.quantize(Decimal(1).scaleb(-decimales), rounding=ROUND_HALF_UP)
-    if valeur == valeur.to_integral_value():
-        valeur = valeur.quantize(Decimal(1))
-    else:
-        valeur = valeur.normalize()
-    return formats.number_format(valeur, use_l10n=True, force_grouping=True)
-
-
-def date_fr(moment):
-    """jj/mm/aaaa (et l'heure pour un horodatage), dans le fuseau de Paris."""
-    if moment is None:
-        return "—"
-    if hasattr(moment, "hour"):
-        return timezone.localtime(moment).strftime("%d/%m/%Y à %H:%M")
-    return moment.strftime("%d/%m/%Y")
+# `nombre_fr` et `date_fr` sont dans socle.chiffres (l'écriture des chiffres) ; ils restent
+# importables d'ici pour les modules qui les y prennent (saisie, imports, exports).
 
 
 class ConflitDeVersion(Exception):

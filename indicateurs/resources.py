@@ -16,7 +16,8 @@
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from indicateurs.completude import attendus, territoires_par_niveau
+from indicateurs.mesures import territoires_attendus as attendus
+from indicateurs.mesures import territoires_par_niveau
 from indicateurs.models import (
     Campagne,
     ImportValeurs,

@@ -12,15 +12,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from engagements.models import Engagement, Signataire
-from indicateurs.completude import (
-    Completude,
-    completude_campagne,
-    completude_par_annee,
-    territoires_par_niveau,
-)
 from indicateurs.filters import ValeurFilter
 from indicateurs.forms import CampagneForm, FiltreModeleForm, RenvoiForm, RouvrirForm
 from indicateurs.historique import CHAMPS_VALEUR, versions
+from indicateurs.mesures import Perimetre, mesurer
 from indicateurs.models import (
     Campagne,
     ConflitDeVersion,
@@ -167,38 +162,34 @@ def campagnes(request):
         messages.success(request, f"Campagne {campagne.annee} créée.")
         return redirect(campagne)
     liste = list(Campagne.objects.select_related("cloturee_par", "rouverte_par"))
-    indicateurs = list(Indicateur.objects.only("pk", "niveaux", "libelle"))
-    par_ind = completude_par_annee(indicateurs, [c.annee for c in liste])
+    mesures = mesurer([c.annee for c in liste])
     for c in liste:
-        c.completude = Completude(libelle=str(c.annee))
-        for ind in indicateurs:
-            c.completude.ajouter(par_ind[(ind.pk, c.annee)])
+        c.completude = mesures.total(c.annee, libelle=str(c.annee))
     return render(request, "indicateurs/campagnes.html", {"campagnes": liste, "form": form})
 
 
 @login_required
 def campagne(request, annee):
-    """Tableau de bord d'une campagne (SPV) : complétude par engagement, par producteur et
-    par QPV, modèle à télécharger, import, clôture ou réouverture."""
+    """Tableau de bord d'une campagne (SPV) : complétude (indicateurs/mesures.py) par
+    engagement, par producteur, par arrondissement, par QPV et par indicateur, modèle à
+    télécharger, import, clôture ou réouverture."""
     if not roles.peut_gerer_campagnes(request.user):
         return refuser(request, "Le suivi des campagnes est réservé aux agents DDCT/SPV.")
     c = get_object_or_404(
         Campagne.objects.select_related("cloturee_par", "rouverte_par"), annee=annee
     )
-    indicateurs = list(Indicateur.objects.with_list_data())
-    par_indicateur, par_engagement, par_producteur, par_qpv, total = completude_campagne(
-        annee, indicateurs
-    )
+    mesures = mesurer(annee, par_quartier=True, par_arrondissement=True)
     return render(
         request,
         "indicateurs/campagne.html",
         {
             "campagne": c,
-            "par_indicateur": par_indicateur,
-            "par_engagement": par_engagement,
-            "par_producteur": par_producteur,
-            "par_qpv": par_qpv,
-            "total": total,
+            "par_indicateur": mesures.par_indicateur(annee),
+            "par_engagement": mesures.par_engagement(annee),
+            "par_producteur": mesures.par_producteur(annee),
+            "par_arrondissement": mesures.par_arrondissement(annee),
+            "par_qpv": mesures.par_quartier(annee),
+            "total": mesures.total(annee),
             "filtre_modele": FiltreModeleForm(
                 engagements=Engagement.objects.order_by("numero"),
                 producteurs=Signataire.objects.filter(indicateurs_produits__isnull=False)
@@ -261,9 +252,16 @@ def mes_indicateurs(request):
         )
     indicateurs = list(Indicateur.objects.produits_par(organisation).with_list_data())
     liste = list(Campagne.objects.order_by("-annee"))
-    par_ind = completude_par_annee(indicateurs, [c.annee for c in liste], territoires_par_niveau())
+    # Les indicateurs de contexte produits par l'organisation sont listés, sans valeur attendue
+    # (mesure None) : seuls les indicateurs attendus comptent dans la complétude.
+    mesures = mesurer(
+        [c.annee for c in liste], Perimetre(producteur=organisation), indicateurs=indicateurs
+    )
     lignes = [
-        {"indicateur": ind, "campagnes": [(c, par_ind[(ind.pk, c.annee)]) for c in liste]}
+        {
+            "indicateur": ind,
+            "campagnes": [(c, mesures.indicateur(c.annee, ind)) for c in liste],
+        }
         for ind in indicateurs
     ]
     ouverte = next((c for c in liste if c.est_ouverte), None)
@@ -273,6 +271,7 @@ def mes_indicateurs(request):
         {
             "organisation": Signataire.objects.get(pk=organisation),
             "lignes": lignes,
+            "totaux": [(c, mesures.total(c.annee)) for c in liste],
             "campagnes": liste,
             "ouverte": ouverte,
             "aujourd_hui": timezone.localdate(),

@@ -28,9 +28,9 @@ from indicateurs.models import (
     motif_refus_indicateur,
     transition_en_masse,
 )
-from indicateurs.saisie import anomalie, enregistrer_valeur, evolution, plage_observee
+from indicateurs.saisie import anomalie, enregistrer_valeur, plage_observee
 from indicateurs.views import refuser
-from socle import roles
+from socle import chiffres, roles
 from socle.circuits import ActionRefusee
 
 
@@ -52,10 +52,16 @@ class Ligne:
 
     @property
     def evolution(self):
+        """L'évolution depuis l'année précédente, écrite comme partout (socle/chiffres.py) :
+        en points pour une part ou un taux, en valeur et en % sinon."""
         if self.valeur is None or self.precedente is None:
             return ""
-        evo = evolution(self.valeur.valeur, self.precedente.valeur)
-        return evo.texte(self.valeur.indicateur.suffixe) if evo else ""
+        unite = (
+            chiffres.Unite.POURCENTAGE
+            if self.valeur.indicateur.est_pourcentage
+            else chiffres.Unite.NOMBRE
+        )
+        return chiffres.evolution(self.valeur.valeur, self.precedente.valeur, unite).texte
 
     @property
     def annonce(self):

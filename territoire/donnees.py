@@ -8,7 +8,11 @@ Règles de lecture des valeurs (issue 5) :
   (ou de l'ensemble des QPV) qui lui est comparée est celle de la même année, à défaut la plus
   récente, avec son année affichée ;
 - l'écart à Paris n'est calculé que pour une part ou un taux (en points), et seulement entre
-  valeurs de la même année ;
+  valeurs de la même année ; son calcul, son arrondi et son texte sont ceux de
+  socle/chiffres.py, comme dans le bilan ;
+- les indicateurs « manquants » de « Mon territoire » sont ceux d'indicateurs/mesures.py : les
+  indicateurs attendus à la campagne (jamais un indicateur de contexte), comptés comme sur la
+  page de la campagne et dans le bilan ;
 - une valeur de démonstration (`demo`) porte le libellé « démo » partout où elle apparaît.
 
 Chaque chargeur fait un nombre fixe de requêtes, quel que soit le nombre de projets, de
@@ -23,8 +27,10 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from indicateurs.chargement import CODES_PAR_LIBELLE, cle_libelle
-from indicateurs.models import Campagne, Indicateur, Territoire, Valeur, nombre_fr
+from indicateurs.mesures import Completude, Perimetre, mesurer
+from indicateurs.models import Campagne, Indicateur, Territoire, Valeur
 from quartiers.models import ProjetStructurant
+from socle import chiffres
 from structures.models import FicheAction, Structure, TransitionFiche
 
 T = Territoire.Type
@@ -71,6 +77,10 @@ def territoires_et_references(condition):
 class IndexValeurs:
     """Les valeurs validées, rangées par (indicateur, territoire) puis par année."""
 
+    # Ce que les pages lisent d'une valeur (affichage, année, « démo », source) : rien d'autre
+    # n'est chargé.
+    COLONNES = ("indicateur", "territoire", "annee", "valeur", "nombre", "base", "demo", "source")
+
     def __init__(self, valeurs, indicateurs):
         self._series = defaultdict(dict)
         self._territoires = set()
@@ -84,9 +94,16 @@ class IndexValeurs:
 
     @classmethod
     def charger(cls, user, territoires, indicateurs):
-        """Une requête : les valeurs validées visibles de `user` sur ces territoires."""
+        """Une requête : les valeurs validées visibles de `user` sur les seuls territoires de
+        la page, et seulement les colonnes lues."""
         ids = [t.pk for t in territoires if t is not None]
-        valeurs = Valeur.objects.for_user(user).validees().filter(territoire_id__in=ids)
+        valeurs = (
+            Valeur.objects.for_user(user)
+            .validees()
+            .filter(territoire_id__in=ids)
+            .only(*cls.COLONNES)
+            .order_by()
+        )
         return cls(valeurs, indicateurs)
 
     def serie(self, indicateur, territoire):
@@ -114,29 +131,9 @@ class IndexValeurs:
 
 
 def ecart_points(indicateur, locale, reference):
-    """L'écart en points entre deux parts ou taux de la même année ; None sinon."""
-    if (
-        locale is None
-        or reference is None
-        or not indicateur.est_pourcentage
-        or locale.annee != reference.annee
-        or locale.valeur is None
-        or reference.valeur is None
-    ):
-        return None
-    return locale.valeur - reference.valeur
-
-
-def texte_ecart(ecart):
-    """« +5 pts », « −3,5 pts », « +1 pt », « 0 pt » (pluriel à partir de 2, à la
-    française) ; « — » sans écart calculable."""
-    if ecart is None:
-        return "—"
-    if ecart == 0:
-        return "0 pt"
-    signe = "+" if ecart > 0 else "−"
-    unite = "pts" if abs(ecart) >= 2 else "pt"
-    return f"{signe}{nombre_fr(abs(ecart))} {unite}"
+    """L'écart en points entre deux valeurs d'un indicateur (socle/chiffres.py) : une part ou
+    un taux, deux valeurs de la même année ; None sinon."""
+    return chiffres.ecart_points_valeurs(locale, reference, pourcentage=indicateur.est_pourcentage)
 
 
 @dataclass
@@ -161,7 +158,7 @@ class LigneChiffre:
 
     @property
     def ecart_texte(self):
-        return texte_ecart(self.ecart)
+        return chiffres.points_fr(self.ecart)
 
     @property
     def demo(self):
@@ -220,7 +217,7 @@ class TendanceIndicateur:
 
     @property
     def ecart_texte(self):
-        return texte_ecart(self.ecart)
+        return chiffres.points_fr(self.ecart)
 
     @property
     def sens(self):
@@ -229,11 +226,7 @@ class TendanceIndicateur:
         valeurs = [v.valeur for v in self.serie if v.valeur is not None]
         if len(valeurs) < 2:
             return None
-        if valeurs[-1] > valeurs[-2]:
-            return "hausse"
-        if valeurs[-1] < valeurs[-2]:
-            return "baisse"
-        return "stable"
+        return chiffres.evolution(valeurs[-1], valeurs[-2]).sens
 
     @property
     def annees(self):
@@ -418,9 +411,14 @@ def campagne_courante():
 
 @dataclass
 class AlertesQuartier:
-    """Ce qui demande l'attention d'un délégué sur un de ses QPV."""
+    """Ce qui demande l'attention d'un délégué sur un de ses QPV. `completude` : les valeurs
+    attendues de la campagne sur le QPV et ses secteurs (indicateurs/mesures.py), les mêmes
+    que sur la page de la campagne ; `indicateurs_manquants` : les indicateurs attendus dont
+    une valeur attendue n'est pas validée ; `nb_en_cours` : ceux d'entre eux qui ont une valeur
+    en cours de saisie ou de validation."""
 
     quartier: object
+    completude: Completude | None = None
     indicateurs_manquants: list = field(default_factory=list)
     nb_en_cours: int = 0
     projets_en_retard: list = field(default_factory=list)
@@ -436,42 +434,25 @@ class AlertesQuartier:
 
 
 def alertes_territoire(user, quartiers, campagne):
-    """Pour chaque QPV : indicateurs attendus au niveau QPV sans valeur validée pour l'année de
-    la campagne (et combien sont en cours de saisie ou de validation), projets dont l'année
-    d'échéance est passée sans être réalisés, fiches-actions que `user` voit qui sont soumises
-    ou ont changé de statut depuis JOURS_FICHES_RECENTES jours. Nombre fixe de requêtes."""
+    """Pour chaque QPV : indicateurs attendus (jamais de contexte) dont une valeur attendue sur
+    le QPV ou ses secteurs n'est pas validée pour l'année de la campagne (et combien sont en
+    cours de saisie ou de validation), projets dont l'année d'échéance est passée sans être
+    réalisés, fiches-actions que `user` voit qui sont soumises ou ont changé de statut depuis
+    JOURS_FICHES_RECENTES jours. Nombre fixe de requêtes."""
     alertes = {q.pk: AlertesQuartier(quartier=q) for q in quartiers}
     if not quartiers:
         return []
     if campagne is not None:
-        territoires = {
-            t.pk: t.quartier_id
-            for t in Territoire.objects.filter(type=T.QPV, quartier__in=list(alertes))
-        }
-        attendus = [
-            i
-            for i in Indicateur.objects.select_related("engagement").order_by(
-                "engagement__numero", "ordre", "code"
-            )
-            if T.QPV in i.niveaux_attendus
-        ]
-        # Seuls les statuts sont lus (pas les valeurs) : un délégué apprend qu'une valeur est en
-        # cours, sans en voir le brouillon.
-        statuts = {
-            (territoires[t], i): s
-            for i, t, s in Valeur.objects.filter(
-                annee=campagne.annee, territoire_id__in=list(territoires)
-            ).values_list("indicateur_id", "territoire_id", "statut")
-        }
-        qpv_avec_territoire = set(territoires.values())
+        # Seuls des comptes sont lus (pas les valeurs) : un délégué apprend qu'une valeur est
+        # en cours, sans en voir le brouillon.
+        annee = campagne.annee
+        mesures = mesurer(annee, Perimetre.des_quartiers(alertes), par_quartier_indicateur=True)
         for q_id, alerte in alertes.items():
-            if q_id not in qpv_avec_territoire:
-                continue
-            for ind in attendus:
-                statut = statuts.get((q_id, ind.pk))
-                if statut != Valeur.Statut.VALIDE:
-                    alerte.indicateurs_manquants.append(ind)
-                    if statut is not None:
+            alerte.completude = mesures.quartier(annee, q_id)
+            for indicateur, c in mesures.indicateurs_du_quartier(annee, q_id):
+                if c.validees < c.attendues:
+                    alerte.indicateurs_manquants.append(indicateur)
+                    if c.en_cours:
                         alerte.nb_en_cours += 1
     for projet in (
         ProjetStructurant.objects.filter(quartier__in=list(alertes))

@@ -5,8 +5,8 @@ from decimal import Decimal
 from django import template
 
 from indicateurs import historique
-from indicateurs.models import date_fr as _date_fr
-from indicateurs.models import nombre_fr as _nombre_fr
+from socle.chiffres import date_fr as _date_fr
+from socle.chiffres import nombre_fr as _nombre_fr
 
 register = template.Library()
 

@@ -57,7 +57,7 @@ def test_enregistrer_une_ligne_en_htmx(client, utilisateurs, campagne, ind_caf):
     html = reponse.content.decode()
     assert html.strip().startswith('<tr id="ligne-paris"')
     assert "Paris : valeur 1" in html and "enregistrée à" in html
-    assert "+100 (+10 %)" in html  # évolution par rapport à 2024
+    assert "+100 (+10\u00a0%)" in html  # évolution par rapport à 2024 (socle/chiffres.py)
     v = Valeur.objects.get(indicateur=ind_caf, territoire__code="paris", annee=ANNEE)
     assert v.valeur == 1100 and v.source == "Caf" and v.statut == "brouillon"
     assert v.saisi_par == utilisateurs["partenaire"] and v.producteur.nom.startswith("Caisse")

@@ -486,7 +486,8 @@ def fichier_valeurs(lignes):
 
 def paires_attendues():
     """(indicateur, territoire) attendus dans la campagne, dans l'ordre du modèle."""
-    from indicateurs.completude import attendus, territoires_par_niveau
+    from indicateurs.mesures import territoires_attendus as attendus
+    from indicateurs.mesures import territoires_par_niveau
     from indicateurs.models import Indicateur
 
     groupes = territoires_par_niveau()

@@ -30,7 +30,7 @@ def test_chiffres_cles_compares_a_paris(client, utilisateurs):
     chomage = ligne_chiffre(reponse, "CTX-CHOMAGE")
     assert (chomage.locale.affichage, chomage.locale.annee) == ("16 %", 2020)
     assert (chomage.paris.affichage, chomage.paris.annee) == ("11 %", 2020)
-    assert chomage.ecart_texte == "+5 pts"
+    assert chomage.ecart_texte == "+5\u00a0pts"  # socle/chiffres.py : espace insécable
     assert "Insee, recensement de la population 2020" in chomage.locale.source
     assert chomage.texte_fiche.startswith("16")
     # Le contrat ne donne pas de taux de pauvreté « à Paris » : rien n'est inventé.
@@ -78,7 +78,7 @@ def test_indicateurs_par_engagement_evolution_et_ecart(client, utilisateurs):
     e01 = groupes[1][0]
     # La valeur soumise (non validée) n'apparaît jamais.
     assert (e01.derniere.affichage, e01.derniere.annee) == ("25,5 %", 2023)
-    assert e01.paris.affichage == "15 %" and e01.ecart_texte == "+10,5 pts"
+    assert e01.paris.affichage == "15 %" and e01.ecart_texte == "+10,5\u00a0pts"
     assert e01.sens == "hausse"
     assert e01.graphique == {
         "annees": [2022, 2023],

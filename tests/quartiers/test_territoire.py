@@ -71,7 +71,13 @@ def test_delegue_sans_qpv(client, db):
 
 
 def test_alertes_valeurs_manquantes_de_la_campagne(client, utilisateurs, campagne):
-    attendus = [i for i in Indicateur.objects.all() if Territoire.Type.QPV in i.niveaux_attendus]
+    # Les indicateurs attendus au niveau des QPV : ceux du contrat, jamais ceux de contexte
+    # (chiffres clés CTX-…), qui ne sont le travail de personne pendant la campagne.
+    attendus = [
+        i
+        for i in Indicateur.objects.du_contrat()
+        if Territoire.Type.QPV in i.niveaux_attendus and i.nature != "contexte"
+    ]
     valeur("E01-1", "qpv-petit-belleville")  # validée
     valeur("E05-1", "qpv-petit-belleville", statut=Valeur.Statut.SOUMIS)
     valeur("E07-1", "qpv-petit-belleville", annee=ANNEE - 1)  # autre année

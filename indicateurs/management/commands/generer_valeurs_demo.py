@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from indicateurs.completude import attendus, territoires_par_niveau
+from indicateurs.mesures import territoires_attendus, territoires_par_niveau
 from indicateurs.models import ANNEE_MAX, ANNEE_MIN, Indicateur, Valeur
 
 RAISON = "Valeur de démonstration (generer_valeurs_demo)"
@@ -107,7 +107,7 @@ class Command(BaseCommand):
         aleas, nouvelles, ignorees = {}, [], 0
         maintenant = timezone.now()
         for ind in choisis:
-            for territoire in attendus(ind, groupes):
+            for territoire in territoires_attendus(ind, groupes):
                 for annee in liste_annees:
                     tirage = tirer(ind, territoire, annee, aleas)
                     if (ind.pk, territoire.pk, annee) in existantes:
