@@ -53,7 +53,7 @@ def recherche(request):
     q = request.GET.get("q", "")
     type_ = request.GET.get("type") or None
     try:
-        page = max(1, int(request.GET.get("page") or 1))
+        page = min(max(1, int(request.GET.get("page") or 1)), 100_000)
     except ValueError:
         page = 1
     contexte = {

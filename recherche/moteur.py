@@ -58,7 +58,7 @@ def verifier_type(valeur):
         return None
     if valeur not in TYPES:
         raise TypeInconnu(
-            f"Rubrique inconnue : « {valeur} ». Rubriques possibles : {', '.join(TYPES)}.",
+            f"Rubrique inconnue : « {valeur[:40]} ». Rubriques possibles : {', '.join(TYPES)}.",
             "type_inconnu",
         )
     return valeur

@@ -100,7 +100,8 @@ def test_commande_idempotente_et_rattrapage(utilisateurs):
     assert compteurs["modifiées"] >= 1 and compteurs["créées"] == 0
     assert titres(rechercher("wombats", utilisateurs["spv"], apercu=True), "engagements")
     # Une entrée orpheline (objet supprimé hors signaux) disparaît ; le lexique suit.
-    EntreeRecherche.objects.filter(source="engagements.engagement", objet_id=7).update(
+    e7 = Engagement.objects.get(numero=7)
+    EntreeRecherche.objects.filter(source="engagements.engagement", objet_id=e7.pk).update(
         objet_id=999_999
     )
     compteurs = reindexer()
