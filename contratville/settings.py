@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "structures",
     "territoire",
     "bilan",
+    "recherche",
 ]
 
 MIDDLEWARE = [

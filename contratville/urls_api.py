@@ -16,7 +16,7 @@ from socle.api.erreurs import AdresseInconnue
 
 app_name = "api"
 
-MODULES = ["engagements.api", "quartiers.api", "indicateurs.api", "structures.api"]
+MODULES = ["engagements.api", "quartiers.api", "indicateurs.api", "structures.api", "recherche.api"]
 
 
 class RacineAPI(routers.APIRootView):
