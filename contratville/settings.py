@@ -378,8 +378,8 @@ CONTENT_SECURITY_POLICY = {
 
 # Semences (textes sources) : à côté du dépôt par défaut, surchargeables.
 SEEDS_DIR = Path(os.environ.get("CONTRATVILLE_SEEDS", BASE_DIR.parent / "shared" / "seeds"))
-# Comptes de démonstration : uniquement pour un lancement local (make run).
-DEMO_ACCOUNTS = env_bool("DEMO_ACCOUNTS", DEBUG)
+# Comptes de démonstration : uniquement pour un lancement local (make run), jamais sans DEBUG.
+DEMO_ACCOUNTS = DEBUG and env_bool("DEMO_ACCOUNTS", True)
 
 LOGGING = {
     "version": 1,
