@@ -19,10 +19,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 RUN useradd --system --create-home --home-dir /home/app --shell /usr/sbin/nologin app
 
-# Bibliothèques de WeasyPrint (fiche quartier en PDF) et polices DejaVu, depuis Debian.
+# Bibliothèques de WeasyPrint (fiche quartier en PDF) et polices DejaVu, depuis Debian ; outils
+# clients de PostgreSQL 15 pour la sauvegarde (scripts/sauvegarde.py : pg_dump, pg_restore).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+        postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -1,4 +1,4 @@
-"""Connexion : limitation des échecs (django-axes), page de verrouillage, durée des sessions
+"""Connexion : limitation des échecs (django-axes), page de verrouillage, durée des sessions
 et réinitialisation du mot de passe.
 
 - Verrouillage par compte après `AXES_FAILURE_LIMIT` échecs (quelle que soit l'adresse) et par
@@ -28,7 +28,7 @@ CLE_ACTIVITE_SESSION = "_connexion_activite"
 
 
 def adresse_client(request):
-    """L'adresse IP du client : REMOTE_ADDR, ou derrière NOMBRE_PROXYS proxys de confiance,
+    """L'adresse IP du client : REMOTE_ADDR, ou derrière NOMBRE_PROXYS proxys de confiance,
     l'adresse ajoutée par le plus proche d'entre eux dans X-Forwarded-For (même règle que les
     débits de l'API, voir rest_framework.throttling.SimpleRateThrottle.get_ident)."""
     adresse = request.META.get("REMOTE_ADDR")
@@ -46,7 +46,7 @@ def _somme_echecs(tentatives):
 
 
 class GestionnaireTentatives(AxesDatabaseHandler):
-    """Le gestionnaire en base d'axes, avec deux seuils : un compte est verrouillé après
+    """Le gestionnaire en base d'axes, avec deux seuils : un compte est verrouillé après
     `AXES_FAILURE_LIMIT` échecs, une adresse IP après `CONNEXION_ECHECS_MAX_PAR_ADRESSE` (plus
     haut : plusieurs agents d'une même administration sortent par la même adresse, et une
     faute de frappe de chacun ne doit pas bloquer tout le service).
@@ -69,7 +69,7 @@ def minutes_de_verrouillage():
 
 
 def reponse_verrouillage(request, reponse_originale=None, credentials=None):
-    """Trop d'échecs : page du portail (429) qui dit quoi faire, sans dire si le compte existe.
+    """Trop d'échecs : page du portail (429) qui dit quoi faire, sans dire si le compte existe.
     Retry-After donne la durée du verrouillage."""
     minutes = minutes_de_verrouillage()
     reponse = render(
@@ -84,7 +84,7 @@ def reponse_verrouillage(request, reponse_originale=None, credentials=None):
 
 @receiver(user_logged_in, dispatch_uid="contratville_horodater_session")
 def horodater_session(sender, request, user, **kwargs):
-    """Note l'heure de connexion : DureeSessionMiddleware en déduit l'inactivité et la durée
+    """Note l'heure de connexion : DureeSessionMiddleware en déduit l'inactivité et la durée
     absolue de la session."""
     session = getattr(request, "session", None)
     if session is not None:
@@ -107,7 +107,7 @@ class FormulaireMotDePasseOublie(PasswordResetForm):
 
 
 class FormulaireNouveauMotDePasse(SetPasswordForm):
-    """Le nouveau mot de passe, deux fois ; les validateurs (12 caractères au moins, pas un
+    """Le nouveau mot de passe, deux fois ; les validateurs (12 caractères au moins, pas un
     mot de passe courant…) s'appliquent."""
 
     def __init__(self, *args, **kwargs):
@@ -153,7 +153,7 @@ class MotDePasseOublieEnvoyeView(auth_views.PasswordResetDoneView):
 
 
 class NouveauMotDePasseView(auth_views.PasswordResetConfirmView):
-    """Le lien reçu : choix du nouveau mot de passe. Le lien ne sert qu'une fois (le jeton
+    """Le lien reçu : choix du nouveau mot de passe. Le lien ne sert qu'une fois (le jeton
     dépend du mot de passe, qui change) et expire après PASSWORD_RESET_TIMEOUT."""
 
     form_class = FormulaireNouveauMotDePasse

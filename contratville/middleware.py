@@ -1,4 +1,4 @@
-"""Intergiciels du projet : 405 expliqué, refus des caractères nuls, durée des sessions,
+"""Intergiciels du projet : 405 expliqué, refus des caractères nuls, durée des sessions,
 réponses authentifiées jamais mises en cache."""
 
 import time
@@ -55,7 +55,7 @@ class RefusCaracteresNulsMiddleware:
     aucun usage légitime, et PostgreSQL refuse de le stocker ou de le comparer : la recherche,
     le glossaire ou un filtre de l'admin échoueraient en erreur 500. On répond 400, en
     français, avant toute vue (l'API, qui lit elle-même ses corps JSON, répond déjà 400 en
-    JSON : elle n'est pas concernée)."""
+    JSON : elle n'est pas concernée)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -64,7 +64,7 @@ class RefusCaracteresNulsMiddleware:
         if not request.path.startswith("/api/") and self._suspecte(request):
             return reponse_requete_invalide(
                 "La requête contient un caractère nul (U+0000), qui n’a pas sa place dans une "
-                "adresse ou un formulaire : rien n’a été fait. Vérifiez le texte saisi ou collé."
+                "adresse ou un formulaire : rien n’a été fait. Vérifiez le texte saisi ou collé."
             )
         return self.get_response(request)
 
@@ -83,7 +83,7 @@ class RefusCaracteresNulsMiddleware:
 
 
 def reponse_requete_invalide(message):
-    """Page 400 autonome (sans contexte de requête : elle sert aussi au gestionnaire 400 de
+    """Page 400 autonome (sans contexte de requête : elle sert aussi au gestionnaire 400 de
     Django, appelé sur une requête qu'il juge suspecte)."""
     return HttpResponseBadRequest(loader.get_template("400.html").render({"message": message}))
 

@@ -152,12 +152,12 @@ def verifier_mot_de_passe_base(base):
     hote = base.get("HOST") or ""
     if mot_de_passe.lower() in MOTS_DE_PASSE_BASE_INTERDITS:
         return (
-            "Le mot de passe de la base de données est une valeur par défaut connue : "
+            "Le mot de passe de la base de données est une valeur par défaut connue : "
             "choisissez-en un propre à ce serveur (POSTGRES_PASSWORD)."
         )
     if not mot_de_passe and hote not in HOTES_LOCAUX and not hote.startswith("/"):
         return (
-            f"La base de données « {hote} » est distante et sans mot de passe : "
+            f"La base de données « {hote} » est distante et sans mot de passe : "
             "renseignez-en un (POSTGRES_PASSWORD)."
         )
     return None

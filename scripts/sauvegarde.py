@@ -1,4 +1,4 @@
-"""Sauvegarde et restauration du portail : la base PostgreSQL (pg_dump, format personnalisé),
+"""Sauvegarde et restauration du portail : la base PostgreSQL (pg_dump, format personnalisé),
 les pièces jointes (archive tar de MEDIA_ROOT) et un manifeste JSON (date, commit git, nombre
 de lignes par table, empreintes SHA-256 des fichiers) qui permet de vérifier une restauration.
 
@@ -47,7 +47,7 @@ def outil(nom):
             return str(Path(dossier) / nom)
     chemin = shutil.which(nom)
     if not chemin:
-        raise Refus(f"{nom} est introuvable : installez les outils clients de PostgreSQL 15.")
+        raise Refus(f"{nom} est introuvable : installez les outils clients de PostgreSQL 15.")
     return chemin
 
 
@@ -112,7 +112,7 @@ def fichiers_medias(racine):
 
 
 def sauvegarder(dossier=None, url=None, medias=None):
-    """Écrit base.dump, medias.tar.gz et manifeste.json dans un nouveau dossier ; renvoie son
+    """Écrit base.dump, medias.tar.gz et manifeste.json dans un nouveau dossier ; renvoie son
     chemin. Les lignes sont comptées dans l'instantané même que pg_dump exporte."""
     url, medias = url_base(url), dossier_medias(medias)
     horodatage = datetime.datetime.now().astimezone()
@@ -173,10 +173,10 @@ def sauvegarder(dossier=None, url=None, medias=None):
 def lire_manifeste(dossier):
     chemin = Path(dossier) / FICHIER_MANIFESTE
     if not chemin.is_file():
-        raise Refus(f"Aucun manifeste dans {dossier} : ce n’est pas une sauvegarde du portail.")
+        raise Refus(f"Aucun manifeste dans {dossier} : ce n’est pas une sauvegarde du portail.")
     manifeste = json.loads(chemin.read_text(encoding="utf-8"))
     if manifeste.get("format") != FORMAT:
-        raise Refus(f"Format de sauvegarde inconnu : {manifeste.get('format')!r}.")
+        raise Refus(f"Format de sauvegarde inconnu : {manifeste.get('format')!r}.")
     for partie in ("base", "medias"):
         fichier = Path(dossier) / manifeste[partie]["fichier"]
         if not fichier.is_file() or empreinte(fichier) != manifeste[partie]["sha256"]:
@@ -194,12 +194,12 @@ def restaurer(dossier, url=None, medias=None, force=False):
         existantes = tables(curseur)
         if existantes and not force:
             raise Refus(
-                f"La base cible contient déjà {len(existantes)} table(s) : restauration refusée "
+                f"La base cible contient déjà {len(existantes)} table(s) : restauration refusée "
                 "(ajoutez --force pour la remplacer entièrement)."
             )
         if medias.is_dir() and any(medias.iterdir()) and not force:
             raise Refus(
-                f"{medias} contient déjà des fichiers : restauration refusée (--force pour "
+                f"{medias} contient déjà des fichiers : restauration refusée (--force pour "
                 "écrire par-dessus)."
             )
         if existantes:
@@ -234,18 +234,18 @@ def verifier(manifeste, url, medias):
         t: (n, lignes.get(t)) for t, n in manifeste["base"]["lignes"].items() if lignes.get(t) != n
     }
     if ecarts:
-        raise Refus(f"Nombre de lignes différent après restauration : {ecarts}.")
+        raise Refus(f"Nombre de lignes différent après restauration : {ecarts}.")
     for relatif, attendue in manifeste["medias"]["fichiers"].items():
         chemin = medias / relatif
         if not chemin.is_file() or empreinte(chemin) != attendue:
-            raise Refus(f"Pièce jointe absente ou altérée après restauration : {relatif}.")
+            raise Refus(f"Pièce jointe absente ou altérée après restauration : {relatif}.")
 
 
 def main(arguments=None):
     analyseur = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     actions = analyseur.add_subparsers(dest="action", required=True)
     s = actions.add_parser("sauvegarder", help="sauvegarder la base et les pièces jointes")
-    s.add_argument("--dossier", help="dossier parent des sauvegardes (défaut : sauvegardes/)")
+    s.add_argument("--dossier", help="dossier parent des sauvegardes (défaut : sauvegardes/)")
     r = actions.add_parser("restaurer", help="restaurer une sauvegarde")
     r.add_argument("--dossier", required=True, help="le dossier sauvegarde-AAAAMMJJ-HHMMSS")
     r.add_argument("--force", action="store_true", help="remplacer une base ou des fichiers")
@@ -255,23 +255,23 @@ def main(arguments=None):
             dossier = sauvegarder(options.dossier)
             manifeste = json.loads((dossier / FICHIER_MANIFESTE).read_text(encoding="utf-8"))
             print(
-                f"Sauvegarde écrite dans {dossier} : {len(manifeste['base']['lignes'])} tables, "
+                f"Sauvegarde écrite dans {dossier} : {len(manifeste['base']['lignes'])} tables, "
                 f"{sum(manifeste['base']['lignes'].values())} lignes, "
                 f"{len(manifeste['medias']['fichiers'])} pièce(s) jointe(s)."
             )
         else:
             manifeste = restaurer(options.dossier, force=options.force)
             print(
-                f"Sauvegarde du {manifeste['date']} restaurée et vérifiée : "
+                f"Sauvegarde du {manifeste['date']} restaurée et vérifiée : "
                 f"{len(manifeste['base']['lignes'])} tables, "
                 f"{len(manifeste['medias']['fichiers'])} pièce(s) jointe(s)."
             )
     except Refus as refus:
-        print(f"Refusé : {refus}", file=sys.stderr)
+        print(f"Refusé : {refus}", file=sys.stderr)
         return 2
     except subprocess.CalledProcessError as exc:
         sortie = (exc.stderr or b"").decode(errors="replace")[-2000:]
-        print(f"Échec de {Path(exc.cmd[0]).name} : {sortie}", file=sys.stderr)
+        print(f"Échec de {Path(exc.cmd[0]).name} : {sortie}", file=sys.stderr)
         return 1
     return 0
 

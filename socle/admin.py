@@ -20,7 +20,7 @@ from socle.models import JetonAPI, Profil
 from socle.roles import ROLES, Role, peut_modifier_compte, roles_attribuables
 
 REFUS_ROLE = (
-    "Vous ne pouvez pas attribuer ce rôle : le rôle « {} » ouvre l’administration du portail, "
+    "Vous ne pouvez pas attribuer ce rôle : le rôle « {} » ouvre l’administration du portail, "
     "seul un superutilisateur le donne."
 )
 
@@ -49,7 +49,7 @@ def verifier_attribution(user, profil):
 
 
 class AttributionDeRole:
-    """Ce que partagent le profil seul et le profil saisi avec l'utilisateur : le champ
+    """Ce que partagent le profil seul et le profil saisi avec l'utilisateur : le champ
     « rôle » ne propose que les rôles que l'on peut attribuer, et le formulaire refuse les
     autres avec un message en français."""
 
@@ -250,7 +250,7 @@ class JetonAPIAdmin(admin.ModelAdmin):
 
 
 class JournalConnexionAdmin(admin.ModelAdmin):
-    """Lecture seule : le journal n'est écrit que par axes."""
+    """Lecture seule : le journal n'est écrit que par axes."""
 
     date_hierarchy = "attempt_time"
     search_fields = ["username", "ip_address"]

@@ -98,10 +98,10 @@ def reessayer_si_concurrence(fonction, essais=3, attente=0.05):
 
 class ConcurrenceEpuisee(Conflit):
     """D'autres écritures simultanées sur les mêmes valeurs ont annulé celle-ci plusieurs
-    fois : rien n'a été enregistré, la requête peut être renvoyée telle quelle."""
+    fois : rien n'a été enregistré, la requête peut être renvoyée telle quelle."""
 
     default_detail = (
-        "D’autres écritures simultanées portent sur les mêmes valeurs : rien n’a été "
+        "D’autres écritures simultanées portent sur les mêmes valeurs : rien n’a été "
         "enregistré. Renvoyez la requête dans quelques secondes."
     )
     default_code = "ecritures_concurrentes"

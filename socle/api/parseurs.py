@@ -1,4 +1,4 @@
-"""Lecture des corps JSON de l'API, bornée : un document imbriqué au-delà de
+"""Lecture des corps JSON de l'API, bornée : un document imbriqué au-delà de
 API_JSON_PROFONDEUR_MAX niveaux (objets et listes) est refusé en 400 avec un message français,
 au lieu de faire échouer l'analyseur de Python (RecursionError, erreur 500)."""
 
@@ -31,7 +31,7 @@ class AnalyseurJSON(JSONParser):
         encodage = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         maximum = settings.API_JSON_PROFONDEUR_MAX
         trop_profond = ParseError(
-            f"Le document JSON imbrique plus de {maximum} niveaux d’objets ou de listes : "
+            f"Le document JSON imbrique plus de {maximum} niveaux d’objets ou de listes : "
             "rien n’a été lu. Aplatissez-le."
         )
         try:
@@ -40,7 +40,7 @@ class AnalyseurJSON(JSONParser):
         except RecursionError:
             raise trop_profond from None
         except ValueError as exc:
-            raise ParseError(f"Corps JSON mal formé : {exc}") from None
+            raise ParseError(f"Corps JSON mal formé : {exc}") from None
         if profondeur_depasse(document, maximum):
             raise trop_profond
         return document

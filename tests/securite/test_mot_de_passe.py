@@ -61,7 +61,7 @@ def test_courriel_francais_texte_et_html_avec_lien_a_usage_unique(client, agent)
     demander(client, agent.email)
     (message,) = mail.outbox
     assert message.subject == (
-        "Portail du contrat de ville parisien : réinitialisation de votre mot de passe"
+        "Portail du contrat de ville parisien : réinitialisation de votre mot de passe"
     )
     assert "valable 60 minutes, utilisable une seule fois" in message.body
     assert "agent-connexion" in message.body
