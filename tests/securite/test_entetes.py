@@ -2,6 +2,7 @@
 aucune page qui en ait besoin), documentation de l'API seule assouplie ; aucune réponse
 authentifiée mise en cache ; HSTS et redirection HTTPS pilotés par l'environnement."""
 
+import json
 import re
 from pathlib import Path
 
@@ -112,7 +113,10 @@ def test_formulaire_de_fiche_charge_son_script_statique(client, utilisateurs, ca
 
 def test_htmx_sans_feuille_injectee(client):
     html = client.get("/").content.decode()
-    assert '<meta name="htmx-config" content=\'{"includeIndicatorStyles":false}\'>' in html
+    (config,) = re.findall(r"<meta name=\"htmx-config\" content='([^']+)'>", html)
+    config = json.loads(config)
+    assert config["includeIndicatorStyles"] is False and config["allowEval"] is False
+    assert "style" not in config["attributesToSettle"]
     css = Path(reglages.BASE_DIR, "static", "css", "portail.css").read_text()
     assert ".htmx-indicator" in css
 
