@@ -50,7 +50,7 @@ PAGES = {
         "/bilan/etudes/nouvelle/",
         "/admin/",
         "/admin/socle/profil/add/",
-        "/admin/engagements/engagement/1/change/",
+        "/admin/engagements/engagement/",
     ],
     "delegue": [
         "/mon-territoire/",
