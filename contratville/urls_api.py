@@ -11,7 +11,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import routers
 from rest_framework.permissions import AllowAny
 
-from socle.api.docs import RedocHorsLigne
+from socle.api.docs import RedocHorsLigne, avec_csp_documentation
 from socle.api.erreurs import AdresseInconnue
 
 app_name = "api"
@@ -37,8 +37,16 @@ for module in MODULES:
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", RedocHorsLigne.as_view(url_name="api:schema"), name="redoc"),
+    path(
+        "docs/",
+        avec_csp_documentation(SpectacularSwaggerView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+    path(
+        "redoc/",
+        avec_csp_documentation(RedocHorsLigne.as_view(url_name="api:schema")),
+        name="redoc",
+    ),
     path("", include(routeur.urls)),
     re_path(r"^.*$", AdresseInconnue.as_view(), name="inconnue"),
 ]

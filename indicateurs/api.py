@@ -57,7 +57,13 @@ from indicateurs.saisie import CHAMPS_SAISIS, enregistrer_valeur, plage_observee
 from quartiers.api import QuartierCourtSerializer, SecteurCourtSerializer
 from quartiers.models import Arrondissement, Quartier
 from socle import roles
-from socle.api.concurrence import ETagMixin, etag, verifier_if_match
+from socle.api.concurrence import (
+    ETagMixin,
+    etag,
+    reessayer_si_concurrence,
+    verifier_if_match,
+    verrouiller_cles,
+)
 from socle.api.erreurs import (
     Conflit,
     LotInvalide,
@@ -789,9 +795,11 @@ class ElementEnvoiSerializer(CleDeValeurSerializer, SaisieSerializer):
         required=False,
         allow_null=True,
         min_value=0,
-        help_text="Facultatif : la version lue (champ `version` de la valeur ; 0 si elle ne "
-        "doit pas encore exister). Si la valeur a changé depuis, l’élément est refusé (412). "
-        "Sans version, la valeur existante est mise à jour.",
+        help_text="La version lue (champ `version` de la valeur). **Obligatoire pour modifier "
+        "une valeur existante** : sans elle, l’élément est refusé (400, erreur sur "
+        "`version`). Absente ou 0 pour créer une valeur qui ne doit pas encore exister. Si la "
+        "valeur a changé depuis la lecture (ou a été créée entre-temps), l’élément est refusé "
+        "(412) : jamais d’écrasement silencieux.",
     )
 
 
@@ -1054,11 +1062,16 @@ def verifier_unites(indicateur, saisie):
         raise ValidationError(erreurs)
 
 
+# Un élément d'envoi groupé qui modifie une valeur existante sans en donner la version lue.
+VERSION_REQUISE = object()
+
+
 def ecrire_valeur(ctx, indicateur, territoire, annee, saisie, version, existante=None):
     """Contrôle puis enregistre une valeur, avec les règles de la grille de saisie.
 
     `saisie` : valeur, nombre, base, source, commentaire (absents : vides). `version` : celle
-    que le client a lue (0 : aucune valeur ; None : pas de contrôle). Lève RefusDeSaisie
+    que le client a lue (0 : aucune valeur ; None : pas de contrôle ; VERSION_REQUISE : refus,
+    après le contrôle du droit d'écrire). Lève RefusDeSaisie
     (organisation, campagne, valeur validée), ValidationError (territoire non attendu,
     unités, champ requis, valeur atypique sans commentaire) ou ConflitDeVersion. Retourne
     (valeur, modifiée ?)."""
@@ -1076,6 +1089,14 @@ def ecrire_valeur(ctx, indicateur, territoire, annee, saisie, version, existante
     refus = modele.motif_refus_saisie(ctx.user, campagne, campagne_connue=True)
     if refus:
         raise ctx.refuser("saisir", modele, campagne, refus)
+    if version is VERSION_REQUISE:
+        raise ValidationError(
+            {
+                "version": f"Cette valeur existe déjà (id {existante.pk}, version "
+                f"{existante.version}) : indiquez la version lue pour la modifier (champ "
+                "« version »)."
+            }
+        )
     verifier_unites(indicateur, saisie)
     # Le formulaire de la grille : champs requis selon l'unité, formats, longueurs, et valeur
     # atypique à expliquer par un commentaire.
@@ -1213,6 +1234,20 @@ REPONSE_412_ENVOI = OpenApiResponse(
         )
     ],
 )
+REPONSE_409_ENVOI = OpenApiResponse(
+    ErreurAPISerializer,
+    description="D’autres écritures simultanées sur les mêmes valeurs ont annulé l’envoi "
+    "plusieurs fois : rien n’est écrit ; le renvoyer tel quel après `Retry-After` secondes.",
+    examples=[
+        exemple_erreur(
+            "Écritures concurrentes",
+            "ecritures_concurrentes",
+            "D’autres écritures simultanées portent sur les mêmes valeurs : rien n’a été "
+            "enregistré. Renvoyez la requête dans quelques secondes.",
+            "409",
+        )
+    ],
+)
 REPONSE_409 = OpenApiResponse(
     ErreurAPISerializer,
     description="Une valeur existe déjà pour cet indicateur, ce territoire et cette année : "
@@ -1333,7 +1368,13 @@ def _operation_transition(resume, description, requete=None):
         f"dans la liste (à partir de 0), le champ fautif et le message. Au plus "
         f"{MAX_ELEMENTS_ENVOI} éléments et 5 Mo par envoi. Chaque valeur écrite est "
         "historisée (raison « API, envoi groupé »). Avec `soumettre`, les valeurs envoyées "
-        "sont aussi soumises au SPV.",
+        "sont aussi soumises au SPV.\n\n"
+        "**Verrouillage optimiste** : un élément qui modifie une valeur existante porte la "
+        "`version` lue (sinon 400 sur `version`) ; une version périmée, ou une valeur créée "
+        "entre-temps par quelqu’un d’autre, donne 412. Des envois simultanés sur les mêmes "
+        "valeurs passent l’un après l’autre ; si la base en annule un malgré tout, il est rejoué, "
+        "et au-delà de trois essais l’API répond 409 `ecritures_concurrentes` (rien n’est écrit, "
+        "renvoyer après `Retry-After`).",
         request=EnvoiGroupeSerializer,
         responses={200: RapportEnvoiSerializer},
     ),
@@ -1413,7 +1454,11 @@ class ValeurViewSet(ETagMixin, VueLectureAPI):
         elif action_nom in ("update", "partial_update"):
             codes |= {"400": REPONSE_400_SAISIE, "412": REPONSE_412, "428": REPONSE_428}
         elif action_nom == "bulk":
-            codes |= {"400": REPONSE_400_ENVOI, "412": REPONSE_412_ENVOI}
+            codes |= {
+                "400": REPONSE_400_ENVOI,
+                "409": REPONSE_409_ENVOI,
+                "412": REPONSE_412_ENVOI,
+            }
         else:
             codes |= {"412": REPONSE_412}
         return codes
@@ -1583,9 +1628,15 @@ class ValeurViewSet(ETagMixin, VueLectureAPI):
     @action(detail=False, methods=["post"])
     def bulk(self, request):
         elements, soumettre = self.lire_envoi(request.data)
-        envoi = EnvoiGroupe(request.user, elements)
+
+        def appliquer():
+            # Un nouvel envoi à chaque essai : l'état (erreurs) d'un essai annulé ne compte pas.
+            return EnvoiGroupe(request.user, elements).appliquer(soumettre)
+
         with raison_historique(raison_pour(request, "envoi groupé")):
-            rapport = envoi.appliquer(soumettre)
+            # Annulé par PostgreSQL (interblocage avec une autre écriture) : rien n'est écrit,
+            # on rejoue quelques fois ; au-delà, 409 (voir socle/api/concurrence.py).
+            rapport = reessayer_si_concurrence(appliquer)
         for ligne in rapport["valeurs"]:
             ligne["url"] = request.build_absolute_uri(
                 reverse("api:valeur-detail", args=[ligne["id"]])
@@ -1714,14 +1765,43 @@ class EnvoiGroupe:
         }  # fmt: skip
         return ctx, existantes
 
+    def verrouiller(self, lus, existantes):
+        """Verrous de l'envoi, pris dans un ordre stable avant toute écriture : les clés
+        naturelles de tous les éléments (créations comprises), puis les lignes existantes par
+        clé primaire, comme `transition_en_masse`. Deux envois sur les mêmes valeurs dans des
+        ordres différents passent alors l'un après l'autre au lieu de s'interbloquer."""
+        cles = [(d["indicateur"].pk, d["territoire"].pk, d["annee"]) for _, d in lus]
+        verrouiller_cles(cles)
+        pks = sorted(existantes[c].pk for c in cles if c in existantes)
+        if pks:
+            list(
+                Valeur.objects.select_for_update(of=("self",))
+                .filter(pk__in=pks)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+
+    @staticmethod
+    def version_attendue(d, existante):
+        """La version que l'élément doit trouver : celle qu'il porte ; 0 (la valeur ne doit pas
+        exister) s'il n'en porte pas et crée une valeur ; VERSION_REQUISE s'il modifie une
+        valeur existante sans dire quelle version il a lue (refusé par `ecrire_valeur` : sinon
+        le dernier envoi écraserait en silence celui d'un autre)."""
+        version = d.get("version")
+        if version is not None:
+            return version
+        return 0 if existante is None else VERSION_REQUISE
+
     def appliquer(self, soumettre=False):
         lus = self.lire()
         resultats, ecrites = [], []
         with transaction.atomic():
             ctx, existantes = self.contexte(lus)
+            self.verrouiller(lus, existantes)
             for index, d in lus:
                 indicateur, territoire, annee = d["indicateur"], d["territoire"], d["annee"]
                 existante = existantes.get((indicateur.pk, territoire.pk, annee))
+                version = self.version_attendue(d, existante)
                 try:
                     valeur, modifiee = ecrire_valeur(
                         ctx,
@@ -1729,7 +1809,7 @@ class EnvoiGroupe:
                         territoire,
                         annee,
                         d,
-                        d.get("version"),
+                        version,
                         existante=existante,
                     )
                 except RefusDeSaisie as refus:

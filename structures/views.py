@@ -4,12 +4,14 @@ formulaire de fiche, circuit de validation, listes et export, couverture, invita
 Qui voit quoi : `Structure.objects.for_user` et `FicheAction.objects.for_user` ; qui
 peut agir : les règles de socle/roles.py. Les vues ne recodent aucune condition."""
 
+import json
 import secrets
 from datetime import timedelta
 from functools import wraps
 from itertools import groupby
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -507,6 +509,23 @@ CLE_REPRISE = "saisies_a_reprendre"
 REPRISES_GARDEES = 5
 
 
+def taille_de(reprise):
+    """La place (octets) qu'une saisie gardée prend dans la session."""
+    return len(json.dumps(reprise, ensure_ascii=False).encode())
+
+
+def garder_dans_la_borne(reprises, taille_max):
+    """Les saisies les plus récentes (au plus REPRISES_GARDEES) qui tiennent ensemble dans
+    `taille_max` octets ; les plus anciennes sont oubliées."""
+    gardees, total = [], 0
+    for jeton, reprise in reversed(list(reprises.items())[-REPRISES_GARDEES:]):
+        total += taille_de(reprise)
+        if total > taille_max:
+            break
+        gardees.append((jeton, reprise))
+    return dict(reversed(gardees))
+
+
 def conserver_la_saisie(vue):
     """Comme `login_required`, mais un formulaire envoyé alors que la session a expiré n'est
     pas perdu : les données sont gardées dans la session (anonyme) sous un jeton, la personne
@@ -520,8 +539,7 @@ def conserver_la_saisie(vue):
         if request.method != "POST":
             return redirect_to_login(request.get_full_path())
         jeton = secrets.token_urlsafe(16)
-        reprises = request.session.get(CLE_REPRISE, {})
-        reprises[jeton] = {
+        reprise = {
             "chemin": request.path,
             "donnees": {
                 cle: valeurs
@@ -531,7 +549,20 @@ def conserver_la_saisie(vue):
             "avec_fichiers": bool(request.FILES),
             "le": timezone.now().isoformat(),
         }
-        request.session[CLE_REPRISE] = dict(list(reprises.items())[-REPRISES_GARDEES:])
+        # N'importe qui peut envoyer ce formulaire sans compte : ce qui est gardé dans la
+        # session est borné (REPRISE_SAISIE_TAILLE_MAX octets pour toutes les saisies d'une
+        # session), sinon chaque envoi anonyme ferait grossir la table des sessions.
+        taille_max = settings.REPRISE_SAISIE_TAILLE_MAX
+        if taille_de(reprise) > taille_max:
+            messages.warning(
+                request,
+                "Votre session a expiré avant l’enregistrement, et vos saisies sont trop "
+                f"volumineuses pour être conservées (plus de {taille_max // 1024} Ko) : "
+                "reconnectez-vous, puis saisissez-les à nouveau.",
+            )
+            return redirect_to_login(request.path)
+        reprises = {**request.session.get(CLE_REPRISE, {}), jeton: reprise}
+        request.session[CLE_REPRISE] = garder_dans_la_borne(reprises, taille_max)
         messages.warning(
             request,
             "Votre session a expiré avant l’enregistrement. Vos saisies sont conservées : "
