@@ -64,6 +64,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -504,17 +505,19 @@ class Tableau:
                 return self.colonne_debut + i
         raise KeyError(entete)
 
-    def reference(self, premiere, derniere=None, entete=True):
+    def reference(self, premiere, derniere=None, entete=True, sauter=0):
         """Les cellules des colonnes `premiere` à `derniere` (en-têtes), avec ou sans
-        l'en-tête, pour un graphique."""
+        l'en-tête, pour un graphique ; `sauter` : lignes de données laissées de côté au début
+        (une ligne de total), sans l'en-tête."""
         debut = self.numero_colonne(premiere)
         fin = self.numero_colonne(derniere) if derniere else debut
+        premiere_ligne = self.premiere_ligne + sauter
         return Reference(
             self.feuille.ws,
             min_col=debut,
             max_col=fin,
-            min_row=self.ligne_entete if entete else self.premiere_ligne,
-            max_row=max(self.derniere_ligne, self.premiere_ligne),
+            min_row=self.ligne_entete if entete and not sauter else premiere_ligne,
+            max_row=max(self.derniere_ligne, premiere_ligne),
         )
 
 
@@ -655,16 +658,21 @@ class Feuille:
             self._avant = []
 
 
-def graphique_barres(titre, donnees, categories, titre_y="", largeur=16, hauteur=8, valeurs=True):
-    """Un histogramme groupé natif (une série par colonne de `donnees`, `Reference` avec
-    l'en-tête pour le nom de la série)."""
+def graphique_barres(
+    titre, donnees, categories, titre_y="", largeur=16, hauteur=8, valeurs=True, series=None
+):
+    """Un histogramme groupé natif : une série par colonne de `donnees` (`Reference` dont la
+    première ligne est l'en-tête qui nomme la série, ou sans en-tête et nommées par
+    `series`)."""
     graphique = BarChart()
     graphique.type = "col"
     graphique.grouping = "clustered"
     graphique.title = titre
     graphique.y_axis.title = titre_y
     graphique.y_axis.majorGridlines = None
-    graphique.add_data(donnees, titles_from_data=True)
+    graphique.add_data(donnees, titles_from_data=series is None)
+    for serie, nom in zip(graphique.series, series or [], strict=False):
+        serie.tx = SeriesLabel(v=nom)
     graphique.set_categories(categories)
     graphique.width, graphique.height = largeur, hauteur
     if valeurs:
