@@ -297,12 +297,12 @@ def comparaison_export(request, format_="xlsx"):
         Colonne("Projets à l’échéance dépassée", "nb_en_retard", Format.ENTIER, largeur=12),
     ]
     for ind in contexte["indicateurs"]:
-        format_ = Format.POURCENTAGE if ind.est_pourcentage else Format.DECIMAL
+        format_valeur = Format.POURCENTAGE if ind.est_pourcentage else Format.DECIMAL
         colonnes += [
             Colonne(
                 f"{ind.code} – {ind.libelle[:80]}",
                 lambda ligne, code=ind.code: ligne.valeur(code),
-                format_,
+                format_valeur,
                 largeur=16,
                 definition=f"{ind.libelle} : valeur la plus récente affichée par le "
                 "tableau comparatif (année dans la colonne suivante).",
