@@ -462,7 +462,7 @@ def nom_de_feuille(nom) -> str:
     propre = texte_propre(nom)
     for interdit in "[]:*?/\\":
         propre = propre.replace(interdit, " ")
-    return propre[:LIMITE_NOM_FEUILLE].strip() or "Export"
+    return " ".join(propre.split())[:LIMITE_NOM_FEUILLE].strip() or "Export"
 
 
 def _longueur(valeur) -> int:
