@@ -650,9 +650,17 @@ class Feuille:
         une autre feuille."""
         self.ws.add_chart(graphique, ancre)
 
+    def ajouter_validation(self, validation):
+        """Une liste de choix (openpyxl `DataValidation`) sur des cellules de la feuille, pour
+        un modèle à remplir."""
+        self.ws.data_validations.append(validation)
+
     def fermer(self):
-        """Écrit les lignes de texte d'une feuille restée sans tableau."""
+        """Écrit les lignes de texte d'une feuille restée sans tableau (« Mode d’emploi »),
+        la colonne à la largeur du texte."""
         if self.tableau_ecrit is None and self._avant:
+            longueur = max(_longueur(ligne.valeur) for ligne in self._avant if ligne)
+            self.ws.column_dimensions["A"].width = max(LARGEUR_MIN, min(120, longueur + 2))
             for ligne in self._avant:
                 self.ws.append([self._cellule_texte(ligne)] if ligne else [])
             self._avant = []

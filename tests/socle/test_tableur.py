@@ -137,6 +137,27 @@ def test_plusieurs_feuilles_un_tableau_chacune():
     assert definitions[0][0] == "Feuille" and ("Détail", "QPV") in {d[:2] for d in definitions}
 
 
+def test_modele_a_remplir():
+    """Ce dont un modèle d'import a besoin : une feuille de texte seul (mode d'emploi) et une
+    liste de choix sur une colonne."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    c = Classeur()
+    donnees = c.feuille("Crédits")
+    donnees.tableau(OBJETS, COLONNES[:2])
+    choix = DataValidation(type="list", formula1='"Oui,Non"', allow_blank=True)
+    choix.add("B2:B500")
+    donnees.ajouter_validation(choix)
+    aide = c.feuille("Mode d’emploi")
+    aide.texte("Modèle de saisie", gras=True)
+    aide.texte("=Une ligne qui ressemble à une formule")
+    wb = classeur(c.contenu())
+    assert str(wb["Crédits"].data_validations.dataValidation[0].sqref) == "B2:B500"
+    ws = wb["Mode d’emploi"]
+    assert ws["A1"].value == "Modèle de saisie" and ws["A2"].quotePrefix
+    assert ws.column_dimensions["A"].width == 40
+
+
 def test_csv_machine():
     texte = b"".join(lignes_csv(OBJETS, COLONNES, Variante.MACHINE)).decode()
     assert not texte.startswith("\ufeff")
