@@ -121,7 +121,7 @@ def rapport(request):
 
 @reserve_au_spv("bilan")
 def classeur(request):
-    """Le classeur Excel du bilan (neuf feuilles, graphiques natifs)."""
+    """Le classeur Excel du bilan (une feuille par tableau, graphiques natifs)."""
     bilan, form = _bilan_demande(request)
     if bilan is None:
         return _parametres_invalides(request, form)

@@ -5,13 +5,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from engagements.models import Engagement, Signataire
+from indicateurs.exports import COLONNES_VALEURS, avec_valeur_precedente
 from indicateurs.filters import ValeurFilter
 from indicateurs.forms import CampagneForm, FiltreModeleForm, RenvoiForm, RouvrirForm
 from indicateurs.historique import CHAMPS_VALEUR, versions
@@ -23,11 +23,10 @@ from indicateurs.models import (
     Valeur,
     transition_en_masse,
 )
-from indicateurs.resources import contenu_valeurs_xlsx
 from indicateurs.views import refuser
 from socle import roles
 from socle.circuits import ActionRefusee
-from socle.tableur import TYPE_XLSX
+from socle.tableur import reponse_export
 
 # --- valeurs ------------------------------------------------------------------------------------
 
@@ -52,14 +51,16 @@ def valeurs(request):
 
 
 @login_required
-def export_valeurs(request):
-    """Les valeurs filtrées, au format du modèle d'import (colonne « Démo » comprise)."""
+def export_valeurs(request, format_="xlsx"):
+    """Les valeurs filtrées, au format du modèle d'import (colonne « Démo » comprise), en
+    xlsx ou en CSV (Excel en français ; `?variante=machine` pour un programme)."""
     filtre = ValeurFilter(
         request.GET, queryset=Valeur.objects.for_user(request.user).with_list_data()
     )
-    reponse = HttpResponse(contenu_valeurs_xlsx(filtre.qs), content_type=TYPE_XLSX)
-    reponse["Content-Disposition"] = 'attachment; filename="valeurs-indicateurs.xlsx"'
-    return reponse
+    valeurs = avec_valeur_precedente(filtre.qs, request.user)
+    return reponse_export(
+        request, valeurs, COLONNES_VALEURS, "valeurs-indicateurs", "Valeurs", format_
+    )
 
 
 @login_required

@@ -32,7 +32,7 @@ from socle import roles
 from socle.circuits import REGLE, ActionRefusee
 from socle.models import Profil
 from socle.roles import Role
-from socle.tableur import reponse_xlsx
+from socle.tableur import reponse_export
 from structures import emails
 from structures import invitations as jetons
 from structures.exports import COLONNES_FICHES
@@ -209,12 +209,15 @@ def fiches(request):
 
 
 @login_required
-def fiches_export(request):
-    """Les fiches de la liste (mêmes filtres), en tableur .xlsx."""
+def fiches_export(request, format_="xlsx"):
+    """Les fiches de la liste (mêmes filtres), en tableur .xlsx ou en CSV (Excel en
+    français ; `?variante=machine` pour un programme), lues par paquets."""
     _exiger(roles.peut_consulter_fiches, request.user)
     _, qs = fiches_filtrees(request)
     fiches = qs.with_export_data().order_by("-annee", "titre", "pk")
-    return reponse_xlsx(fiches, COLONNES_FICHES, "fiches-actions", feuille="Fiches-actions")
+    return reponse_export(
+        request, fiches, COLONNES_FICHES, "fiches-actions", "Fiches-actions", format_
+    )
 
 
 def _lien_liste(parametres, **ajouts):

@@ -8,8 +8,9 @@
 - **chargement** : `charger(queryset)` ajoute les `select_related` / `prefetch_related` /
   `annotate` (un nombre de requêtes constant, testé) ;
 - **tri stable** : `tri` est appliqué en dernier et doit finir par une clé unique ;
-- **exports** : `?format=csv` / `?format=xlsx` renvoient toute la liste filtrée, sans
-  pagination, avec les colonnes de `colonnes_export` ;
+- **exports** : `?format=csv` (CSV machine), `?format=csv-excel` (CSV Excel en français) et
+  `?format=xlsx` renvoient toute la liste filtrée, sans pagination, avec les colonnes de
+  `colonnes_export`, écrite en flux par socle/tableur.py (voir rendus.py) ;
 - **limites** : corps de requête borné (413), débits (429), erreurs toujours en JSON.
 
 Une ressource réservée aux comptes (valeurs, structures, fiches) garde la permission par
@@ -22,7 +23,7 @@ from rest_framework.renderers import JSONRenderer
 
 from socle.api.erreurs import RequeteTropVolumineuse
 from socle.api.permissions import Connecte
-from socle.api.rendus import FORMATS_TABLEUR, RenduCSV, RenduXLSX
+from socle.api.rendus import FORMATS_TABLEUR, RenduCSV, RenduCSVExcel, RenduTableau, RenduXLSX
 
 
 def appliquer_visibilite(queryset, user):
@@ -51,7 +52,7 @@ class BaseVueAPI:
     les APIView du second volet : valeurs, envoi groupé)."""
 
     permission_classes = [Connecte]
-    renderer_classes = [JSONRenderer, RenduCSV, RenduXLSX]
+    renderer_classes = [JSONRenderer, RenduCSV, RenduCSVExcel, RenduXLSX]
     # Plafond du corps de requête pour cette vue (octets) ; None : API_TAILLE_MAX_REQUETE.
     taille_max_requete = None
 
@@ -93,6 +94,13 @@ class VueLectureAPI(BaseVueAPI, viewsets.ReadOnlyModelViewSet):
     def charger(self, queryset):
         """Ajoute les jointures et préchargements que le sérialiseur lit."""
         return queryset
+
+    def list(self, request, *args, **kwargs):
+        rendu = getattr(request, "accepted_renderer", None)
+        if isinstance(rendu, RenduTableau):
+            # Export : toute la liste filtrée, lue par paquets et écrite en flux.
+            return rendu.reponse_liste(self.filter_queryset(self.get_queryset()), self)
+        return super().list(request, *args, **kwargs)
 
     def paginate_queryset(self, queryset):
         if self.est_export:
