@@ -19,7 +19,7 @@ from indicateurs.completude import (
     completude_par_annee,
     territoires_par_niveau,
 )
-from indicateurs.filters import ValeurFilter
+from indicateurs.filters import CampagneFilter, ValeurFilter
 from indicateurs.forms import CampagneForm, FiltreModeleForm, RenvoiForm, RouvrirForm
 from indicateurs.historique import CHAMPS_VALEUR, versions
 from indicateurs.models import (
@@ -33,6 +33,7 @@ from indicateurs.models import (
 from indicateurs.resources import ValeurResource
 from indicateurs.views import refuser
 from socle import roles
+from socle.filtres import lignes_filtrees
 
 LIBELLES_ACTIONS = {"submit": "soumise", "valider": "validée", "renvoyer": "renvoyée"}
 
@@ -47,7 +48,7 @@ def valeurs(request):
     filtre = ValeurFilter(
         request.GET, queryset=Valeur.objects.for_user(request.user).with_list_data()
     )
-    page = Paginator(filtre.qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(lignes_filtrees(filtre), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "indicateurs/valeurs.html",
@@ -65,7 +66,7 @@ def export_valeurs(request):
     filtre = ValeurFilter(
         request.GET, queryset=Valeur.objects.for_user(request.user).with_list_data()
     )
-    dataset = ValeurResource().export(queryset=filtre.qs)
+    dataset = ValeurResource().export(queryset=lignes_filtrees(filtre))
     reponse = HttpResponse(XLSX().export_data(dataset), content_type=XLSX.CONTENT_TYPE)
     reponse["Content-Disposition"] = 'attachment; filename="valeurs-indicateurs.xlsx"'
     return reponse
@@ -172,14 +173,19 @@ def campagnes(request):
         campagne.save()
         messages.success(request, f"Campagne {campagne.annee} créée.")
         return redirect(campagne)
-    liste = list(Campagne.objects.select_related("cloturee_par", "rouverte_par"))
+    filtre = CampagneFilter(
+        request.GET, queryset=Campagne.objects.select_related("cloturee_par", "rouverte_par")
+    )
+    liste = list(lignes_filtrees(filtre))
     indicateurs = list(Indicateur.objects.only("pk", "niveaux", "libelle"))
     par_ind = completude_par_annee(indicateurs, [c.annee for c in liste])
     for c in liste:
         c.completude = Completude(libelle=str(c.annee))
         for ind in indicateurs:
             c.completude.ajouter(par_ind[(ind.pk, c.annee)])
-    return render(request, "indicateurs/campagnes.html", {"campagnes": liste, "form": form})
+    return render(
+        request, "indicateurs/campagnes.html", {"campagnes": liste, "form": form, "filtre": filtre}
+    )
 
 
 @login_required
