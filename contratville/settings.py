@@ -64,7 +64,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
-    "import_export",
     # Limitation des tentatives de connexion (verrouillage par compte et par adresse) et
     # politique de sécurité du contenu (CSP) : voir plus bas.
     "contratville.apps_axes.JournalConnexionsConfig",
@@ -419,7 +418,9 @@ REST_FRAMEWORK = {
     # JSON à profondeur bornée (API_JSON_PROFONDEUR_MAX) : au-delà, 400 en français.
     "DEFAULT_PARSER_CLASSES": ["socle.api.parseurs.AnalyseurJSON"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        # Filtres stricts (paramètres inconnus et valeurs invalides refusés en 400) : le
+        # FilterSet de la liste, partagé avec sa page et son export.
+        "socle.api.filtres.FiltresDeListe",
         "socle.api.filtres.Recherche",
     ],
     "DEFAULT_PAGINATION_CLASS": "socle.api.pagination.PaginationParPage",

@@ -1,8 +1,9 @@
 """Les adresses de /api/v1/ : une route par ressource, le schéma OpenAPI et sa
 documentation (Swagger UI, Redoc) servis hors ligne.
 
-Chaque application déclare ses routes dans son `api.py` (`ROUTES`) ; pour en ajouter une
-, on l'ajoute à `MODULES`."""
+Chaque application déclare ses routes dans son `api.py` (`ROUTES`) ; pour en ajouter une,
+on l'ajoute à `MODULES`. L'ordre des modules est celui de la racine de l'API : les projets
+(territoire/api.py, qui filtre par engagement servi) suivent les quartiers."""
 
 from importlib import import_module
 
@@ -16,7 +17,14 @@ from socle.api.erreurs import AdresseInconnue
 
 app_name = "api"
 
-MODULES = ["engagements.api", "quartiers.api", "indicateurs.api", "structures.api", "recherche.api"]
+MODULES = [
+    "engagements.api",
+    "quartiers.api",
+    "territoire.api",
+    "indicateurs.api",
+    "structures.api",
+    "recherche.api",
+]
 
 
 class RacineAPI(routers.APIRootView):

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from engagements.models import Engagement, Signataire
 from indicateurs.exports import COLONNES_VALEURS, avec_valeur_precedente
-from indicateurs.filters import ValeurFilter
+from indicateurs.filters import CampagneFilter, ValeurFilter
 from indicateurs.forms import CampagneForm, FiltreModeleForm, RenvoiForm, RouvrirForm
 from indicateurs.historique import CHAMPS_VALEUR, versions
 from indicateurs.mesures import Perimetre, mesurer
@@ -26,6 +26,7 @@ from indicateurs.models import (
 from indicateurs.views import refuser
 from socle import roles
 from socle.circuits import ActionRefusee
+from socle.filtres import lignes_filtrees
 from socle.tableur import reponse_export
 
 # --- valeurs ------------------------------------------------------------------------------------
@@ -38,7 +39,7 @@ def valeurs(request):
     filtre = ValeurFilter(
         request.GET, queryset=Valeur.objects.for_user(request.user).with_list_data()
     )
-    page = Paginator(filtre.qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(lignes_filtrees(filtre), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "indicateurs/valeurs.html",
@@ -57,7 +58,7 @@ def export_valeurs(request, format_="xlsx"):
     filtre = ValeurFilter(
         request.GET, queryset=Valeur.objects.for_user(request.user).with_list_data()
     )
-    valeurs = avec_valeur_precedente(filtre.qs, request.user)
+    valeurs = avec_valeur_precedente(lignes_filtrees(filtre), request.user)
     return reponse_export(
         request, valeurs, COLONNES_VALEURS, "valeurs-indicateurs", "Valeurs", format_
     )
@@ -162,11 +163,16 @@ def campagnes(request):
         campagne.save()
         messages.success(request, f"Campagne {campagne.annee} créée.")
         return redirect(campagne)
-    liste = list(Campagne.objects.select_related("cloturee_par", "rouverte_par"))
+    filtre = CampagneFilter(
+        request.GET, queryset=Campagne.objects.select_related("cloturee_par", "rouverte_par")
+    )
+    liste = list(lignes_filtrees(filtre))
     mesures = mesurer([c.annee for c in liste])
     for c in liste:
         c.completude = mesures.total(c.annee, libelle=str(c.annee))
-    return render(request, "indicateurs/campagnes.html", {"campagnes": liste, "form": form})
+    return render(
+        request, "indicateurs/campagnes.html", {"campagnes": liste, "form": form, "filtre": filtre}
+    )
 
 
 @login_required

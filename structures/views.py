@@ -30,6 +30,7 @@ from engagements.models import Action, Engagement
 from quartiers.models import Quartier
 from socle import roles
 from socle.circuits import REGLE, ActionRefusee
+from socle.filtres import lignes_filtrees
 from socle.models import Profil
 from socle.roles import Role
 from socle.tableur import reponse_export
@@ -58,7 +59,7 @@ def liste(request):
         Structure.objects.for_user(request.user).with_list_data(request.user).order_by("nom", "pk")
     )
     filtre = StructureFilter(request.GET, queryset=base)
-    page = Paginator(filtre.qs, 25).get_page(request.GET.get("page"))
+    page = Paginator(lignes_filtrees(filtre), 25).get_page(request.GET.get("page"))
     return render(
         request,
         "structures/liste.html",
@@ -174,8 +175,7 @@ def fiches_filtrees(request, donnees=None):
     filtre = FicheActionFilter(
         request.GET if donnees is None else donnees, queryset=base, request=request
     )
-    qs = filtre.qs if filtre.form.is_valid() else base.none()
-    return filtre, qs
+    return filtre, lignes_filtrees(filtre)
 
 
 def _exiger(regle, user):
@@ -279,7 +279,7 @@ def couverture(request):
             {
                 "quartier": q,
                 "n": comptes.get((type_, cle, q.pk), 0),
-                "lien": _lien_liste(parametres, quartier=q.pk, **params),
+                "lien": _lien_liste(parametres, quartier=q.slug, **params),
             }
             for q in quartiers
         ]
@@ -308,7 +308,7 @@ def couverture(request):
         {
             "quartier": q,
             "n": comptes.get(("q", None, q.pk), 0),
-            "lien": _lien_liste(parametres, quartier=q.pk),
+            "lien": _lien_liste(parametres, quartier=q.slug),
         }
         for q in quartiers
     ]

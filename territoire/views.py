@@ -20,14 +20,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from indicateurs.models import Territoire
-from quartiers.filters import ProjetFilter
 from quartiers.forms import SuiviProjetForm
 from quartiers.models import Arrondissement, ChiffreCle, ProjetStructurant, Quartier, Secteur
 from socle import acces, roles
+from socle.filtres import lignes_filtrees
 from socle.models import Profil
 from socle.tableur import Colonne, Format, reponse_export
 from territoire import donnees
-from territoire.filters import ProjetSuiviFilter
+from territoire.filters import ProjetFilter
 from territoire.pdf import rendre_pdf, reponse_pdf
 
 T = Territoire.Type
@@ -73,7 +73,7 @@ def contexte_fiche(request, quartier, filtrer=True):
     user = request.user
     projets_qs = donnees.projets_avec_portage(ProjetStructurant.objects.filter(quartier=quartier))
     filtre = ProjetFilter(request.GET if filtrer else {}, queryset=projets_qs)
-    projets = donnees.preparer_projets(list(filtre.qs.order_by("ordre")))
+    projets = donnees.preparer_projets(list(lignes_filtrees(filtre).order_by("ordre")))
     voit_suivi = roles.peut_voir_suivi_projets(user)
     for p in projets:
         p.peut_suivre = roles.peut_suivre_projet(user, p)
@@ -437,14 +437,14 @@ def _filtre_projets(request):
     queryset = donnees.projets_avec_portage(ProjetStructurant.objects.all()).order_by(
         "quartier__ordre", "ordre"
     )
-    return ProjetSuiviFilter(request.GET, queryset=queryset)
+    return ProjetFilter(request.GET, queryset=queryset)
 
 
 def projets(request):
     """Tous les projets structurants, filtrables (QPV, arrondissement, statut, engagement,
     échéance), paginés par 50, avec leur dernier suivi pour le SPV et les délégués."""
     filtre = _filtre_projets(request)
-    page = Paginator(filtre.qs, PROJETS_PAR_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(lignes_filtrees(filtre), PROJETS_PAR_PAGE).get_page(request.GET.get("page"))
     donnees.preparer_projets(page.object_list)
     return render(
         request,

@@ -212,9 +212,9 @@ def test_forme_du_corps(utilisateurs, campagne, ind_caf, corps, champ):
 
 
 def test_nombre_d_elements_borne(utilisateurs, campagne, ind_caf, monkeypatch):
-    import indicateurs.api
+    import indicateurs.api.envoi
 
-    monkeypatch.setattr(indicateurs.api, "MAX_ELEMENTS_ENVOI", 2)
+    monkeypatch.setattr(indicateurs.api.envoi, "MAX_ELEMENTS_ENVOI", 2)
     corps = verifier_erreur(
         envoyer(client_api(utilisateurs["spv"], "jeton"), [element(valeur=1)] * 3),
         400,
@@ -224,9 +224,9 @@ def test_nombre_d_elements_borne(utilisateurs, campagne, ind_caf, monkeypatch):
 
 
 def test_corps_trop_volumineux_413(settings, utilisateurs, campagne, ind_caf, monkeypatch):
-    import indicateurs.api
+    import indicateurs.api.envoi
 
-    monkeypatch.setattr(indicateurs.api, "TAILLE_MAX_ENVOI", 500)
+    monkeypatch.setattr(indicateurs.api.envoi, "TAILLE_MAX_ENVOI", 500)
     elements = [element(valeur=1, commentaire="x" * 600)]
     verifier_erreur(
         envoyer(client_api(utilisateurs["spv"], "jeton"), elements),
