@@ -12,7 +12,7 @@ PORT ?= 8000
 help:
 	@echo "make run    installe tout, charge le référentiel et sert le portail sur http://$(HOST):$(PORT)"
 	@echo "make test   installe tout (PostgreSQL et Chromium compris) et lance ruff, migrations et pytest"
-	@echo "make bench  mesures de performance (durées, requêtes, mémoire) et de résilience"
+	@echo "make bench  banc d’essai : Paris puis échelle nationale (ECHELLE=paris : Paris seul), puis résilience"
 	@echo "make backup   sauvegarde base + pièces jointes + manifeste (DATABASE_URL, MEDIA_ROOT)"
 	@echo "make restore DOSSIER=sauvegardes/sauvegarde-…  restauration vérifiée (FORCE=1 pour écraser)"
 	@echo "make extract  régénère fixtures/ depuis le texte du contrat (../shared/seeds)"
@@ -62,8 +62,12 @@ format: deps
 test: deps system-deps
 	./scripts/avec-postgres.sh ./scripts/tests.sh
 
+# Banc d'essai (hors de `make test`) : ECHELLE=tout (défaut), paris ou nationale ;
+# BENCH_OPTIONS pour le reste (--delai 600, --mesures comparaison,grille, --qpv 800…).
+ECHELLE ?= tout
+BENCH_OPTIONS ?=
 bench: deps system-deps
-	./scripts/avec-postgres.sh $(PY) -m bench
+	./scripts/avec-postgres.sh $(PY) -m bench --echelle $(ECHELLE) $(BENCH_OPTIONS)
 	$(PY) -m bench.resilience
 
 # Résilience seule : cluster PostgreSQL et gunicorn jetables sur 127.0.0.1, lecteurs et
