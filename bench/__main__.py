@@ -29,7 +29,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from bench import tableau
 
-BASES = {"paris": "bench_paris", "nationale": "bench_national"}
+# BENCH_SUFFIXE donne à chaque poste de travail sa copie des bases (bench_national_pages…),
+# pour que des mesures menées en parallèle sur des branches différentes ne se gênent pas.
+_SUFFIXE = os.environ.get("BENCH_SUFFIXE", "")
+BASES = {"paris": "bench_paris" + _SUFFIXE, "nationale": "bench_national" + _SUFFIXE}
 MARGE_PROCESSUS = 240  # s en plus du délai : préparation, rejeu du plancher, démarrage
 
 
