@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "structures",
     "territoire",
     "bilan",
+    "afaire",
 ]
 
 MIDDLEWARE = [
@@ -206,7 +207,8 @@ INVITATION_DUREE_JOURS = int(os.environ.get("INVITATION_DUREE_JOURS", "14"))
 PORTAIL_URL = os.environ.get("PORTAIL_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "accueil"
+# Après la connexion, chacun arrive sur son « À faire » (afaire/).
+LOGIN_REDIRECT_URL = "afaire:index"
 LOGOUT_REDIRECT_URL = "accueil"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
