@@ -2,6 +2,7 @@
 précédente et évolution, valeur atypique à commenter, lignes verrouillées, modification
 concurrente refusée avec la valeur la plus récente, et accessibilité du balisage."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -206,6 +207,14 @@ def test_l_enregistrement_met_a_jour_compteurs_completude_et_boutons(
         '<div id="actions-grille" class="d-flex flex-wrap gap-2 mt-2 no-print" hx-swap-oob' in html
     )
     assert ">Soumettre au SPV les 2 valeurs en brouillon</button>" in html
+    # Chaque fragment hors de la ligne est dans un <template> : lu en contexte de tableau
+    # (la réponse commence par un <tr>), le <form> d'envoi groupé perdrait son bouton.
+    fragments = re.findall(r'<template>\s*<(\w+) id="([\w-]+)"', html)
+    assert fragments == [
+        ("section", "compteurs-grille"),
+        ("div", "actions-grille"),
+        ("div", "annonce-grille"),
+    ]
     # La zone d'annonce (role="status" dans la page) reçoit le résultat et l'état.
     annonce = html.split('<div id="annonce-grille" hx-swap-oob="innerHTML">')[1]
     assert annonce.startswith("Ensemble des QPV parisiens : valeur 8 enregistrée à")
