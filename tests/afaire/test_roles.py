@@ -226,6 +226,10 @@ def test_delegue_ce_qui_a_change_depuis_la_derniere_visite_classe(
     assert valeurs.titre.startswith("E28-2 – ") and valeurs.detail == "1 nouvelle valeur validée"
     html = reponse.content.decode()
     assert "Depuis votre dernière visite" in html and ">Urgent</span>" in html
+    # Une échéance dépassée se date au jour (pas « à 00:00 »).
+    annee_depassee = timezone.localdate().year - 1
+    assert f"en retard depuis le 01/01/{annee_depassee}</p>" in html
+    assert f"01/01/{annee_depassee} à 00:00" not in html
 
 
 def test_delegue_jamais_d_indicateur_de_contexte_manquant(client, utilisateurs, campagne):
@@ -263,6 +267,8 @@ def test_delegue_rien_de_nouveau(client, utilisateurs):
     assert reponse.context["depuis"] == hier
     assert not list(reponse.context["evenements"])
     assert "Rien de nouveau dans vos quartiers depuis le" in reponse.content.decode()
+    # Un QPV sans projet en retard le dit en toutes lettres (pas « 0 projet »).
+    assert "<li>Aucun projet à l’échéance dépassée.</li>" in reponse.content.decode()
 
 
 def test_fiches_soumises_d_un_autre_qpv_invisibles(
