@@ -12,7 +12,10 @@ Règles de lecture des valeurs (issue 5) :
   socle/chiffres.py, comme dans le bilan ;
 - les indicateurs « manquants » de « Mon territoire » sont ceux d'indicateurs/mesures.py : les
   indicateurs attendus à la campagne (jamais un indicateur de contexte), comptés comme sur la
-  page de la campagne et dans le bilan ;
+  page de la campagne et dans le bilan, et classés par ce qui compte (`rang_manquant`) ;
+- ce qui demande l'attention d'un utilisateur (« À faire ») se classe d'une seule façon
+  (`classer`) : l'urgent (renvoyé, échéance dépassée), puis ce qui attend une lecture ou une
+  action, puis l'information, et dans chaque rang le plus récent d'abord ;
 - une valeur de démonstration (`demo`) porte le libellé « démo » partout où elle apparaît.
 
 Chaque chargeur fait un nombre fixe de requêtes, quel que soit le nombre de projets, de
@@ -21,6 +24,7 @@ valeurs ou de fiches (tests/quartiers/test_requetes.py)."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import IntEnum
 from itertools import groupby
 
 from django.db.models import Max, Q
@@ -449,11 +453,15 @@ def alertes_territoire(user, quartiers, campagne):
         mesures = mesurer(annee, Perimetre.des_quartiers(alertes), par_quartier_indicateur=True)
         for q_id, alerte in alertes.items():
             alerte.completude = mesures.quartier(annee, q_id)
-            for indicateur, c in mesures.indicateurs_du_quartier(annee, q_id):
-                if c.validees < c.attendues:
-                    alerte.indicateurs_manquants.append(indicateur)
-                    if c.en_cours:
-                        alerte.nb_en_cours += 1
+            manquants = [
+                (indicateur, c)
+                for indicateur, c in mesures.indicateurs_du_quartier(annee, q_id)
+                if c.validees < c.attendues
+            ]
+            # Tri stable : à rang égal, l'ordre du référentiel.
+            manquants.sort(key=lambda paire: rang_manquant(paire[1]))
+            alerte.indicateurs_manquants = [indicateur for indicateur, _ in manquants]
+            alerte.nb_en_cours = sum(1 for _, c in manquants if c.en_cours)
     for projet in (
         ProjetStructurant.objects.filter(quartier__in=list(alertes))
         .echeance_depassee()
@@ -479,6 +487,41 @@ def alertes_territoire(user, quartiers, campagne):
             if q.pk in alertes:
                 alertes[q.pk].fiches_recentes.append(fiche)
     return [alertes[q.pk] for q in quartiers]
+
+
+# --- classement de ce qui demande l'attention ---------------------------------------------------
+
+
+class Priorite(IntEnum):
+    """Le rang de ce qui demande l'attention, du plus pressant au moins pressant."""
+
+    URGENT = 0  # renvoyé pour correction, échéance dépassée
+    A_TRAITER = 1  # soumis : attend une relecture, une validation ou un avis
+    INFORMATION = 2  # validé, statut changé : à savoir
+
+    @property
+    def libelle(self):
+        return {0: "Urgent", 1: "À traiter", 2: "Pour information"}[self.value]
+
+
+def classer(elements, priorite=lambda e: e.priorite, date=lambda e: e.le):
+    """Les éléments dans l'ordre où les traiter : par priorité (`Priorite`), puis du plus
+    récent au plus ancien (un élément sans date en dernier de son rang). Le tri est stable : à
+    priorité et date égales, l'ordre reçu est gardé."""
+
+    def cle(element):
+        moment = date(element)
+        return (priorite(element), moment is None, -moment.timestamp() if moment else 0)
+
+    return sorted(elements, key=cle)
+
+
+def rang_manquant(completude):
+    """Le rang d'un indicateur sans valeur validée sur un QPV (sa mesure, de
+    indicateurs/mesures.py) : d'abord ceux dont aucune valeur n'est même renseignée (rien n'a
+    commencé), puis ceux dont la saisie ou la validation est en cours ; dans chaque groupe, le
+    plus de valeurs attendues non validées d'abord."""
+    return (completude.en_cours > 0, -completude.a_valider)
 
 
 # --- comparaison des QPV ----------------------------------------------------------------------
