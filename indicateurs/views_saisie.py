@@ -32,6 +32,9 @@ from indicateurs.saisie import anomalie, enregistrer_valeur, plage_observee
 from indicateurs.views import refuser
 from socle import chiffres, roles
 from socle.circuits import ActionRefusee
+from socle.pagination import page_sans_comptage
+
+GRILLE_PAR_PAGE = 100
 
 
 @dataclass
@@ -74,15 +77,15 @@ def _indicateur(code):
     )
 
 
-def _contexte_grille(indicateur, annee, user):
-    """Campagne, territoires attendus, valeurs de l'année et de la précédente, plage observée :
-    un nombre fixe de requêtes quel que soit le nombre de territoires."""
+def _contexte_grille(indicateur, annee, user, territoires):
+    """Campagne, valeurs de l'année et de la précédente sur les seuls `territoires` (ceux de la
+    page, ou la ligne enregistrée), plage observée : un nombre fixe de requêtes quel que soit
+    le nombre de territoires."""
     campagne = Campagne.objects.filter(annee=annee).first()
-    territoires = list(Territoire.objects.des_niveaux(indicateur.niveaux_attendus))
     valeurs = {}
     for v in (
         Valeur.objects.for_user(user)
-        .filter(indicateur=indicateur, annee__in=[annee, annee - 1])
+        .filter(indicateur=indicateur, annee__in=[annee, annee - 1], territoire__in=territoires)
         .select_related("valide_par")
     ):
         v.indicateur = indicateur
@@ -90,7 +93,6 @@ def _contexte_grille(indicateur, annee, user):
     return {
         "campagne": campagne,
         "verrou": Campagne.motif_verrouillage_annee(annee, campagne),
-        "territoires": territoires,
         "valeurs": valeurs,
         "plage": plage_observee(indicateur, annee),
     }
@@ -144,9 +146,28 @@ def grille(request, code, annee):
     refus = motif_refus_indicateur(request.user, indicateur)
     if refus:
         return refuser(request, refus)
-    ctx = _contexte_grille(indicateur, annee, request.user)
-    lignes = [_ligne(indicateur, annee, t, ctx, request.user) for t in ctx["territoires"]]
+    # À l'échelle nationale, des milliers de territoires attendus : GRILLE_PAR_PAGE lignes à
+    # la fois (Paris, une quarantaine, tient sur une page et n'est pas compté).
+    page = page_sans_comptage(
+        Territoire.objects.des_niveaux(indicateur.niveaux_attendus),
+        request.GET.get("page"),
+        GRILLE_PAR_PAGE,
+    )
+    ctx = _contexte_grille(indicateur, annee, request.user, list(page.object_list))
+    lignes = [_ligne(indicateur, annee, t, ctx, request.user) for t in page.object_list]
     statuts = [ligne.valeur.statut for ligne in lignes if ligne.valeur]
+    if page.paginator.num_pages > 1:
+        # Les boutons « tout soumettre / tout valider » portent sur toute la grille.
+        statuts = list(
+            Valeur.objects.for_user(request.user)
+            .filter(
+                indicateur=indicateur,
+                annee=annee,
+                territoire__type__in=list(indicateur.niveaux_attendus),
+            )
+            .exclude(statut="valide")
+            .values_list("statut", flat=True)
+        )
     return render(
         request,
         "indicateurs/grille.html",
@@ -154,6 +175,7 @@ def grille(request, code, annee):
             "indicateur": indicateur,
             "annee": annee,
             "lignes": lignes,
+            "page": page,
             "campagne": ctx["campagne"],
             "verrou": ctx["verrou"],
             "campagnes": list(Campagne.objects.order_by("-annee").values_list("annee", flat=True)),
@@ -184,7 +206,7 @@ def enregistrer_ligne(request, code, annee, territoire):
     refus = motif_refus_indicateur(request.user, indicateur)
     if refus:
         return refuser(request, refus)
-    ctx = _contexte_grille(indicateur, annee, request.user)
+    ctx = _contexte_grille(indicateur, annee, request.user, [territoire])
     ligne = _ligne(indicateur, annee, territoire, ctx, request.user, data=request.POST)
     form = ligne.form
     if form.is_valid():
