@@ -22,5 +22,6 @@ def page_sans_comptage(requete, numero, par_page):
         if len(lignes) <= par_page:
             # `count` est une cached_property : la poser évite le COUNT(*).
             paginateur.count = len(lignes)
-            return Page(lignes, 1, paginateur)
+        # Au-delà, les lignes lues servent quand même : seul le COUNT(*) s'ajoute (au rendu).
+        return Page(lignes[:par_page], 1, paginateur)
     return paginateur.get_page(numero)

@@ -278,6 +278,14 @@ class TendanceIndicateur:
         )
 
     @property
+    def tout_demo(self):
+        """Toutes les valeurs du tableau par année sont de démonstration : la mention « démo »
+        est donnée une fois pour le tableau plutôt que dans chaque cellule (à l'échelle
+        nationale, 107 indicateurs × 11 ans × 2 valeurs pesaient 110 Ko de mentions)."""
+        valeurs = [v for _, locale, paris in self.points for v in (locale, paris) if v]
+        return bool(valeurs) and all(v.demo for v in valeurs)
+
+    @property
     def graphique(self):
         """Données de la courbe (Chart.js) : années, territoire, Paris (None si absent)."""
 

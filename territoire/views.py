@@ -19,12 +19,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from indicateurs.models import Territoire
+from indicateurs.models import Indicateur, Territoire
 from quartiers.filters import QuartierFilter
 from quartiers.forms import SuiviProjetForm
 from quartiers.models import Arrondissement, ChiffreCle, ProjetStructurant, Quartier, Secteur
 from socle import acces, roles
-from socle.filtres import lignes_filtrees
+from socle.filtres import borner_menus, lignes_filtrees
 from socle.models import Profil
 from socle.tableur import Colonne, Format, reponse_export
 from territoire import donnees
@@ -150,6 +150,33 @@ def fiche(request, slug):
     secteurs et micro-quartiers, structures et fiches-actions."""
     quartier = _quartier_pour_fiche(slug)
     return render(request, "territoire/fiche.html", contexte_fiche(request, quartier))
+
+
+def fiche_annees(request, slug, code):
+    """Les valeurs validées d'un indicateur du contrat sur un QPV, année par année, face à
+    Paris : le tableau « Valeurs par année » de la fiche, chargé à son ouverture (htmx), ou une
+    page pour qui n'a pas JavaScript. Avec un compte."""
+    refus = _exiger_chiffres(request)
+    if refus:
+        return refus
+    quartier = get_object_or_404(Quartier, slug=slug)
+    indicateur = get_object_or_404(Indicateur.objects.select_related("engagement"), code=code)
+    territoires, paris, _ensemble = donnees.territoires_et_references(
+        Q(quartier=quartier, type=T.QPV)
+    )
+    qpv = territoires[0] if territoires else None
+    index = donnees.IndexValeurs.charger(
+        request.user, [qpv, paris], {indicateur.pk: indicateur}, seulement=[indicateur]
+    )
+    tendance = donnees.TendanceIndicateur(
+        indicateur, index.serie(indicateur, qpv), index.serie(indicateur, paris)
+    )
+    if not tendance.serie:
+        raise Http404("Aucune valeur validée de cet indicateur pour ce quartier.")
+    gabarit = (
+        "territoire/_annees.html" if request.headers.get("HX-Request") else "territoire/annees.html"
+    )
+    return render(request, gabarit, {"quartier": quartier, "t": tendance})
 
 
 def fiche_pdf(request, slug):
@@ -305,6 +332,8 @@ def comparaison(request):
         filtre.data.get(cle) for cle in filtre.filters
     )
     contexte["perimetre"] = [(cle, filtre.data.get(cle)) for cle in filtre.filters]
+    if contexte["perimetre_offert"]:
+        borner_menus(filtre, "arrondissement")
     return render(request, "territoire/comparaison.html", contexte)
 
 
@@ -475,7 +504,7 @@ def _filtre_projets(request):
 def projets(request):
     """Tous les projets structurants, filtrables (QPV, arrondissement, statut, engagement,
     échéance), paginés par 50, avec leur dernier suivi pour le SPV et les délégués."""
-    filtre = _filtre_projets(request)
+    filtre = borner_menus(_filtre_projets(request), "quartier", "arrondissement")
     page = Paginator(lignes_filtrees(filtre), PROJETS_PAR_PAGE).get_page(request.GET.get("page"))
     donnees.preparer_projets(page.object_list)
     return render(

@@ -252,3 +252,20 @@ def test_arrondissement_sans_qpv(client, utilisateurs):
     client.force_login(utilisateurs["spv"])
     assert client.get("/quartiers/arrondissement/1/").status_code == 404
     assert client.get("/quartiers/arrondissement/7/").status_code == 404
+
+
+def test_liste_des_quartiers_paginee_au_dela_d_une_page(client, monkeypatch):
+    """Paris (21 QPV) tient sur une page : pas de barre de pagination ni de COUNT(*). Au-delà
+    (échelle nationale), des pages, et le comptage seulement alors."""
+    from quartiers import views
+
+    html = client.get("/quartiers/").content.decode()
+    assert "21 quartiers prioritaires" in html and 'aria-label="Pagination"' not in html
+    monkeypatch.setattr(views, "QUARTIERS_PAR_PAGE", 5)
+    slugs = []
+    for numero in range(1, 6):
+        reponse = client.get(f"/quartiers/?page={numero}")
+        assert 'aria-label="Pagination"' in reponse.content.decode()
+        slugs += [q.slug for q in reponse.context["quartiers"]]
+    assert slugs == list(Quartier.objects.order_by("ordre", "nom").values_list("slug", flat=True))
+    assert "21 quartiers prioritaires (page 5 sur 5)" in reponse.content.decode()
