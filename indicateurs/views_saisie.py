@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +41,9 @@ from indicateurs.saisie import anomalie, enregistrer_valeur, plage_observee
 from indicateurs.views import refuser
 from socle import chiffres, roles
 from socle.circuits import ActionRefusee
+from socle.pagination import page_sans_comptage
+
+GRILLE_PAR_PAGE = 100
 
 
 @dataclass
@@ -91,11 +95,28 @@ class Compteurs:
     completude: object = None
 
 
-def compter(indicateur, annee, ctx):
-    """Les compteurs de la grille, lus dans les valeurs déjà chargées (`_contexte_grille`),
-    plus une requête pour la complétude d'un indicateur attendu."""
+def compter(indicateur, annee, ctx, user):
+    """Les compteurs de toute la grille : lus dans les valeurs déjà chargées quand la page est
+    la grille entière (`_contexte_grille(complet=True)`), sinon comptés en SQL (une page d'une
+    grille nationale, ou la seule ligne enregistrée) ; plus une requête pour la complétude."""
     compteurs = Compteurs()
-    for territoire in ctx["territoires"]:
+    if not ctx["complet"]:
+        niveaux = list(indicateur.niveaux_attendus)
+        par_statut = dict(
+            Valeur.objects.for_user(user)
+            .filter(indicateur=indicateur, annee=annee, territoire__type__in=niveaux)
+            .values_list("statut")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        attendus = Territoire.objects.des_niveaux(niveaux).count()
+        compteurs.brouillons = par_statut.get(Valeur.Statut.BROUILLON, 0) + par_statut.get(
+            Valeur.Statut.RENVOYE, 0
+        )
+        compteurs.soumises = par_statut.get(Valeur.Statut.SOUMIS, 0)
+        compteurs.validees = sum(par_statut.values()) - compteurs.brouillons - compteurs.soumises
+        compteurs.manquantes = max(0, attendus - sum(par_statut.values()))
+    for territoire in ctx["territoires"] if ctx["complet"] else ():
         valeur = ctx["valeurs"].get((territoire.pk, annee))
         if valeur is None:
             compteurs.manquantes += 1
@@ -128,17 +149,18 @@ def _indicateur(code):
     )
 
 
-def _contexte_grille(indicateur, annee, user):
-    """Campagne, territoires attendus, valeurs de l'année et de la précédente, plage observée :
-    un nombre fixe de requêtes quel que soit le nombre de territoires. Les campagnes sont lues
-    toutes ensemble (une par année, quelques lignes) : celle de l'année et le menu des années."""
+def _contexte_grille(indicateur, annee, user, territoires, complet=False):
+    """Campagne, valeurs de l'année et de la précédente sur les seuls `territoires` (ceux de la
+    page, ou la ligne enregistrée), plage observée : un nombre fixe de requêtes quel que soit
+    le nombre de territoires. `complet` : les territoires sont toute la grille (les compteurs
+    se lisent alors dans les valeurs chargées). Les campagnes sont lues toutes ensemble (une
+    par année, quelques lignes) : celle de l'année et le menu des années."""
     campagnes = list(Campagne.objects.order_by("-annee"))
     campagne = next((c for c in campagnes if c.annee == annee), None)
-    territoires = list(Territoire.objects.des_niveaux(indicateur.niveaux_attendus))
     valeurs = {}
     for v in (
         Valeur.objects.for_user(user)
-        .filter(indicateur=indicateur, annee__in=[annee, annee - 1])
+        .filter(indicateur=indicateur, annee__in=[annee, annee - 1], territoire__in=territoires)
         .select_related("valide_par")
     ):
         v.indicateur = indicateur
@@ -146,8 +168,9 @@ def _contexte_grille(indicateur, annee, user):
     return {
         "campagne": campagne,
         "campagnes": [c.annee for c in campagnes],
-        "verrou": Campagne.motif_verrouillage_annee(annee, campagne),
         "territoires": territoires,
+        "complet": complet,
+        "verrou": Campagne.motif_verrouillage_annee(annee, campagne),
         "valeurs": valeurs,
         "plage": plage_observee(indicateur, annee),
     }
@@ -204,8 +227,21 @@ def grille(request, code, annee):
     refus = motif_refus_indicateur(request.user, indicateur)
     if refus:
         return refuser(request, refus)
-    ctx = _contexte_grille(indicateur, annee, request.user)
-    lignes = [_ligne(indicateur, annee, t, ctx, request.user) for t in ctx["territoires"]]
+    # À l'échelle nationale, des milliers de territoires attendus : GRILLE_PAR_PAGE lignes à
+    # la fois (Paris, une quarantaine, tient sur une page et n'est pas compté).
+    page = page_sans_comptage(
+        Territoire.objects.des_niveaux(indicateur.niveaux_attendus),
+        request.GET.get("page"),
+        GRILLE_PAR_PAGE,
+    )
+    ctx = _contexte_grille(
+        indicateur,
+        annee,
+        request.user,
+        list(page.object_list),
+        complet=page.paginator.num_pages == 1,
+    )
+    lignes = [_ligne(indicateur, annee, t, ctx, request.user) for t in page.object_list]
     return render(
         request,
         "indicateurs/grille.html",
@@ -213,6 +249,7 @@ def grille(request, code, annee):
             **_contexte_compteurs(request, indicateur, annee, ctx),
             "lignes": lignes,
             "campagnes": ctx["campagnes"],
+            "page": page,
         },
     )
 
@@ -220,7 +257,7 @@ def grille(request, code, annee):
 def _contexte_compteurs(request, indicateur, annee, ctx, oob=False):
     """Ce que lisent les compteurs et les boutons d'envoi groupé (page, ou fragments hors de
     la ligne après un enregistrement)."""
-    compteurs = compter(indicateur, annee, ctx)
+    compteurs = compter(indicateur, annee, ctx, request.user)
     return {
         "indicateur": indicateur,
         "annee": annee,
@@ -254,7 +291,7 @@ def enregistrer_ligne(request, code, annee, territoire):
     refus = motif_refus_indicateur(request.user, indicateur)
     if refus:
         return refuser(request, refus)
-    ctx = _contexte_grille(indicateur, annee, request.user)
+    ctx = _contexte_grille(indicateur, annee, request.user, [territoire])
     ligne = _ligne(indicateur, annee, territoire, ctx, request.user, data=request.POST)
     form = ligne.form
     if form.is_valid():

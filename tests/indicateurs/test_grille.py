@@ -369,3 +369,39 @@ def test_du_texte_dans_un_nombre_meme_message_dans_la_grille_et_l_import(
     attendu = ("valeur", "« douze » n’est pas un nombre.")
     assert _premiere_erreur_grille(client, "E28-2", {"valeur": "douze"}) == attendu
     assert _premiere_erreur_import(utilisateurs["spv"], "E28-2", {"valeur": "douze"}) == attendu
+
+
+def test_grille_paginee_a_l_echelle_nationale(client, utilisateurs, campagne, ind_caf, monkeypatch):
+    """Au-delà d'une page de territoires, la grille est découpée : chaque page ne lit que les
+    valeurs de ses territoires, les compteurs des boutons « tout soumettre » portent sur toute
+    la grille, et l'enregistrement d'une ligne reste possible depuis n'importe quelle page."""
+    from indicateurs import views_saisie
+
+    monkeypatch.setattr(views_saisie, "GRILLE_PAR_PAGE", 5)
+    creer_valeur(ind_caf, "qpv-goutte-dor", statut="brouillon")
+    client.force_login(utilisateurs["partenaire"])
+    premiere = client.get("/indicateurs/E28-2/saisie/2025/").context
+    assert [ligne.territoire.code for ligne in premiere["lignes"]][:3] == [
+        "paris",
+        "ensemble-qpv",
+        "qpv-petit-belleville",
+    ]
+    assert len(premiere["lignes"]) == 5 and premiere["page"].paginator.count == 23
+    # Goutte d'Or n'est pas sur la première page : son brouillon compte quand même.
+    assert "qpv-goutte-dor" not in [ligne.territoire.code for ligne in premiere["lignes"]]
+    assert premiere["nb_brouillons"] == 1
+    codes = []
+    for numero in range(1, 6):
+        page = client.get(f"/indicateurs/E28-2/saisie/2025/?page={numero}")
+        codes += [ligne.territoire.code for ligne in page.context["lignes"]]
+        assert 'aria-label="Pagination"' in page.content.decode()
+    assert len(codes) == len(set(codes)) == 23
+    reponse = poster(client, "E28-2", "qpv-goutte-dor", {"valeur": "14", "version": "1"})
+    assert "enregistrée" in reponse.content.decode()
+
+
+def test_grille_parisienne_sur_une_page(client, utilisateurs, campagne, ind_caf):
+    client.force_login(utilisateurs["partenaire"])
+    reponse = client.get("/indicateurs/E28-2/saisie/2025/")
+    assert reponse.context["page"].paginator.num_pages == 1
+    assert 'aria-label="Pagination"' not in reponse.content.decode()
