@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "territoire",
     "bilan",
     "recherche",
+    "donnees_ouvertes",
 ]
 
 MIDDLEWARE = [
