@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from indicateurs.completude import attendus, territoires_par_niveau
 
 from bench.national.generateur import (
     PREFIXE,
@@ -19,7 +20,6 @@ from bench.national.generateur import (
     verifier_nom_base,
 )
 from bilan.models import Credit, EtudeQualitative
-from indicateurs.completude import attendus, territoires_par_niveau
 from indicateurs.models import Indicateur, Territoire, Valeur
 from quartiers.models import Arrondissement, ProjetStructurant, Quartier, Secteur
 from structures.models import FicheAction, Structure, TransitionFiche
