@@ -23,6 +23,7 @@ from django.conf import settings
 
 from bilan.donnees import Unite
 from quartiers.models import ProjetStructurant
+from socle.provenance import colonnes_provenance
 from socle.tableur import (
     BLEU,
     Classeur,
@@ -431,6 +432,7 @@ def feuille_indicateurs(c: Classeur, bilan):
             largeur=40,
             definition="Source citée par le producteur de la valeur.",
         ),
+        *colonnes_provenance(lambda r: r.valeur),
         Colonne(
             "Producteur", lambda r: r.valeur.producteur.nom if r.valeur.producteur_id else None
         ),
@@ -489,6 +491,7 @@ def feuille_quartiers(c: Classeur, bilan):
             unite=UNITE_POINTS,
         ),
         Colonne("Source", lambda r: r.valeur.source if r.valeur else None, largeur=40),
+        *colonnes_provenance(lambda r: r.valeur),
         Colonne("Démo", lambda r: oui_non(r.demo)),
     ]
     c.tableau("Quartiers", bilan.chiffres_quartiers, colonnes)

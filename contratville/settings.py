@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "bilan",
     "recherche",
     "afaire",
+    "donnees_ouvertes",
 ]
 
 MIDDLEWARE = [

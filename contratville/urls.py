@@ -26,6 +26,7 @@ urlpatterns = [
     path("quartiers/", include("territoire.urls")),
     path("structures/", include("structures.urls")),
     path("bilan/", include("bilan.urls")),
+    path("donnees-ouvertes/", include("donnees_ouvertes.urls")),
     path("api/v1/", include("contratville.urls_api")),
     path(
         "connexion/",

@@ -3,10 +3,13 @@ indicateurs de contexte et les chiffres clés des fiches quartiers en valeurs va
 
 Règles (issue 3) :
 - seuls les chiffres du contrat sont chargés, jamais une valeur inventée ;
-- un chiffre clé sans valeur unique (« 32 % à Bédier Boutroux et 36 % à Villa d’Este ») n'est
-  pas chargé, et le compte rendu le dit ;
-- la précision de périmètre d'un chiffre (« Grand Belleville 10e 11e 20e ») est gardée dans le
-  commentaire de la valeur, pour ne pas la faire passer pour une mesure du seul territoire ;
+- un chiffre clé imprimé avec une valeur par partie nommée (« 32 % à Bédier Boutroux et 36 % à
+  Villa d’Este ») est chargé sur ces parties (territoires « partie de QPV » rattachés au QPV),
+  jamais sur le QPV entier ; un autre chiffre sans valeur unique n'est pas chargé, et le
+  compte rendu le dit ;
+- la provenance du chiffre suit la valeur : réserve de périmètre (« chiffre du Grand
+  Belleville (10e, 11e, 20e) ») et marque de déduction avec son motif, pour ne pas faire passer
+  un chiffre plus large pour une mesure du seul territoire, ni une déduction pour la source ;
 - si deux fiches donnent des valeurs « à Paris » différentes pour le même indicateur et la
   même année, aucune n'est chargée et le conflit est signalé (on ne choisit pas en silence) ;
 - une valeur chargée qui a été modifiée ou a changé de statut dans le portail n'est plus
@@ -73,6 +76,10 @@ def code_territoire_secteur(secteur):
     return f"secteur-{secteur.slug}"
 
 
+def code_territoire_partie(partie):
+    return f"partie-{partie['slug']}"
+
+
 def charger_territoires(synchro):
     """Paris, l'ensemble des QPV, chaque QPV suivi de ses secteurs, les arrondissements qui
     comptent un QPV, et les réseaux REP / REP+. Idempotent (upsert par `code`)."""
@@ -99,6 +106,20 @@ def charger_territoires(synchro):
                     "ordre": base + s.ordre,
                     "quartier_id": q.pk,
                     "secteur_id": s.pk,
+                },
+            )
+    # Les parties qu'un chiffre clé double nomme, rattachées à leur QPV (après ses secteurs).
+    parties = ChiffreCle.objects.exclude(parties=[]).select_related("quartier")
+    for c in parties.order_by("quartier__ordre", "ordre"):
+        for rang, p in enumerate(c.parties, start=1):
+            synchro.upsert(
+                Territoire,
+                {"code": code_territoire_partie(p)},
+                {
+                    "type": T.PARTIE,
+                    "nom": f"{p['nom']} ({c.quartier.nom})",
+                    "ordre": 100 + c.quartier.ordre * 20 + 15 + rang,
+                    "quartier_id": c.quartier_id,
                 },
             )
     arrondissements = Arrondissement.objects.filter(quartiers__isnull=False).distinct()
@@ -165,7 +186,7 @@ def charger_chiffres_cles(synchro):
         )
     }
     rapport = []
-    a_ecrire = {}  # (code, territoire, année) → (valeur, source, commentaire)
+    a_ecrire = {}  # (code, territoire, année) → (valeur, source, commentaire, provenance)
     paris = defaultdict(list)  # (code, année) → [(valeur, source, où)]
     chiffres = ChiffreCle.objects.select_related("quartier", "secteur").order_by(
         "quartier__ordre", "ordre"
@@ -185,7 +206,22 @@ def charger_chiffres_cles(synchro):
         territoire = territoires[
             code_territoire_secteur(c.secteur) if c.secteur_id else code_territoire_qpv(c.quartier)
         ]
-        if c.valeur is None:
+        provenance = {
+            "reserve_perimetre": c.reserve_perimetre,
+            "deduite": c.deduite,
+            "motif_deduction": c.motif_deduction,
+        }
+        if c.valeur is None and c.parties:
+            for p in c.parties:
+                cle = (code, code_territoire_partie(p), c.annee)
+                a_ecrire[cle] = (
+                    Decimal(str(p["valeur"])),
+                    c.source,
+                    f"Chiffre clé de la fiche quartier du contrat de ville : {c.libelle} — "
+                    f"« {c.texte} » ; valeur de la partie {p['nom']}.",
+                    provenance,
+                )
+        elif c.valeur is None:
             precision = (
                 f" ({c.qualificatif})" if c.qualificatif and c.qualificatif != c.texte else ""
             )
@@ -196,11 +232,6 @@ def charger_chiffres_cles(synchro):
         else:
             commentaire = f"Chiffre clé de la fiche quartier du contrat de ville : {c.libelle}"
             commentaire += f" — « {c.texte} »."
-            if c.qualificatif:
-                commentaire += (
-                    f" Précision de la fiche : {c.qualificatif} (le chiffre peut porter sur "
-                    "un périmètre plus large que ce territoire)."
-                )
             cle = (code, territoire.code, c.annee)
             if cle in a_ecrire and (a_ecrire[cle] is None or a_ecrire[cle][0] != c.valeur):
                 if a_ecrire[cle] is not None:
@@ -210,15 +241,15 @@ def charger_chiffres_cles(synchro):
                     )
                 a_ecrire[cle] = None
             elif cle not in a_ecrire:
-                a_ecrire[cle] = (Decimal(c.valeur), c.source, commentaire)
+                a_ecrire[cle] = (Decimal(c.valeur), c.source, commentaire, provenance)
         if c.valeur_paris is not None:
-            paris[(code, c.annee)].append((Decimal(c.valeur_paris), c.source, lieu))
+            paris[(code, c.annee)].append((Decimal(c.valeur_paris), c.source, lieu, c))
 
     for (code, annee), citations in paris.items():
-        valeurs = sorted({v for v, _, _ in citations})
+        valeurs = sorted({v for v, _, _, _ in citations})
         if len(valeurs) > 1:
             detail = " ; ".join(
-                f"{nombre_fr(v)} ({', '.join(lieu for w, _, lieu in citations if w == v)})"
+                f"{nombre_fr(v)} ({', '.join(lieu for w, _, lieu, _ in citations if w == v)})"
                 for v in valeurs
             )
             rapport.append(
@@ -226,19 +257,28 @@ def charger_chiffres_cles(synchro):
                 "n'est chargée : le SPV doit arbitrer."
             )
             continue
-        sources = list(dict.fromkeys(s for _, s, _ in citations))
+        sources = list(dict.fromkeys(s for _, s, _, _ in citations))
+        # La valeur de Paris n'a pas de réserve de périmètre ; sa source est attribuée comme
+        # celle des fiches qui la citent : le plus court de leurs motifs (sans la réserve de
+        # périmètre propre à une fiche).
+        motifs = sorted((c.motif_deduction for *_, c in citations if c.deduite), key=len)
         a_ecrire[(code, "paris", annee)] = (
             valeurs[0],
             " ; ".join(sources),
             f"Valeur « à Paris » citée en comparaison par {len(citations)} fiche(s) quartier "
             "du contrat de ville.",
+            {
+                "reserve_perimetre": "",
+                "deduite": bool(motifs),
+                "motif_deduction": motifs[0] if motifs else "",
+            },
         )
 
     preservees = 0
     for (code, code_territoire, annee), donnees in a_ecrire.items():
         if donnees is None:
             continue
-        valeur, source, commentaire = donnees
+        valeur, source, commentaire, provenance = donnees
         indicateur, territoire = indicateurs[code], territoires[code_territoire]
         existante = existantes.get((indicateur.pk, territoire.pk, annee))
         if existante is not None and (
@@ -253,6 +293,7 @@ def charger_chiffres_cles(synchro):
             "commentaire": commentaire,
             "statut": Valeur.Statut.VALIDE,
             "origine": Valeur.Origine.REFERENTIEL,
+            **provenance,
         }
         if existante is None:
             champs["valide_le"] = timezone.now()

@@ -31,7 +31,7 @@ from simple_history.models import HistoricalRecords
 from socle import roles
 from socle.chiffres import date_fr, nombre_fr  # noqa: F401 (réexportés, voir plus bas)
 from socle.circuits import ActionRefusee, Circuit, Transition
-from socle.models import ImportTableur, ImportTableurQuerySet, JournalTransition
+from socle.models import ImportTableur, ImportTableurQuerySet, JournalTransition, Provenance
 from socle.roles import Role, est_spv, role_de
 
 ANNEE_MIN = 2015
@@ -79,7 +79,9 @@ class TerritoireQuerySet(models.QuerySet):
 class Territoire(models.Model):
     """Là où une valeur s'applique : un QPV ou l'un de ses secteurs, l'ensemble des QPV
     parisiens, Paris (la référence de comparaison), un arrondissement, ou les réseaux
-    d'éducation prioritaire REP / REP+ quand un indicateur est défini sur eux.
+    d'éducation prioritaire REP / REP+ quand un indicateur est défini sur eux, ou une partie
+    d'un QPV qu'un chiffre clé double nomme (« 32 % à Bédier Boutroux et 36 % à Villa
+    d’Este » : `partie-bedier-boutroux`), rattachée à son QPV comme un secteur.
 
     Un seul modèle pour tous les niveaux : une valeur pointe toujours vers un territoire, et la
     grille de saisie liste les territoires des niveaux attendus par l'indicateur. Le `code`
@@ -94,6 +96,7 @@ class Territoire(models.Model):
         ARRONDISSEMENT = "arrondissement", "Arrondissement"
         REP = "rep", "Réseaux REP"
         REP_PLUS = "rep_plus", "Réseaux REP+"
+        PARTIE = "partie", "Partie de quartier prioritaire"
 
     code = models.SlugField("code", max_length=120, unique=True)
     type = models.CharField("type", max_length=20, choices=Type.choices)
@@ -141,6 +144,11 @@ class Territoire(models.Model):
                 condition=~Q(type="secteur") | Q(secteur__isnull=False),
                 name="territoire_secteur_a_un_secteur",
                 violation_error_message="Un territoire « secteur » désigne un secteur.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(type="partie") | Q(quartier__isnull=False),
+                name="territoire_partie_a_un_quartier",
+                violation_error_message="Une partie de quartier prioritaire désigne son QPV.",
             ),
             models.CheckConstraint(
                 condition=~Q(type="arrondissement") | Q(arrondissement__isnull=False),
@@ -548,7 +556,7 @@ class ValeurQuerySet(models.QuerySet):
         )
 
 
-class Valeur(models.Model):
+class Valeur(Provenance):
     """La valeur d'un indicateur pour un territoire et une année (unique sur ce triplet).
 
     Pour un indicateur « nombre et part », on saisit le nombre et sa base : la part
@@ -559,7 +567,9 @@ class Valeur(models.Model):
 
     `origine` dit d'où vient la valeur : saisie, import, chiffre clé du contrat (chargé par
     load_referentiel, jamais réécrit une fois modifié dans le portail) ou démonstration
-    (`demo`, valeurs synthétiques signalées « démo » partout où elles apparaissent)."""
+    (`demo`, valeurs synthétiques signalées « démo » partout où elles apparaissent).
+    Sa provenance (`socle.models.Provenance`) garde la réserve de périmètre et ce que le
+    chargement a déduit : elle suit la valeur dans les pages, l'API, les exports et le bilan."""
 
     class Statut(models.TextChoices):
         BROUILLON = "brouillon", "Brouillon"

@@ -27,6 +27,7 @@ from indicateurs.views import refuser
 from socle import roles
 from socle.circuits import ActionRefusee
 from socle.filtres import lignes_filtrees
+from socle.provenance import colonnes_provenance
 from socle.tableur import reponse_export
 
 # --- valeurs ------------------------------------------------------------------------------------
@@ -59,9 +60,10 @@ def export_valeurs(request, format_="xlsx"):
         request.GET, queryset=Valeur.objects.for_user(request.user).with_list_data()
     )
     valeurs = avec_valeur_precedente(lignes_filtrees(filtre), request.user)
-    return reponse_export(
-        request, valeurs, COLONNES_VALEURS, "valeurs-indicateurs", "Valeurs", format_
-    )
+    # La provenance suit la valeur (issue 12) ; le modèle de saisie, lui, ne la propose pas :
+    # elle n'est pas saisie par les producteurs (colonnes ignorées à l'import).
+    colonnes = COLONNES_VALEURS + colonnes_provenance()
+    return reponse_export(request, valeurs, colonnes, "valeurs-indicateurs", "Valeurs", format_)
 
 
 @login_required

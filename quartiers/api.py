@@ -42,12 +42,26 @@ class SecteurSerializer(SerialiseurModele):
         ]
 
 
+class PartieDeChiffreSerializer(serializers.Serializer):
+    """Une partie nommée d'un chiffre clé double (« 32 % à Bédier Boutroux ») et sa valeur."""
+
+    slug = serializers.CharField(help_text="Identifiant de la partie (territoire `partie-…`).")
+    nom = serializers.CharField(help_text="Nom de la partie, tel qu’imprimé.")
+    valeur = serializers.FloatField(help_text="Valeur imprimée pour cette partie.")
+
+
 class ChiffreCleSerializer(SerialiseurModele):
     secteur = serializers.SlugRelatedField(
         slug_field="slug",
         read_only=True,
         allow_null=True,
         help_text="Identifiant du secteur auquel le chiffre se rapporte ; null pour le QPV.",
+    )
+    parties = PartieDeChiffreSerializer(
+        many=True,
+        read_only=True,
+        help_text="Un chiffre imprimé avec une valeur par partie nommée du quartier : ces "
+        "valeurs, dans l’ordre du texte ; vide sinon.",
     )
 
     class Meta:
@@ -63,8 +77,22 @@ class ChiffreCleSerializer(SerialiseurModele):
             "valeur_paris",
             "source",
             "annee",
+            # Provenance (issue 12).
+            "reserve_perimetre",
+            "deduite",
+            "motif_deduction",
+            "parties",
         ]
         extra_kwargs = {
+            "reserve_perimetre": {
+                "help_text": "Ce que couvre le chiffre quand ce n’est pas exactement le "
+                "territoire (« chiffre du Grand Belleville (10e, 11e, 20e) ») ; vide sinon."
+            },
+            "deduite": {
+                "help_text": "Vrai quand une partie de l’information (source, année, "
+                "périmètre) est déduite par le chargement plutôt qu’écrite dans la source."
+            },
+            "motif_deduction": {"help_text": "Ce qui a été déduit et pourquoi ; vide sinon."},
             "texte": {"help_text": "Le chiffre tel qu’imprimé dans la fiche (toujours gardé)."},
             "valeur": {
                 "help_text": "Valeur numérique, seulement quand le texte en donne une seule."
@@ -112,6 +140,10 @@ EXEMPLE_QUARTIER = {
             "valeur_paris": "11.00",
             "source": "Insee, RP 2019",
             "annee": 2019,
+            "reserve_perimetre": "",
+            "deduite": False,
+            "motif_deduction": "",
+            "parties": [],
         }
     ],
 }

@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 # Les règles d'accès (socle/roles.py) n'importent que Django : les modèles de toutes
 # les apps s'y réfèrent sans dépendre d'une autre app.
 from socle import roles
+from socle.models import Provenance
 
 
 def _plier(texte):
@@ -128,11 +129,15 @@ class Secteur(models.Model):
         return self.nom
 
 
-class ChiffreCle(models.Model):
+class ChiffreCle(Provenance):
     """Un chiffre clé d'une fiche quartier (« Taux de chômage : 16 % (contre 11 % à Paris) »).
 
     Le texte imprimé est toujours gardé ; `valeur` et `valeur_paris` ne sont remplis que quand
-    le texte donne un nombre unique. `qualificatif` garde la précision de périmètre."""
+    le texte donne un nombre unique. `qualificatif` garde la précision imprimée ;
+    `reserve_perimetre` la dit en clair, `deduite` marque ce que le chargement a déduit
+    (provenance : `socle.models.Provenance`). `parties` : les valeurs par partie nommée d'un
+    chiffre double (« 32 % à Bédier Boutroux et 36 % à Villa d’Este »), chacune chargée sur
+    un territoire « partie de QPV »."""
 
     quartier = models.ForeignKey(Quartier, on_delete=models.CASCADE, related_name="chiffres_cles")
     secteur = models.ForeignKey(
@@ -154,6 +159,13 @@ class ChiffreCle(models.Model):
     )
     source = models.TextField("source", blank=True)
     annee = models.PositiveSmallIntegerField("année", null=True, blank=True)
+    parties = models.JSONField(
+        "valeurs par partie",
+        default=list,
+        blank=True,
+        help_text="Pour un chiffre imprimé avec une valeur par partie nommée du quartier : "
+        "[{slug, nom, valeur}], dans l’ordre du texte.",
+    )
     history = HistoricalRecords()
 
     class Meta:

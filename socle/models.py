@@ -349,3 +349,30 @@ class ImportTableur(models.Model):
     @property
     def attend_confirmation(self):
         return self.statut == self.Statut.PREVISUALISE
+
+
+class Provenance(models.Model):
+    """D'où vient un chiffre, au-delà de sa source : la réserve de périmètre qu'il faut lire
+    avec lui (« chiffre du Grand Belleville (10e, 11e, 20e) », « hors micro-quartier Emile
+    Bollaert ») et si le chargement l'a déduit plutôt que lu dans la source (et pourquoi).
+
+    Champs communs aux chiffres clés, aux valeurs, aux structures et aux fiches-actions ; le
+    texte affiché est composé une seule fois par `socle.provenance.texte_provenance`."""
+
+    reserve_perimetre = models.CharField(
+        "réserve de périmètre",
+        max_length=255,
+        blank=True,
+        help_text="Ce que le chiffre couvre réellement quand ce n’est pas exactement le "
+        "territoire (« chiffre du Grand Belleville (10e, 11e, 20e) »).",
+    )
+    deduite = models.BooleanField(
+        "déduit par le chargement",
+        default=False,
+        help_text="Coché quand une partie de l’information n’est pas écrite dans la source "
+        "mais déduite par le chargement du référentiel.",
+    )
+    motif_deduction = models.TextField("motif de la déduction", blank=True)
+
+    class Meta:
+        abstract = True

@@ -92,6 +92,7 @@ class StructureForm(forms.ModelForm):
             "adherents",
             "budget",
             "description",
+            "publication_consentie",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
         # Saisie à la française : « 12 500,50 ».

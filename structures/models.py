@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 from engagements.models import Action
 from socle import roles
 from socle.circuits import Circuit, Transition
-from socle.models import JournalTransition
+from socle.models import JournalTransition, Provenance
 from socle.roles import Role, est_spv, role_de
 from structures import listes
 from structures.validators import normaliser_identifiant, valider_rna, valider_siret
@@ -51,7 +51,7 @@ class StructureQuerySet(models.QuerySet):
         )
 
 
-class Structure(models.Model):
+class Structure(Provenance):
     """Une association, un centre social ou un espace de vie sociale qui agit dans les QPV
     (ou, pour les fiches d'exemple des semences, hors de Paris : `hors_paris`)."""
 
@@ -113,6 +113,12 @@ class Structure(models.Model):
         choices=LANGUES,
         default="fr",
         help_text="Langue des textes saisis (certaines sources sont en anglais) : balise lang.",
+    )
+    publication_consentie = models.BooleanField(
+        "accepte la publication en données ouvertes",
+        default=False,
+        help_text="Ses fiches-actions validées peuvent être publiées en données ouvertes (sans "
+        "données personnelles ni pièces jointes). Rien n’est publié sans cet accord.",
     )
     history = HistoricalRecords(m2m_fields=[quartiers])
 
@@ -242,7 +248,7 @@ class FicheActionQuerySet(models.QuerySet):
         )
 
 
-class FicheAction(models.Model):
+class FicheAction(Provenance):
     """Une fiche-action : ce qu'une structure a mené, pour quels engagements du contrat, dans
     quels QPV et quelle année. Les champs suivent le formulaire de l'observatoire (GUIDE §2.3)
     complété des rubriques du rapport J2P (objectifs, résultats quantitatifs, etc.)."""

@@ -45,6 +45,7 @@ from indicateurs.mesures import Completude, Perimetre, mesurer
 from indicateurs.models import Campagne, Indicateur, Territoire, Valeur
 from quartiers.models import Arrondissement, ProjetStructurant
 from socle import chiffres
+from socle.provenance import texte_provenance
 from structures.models import FicheAction, Structure, TransitionFiche
 
 T = Territoire.Type
@@ -99,9 +100,12 @@ def territoires_et_references(condition):
 class IndexValeurs:
     """Les valeurs validées, rangées par (indicateur, territoire) puis par année."""
 
-    # Ce que les pages lisent d'une valeur (affichage, année, « démo », source) : rien d'autre
-    # n'est chargé.
-    COLONNES = ("indicateur", "territoire", "annee", "valeur", "nombre", "base", "demo", "source")
+    # Ce que les pages lisent d'une valeur (affichage, année, « démo », source, provenance) :
+    # rien d'autre n'est chargé.
+    COLONNES = (
+        "indicateur", "territoire", "annee", "valeur", "nombre", "base", "demo", "source",
+        "reserve_perimetre", "deduite", "motif_deduction",
+    )  # fmt: skip
 
     def __init__(self, valeurs, indicateurs):
         self._series = defaultdict(dict)
@@ -195,6 +199,16 @@ class LigneChiffre:
     @property
     def demo(self):
         return any(v is not None and v.demo for v in (self.locale, self.ensemble, self.paris))
+
+
+def note_population(quartier, chiffres):
+    """Le chiffre clé « Nombre d’habitants » de la fiche du QPV quand il ne compte pas la
+    population du décret affichée à côté (Porte de la Chapelle – Charles Hermite : 3 200 dans
+    la fiche, hors micro-quartier Emile Bollaert, 4 800 au décret) ; None sinon."""
+    habitants = next((c for c in chiffres if c.secteur_id is None and c.unite == "habitants"), None)
+    if habitants is None or habitants.valeur is None or not quartier.population:
+        return None
+    return habitants if int(habitants.valeur) != quartier.population else None
 
 
 def chiffres_compares(index, cles, territoire, ensemble, paris, chiffres_fiche=()):
@@ -613,6 +627,10 @@ class LigneComparaison:
     def annee(self, code):
         v = self.valeurs.get(code)
         return v.annee if v is not None else None
+
+    def provenance(self, code):
+        """Réserve de périmètre et marque de déduction de la valeur (texte ; vide sinon)."""
+        return texte_provenance(self.valeurs.get(code))
 
 
 COLONNES_FIXES = {

@@ -92,6 +92,7 @@ def contexte_fiche(request, quartier, filtrer=True):
         "voit_suivi": voit_suivi,
         "peut_suivre_un_projet": any(p.peut_suivre for p in projets),
         "nb_en_retard": sum(1 for p in projets if p.echeance_est_depassee),
+        "note_population": donnees.note_population(quartier, chiffres),
     }
     blocs = [
         {
@@ -372,6 +373,15 @@ def comparaison_export(request, format_="xlsx"):
                 lambda ligne, code=ind.code: ligne.annee(code),
                 Format.ENTIER,
                 largeur=8,
+            ),
+            Colonne(
+                f"{ind.code} – provenance",
+                lambda ligne, code=ind.code: ligne.provenance(code),
+                largeur=30,
+                definition="Réserve de périmètre de la valeur (« chiffre du Grand Belleville "
+                "(10e, 11e, 20e) ») et, s’il y a lieu, « déduit par le chargement » avec son "
+                "motif. Vide : la valeur porte sur le territoire de la ligne, telle que la "
+                "source la donne.",
             ),
         ]
     colonnes.append(

@@ -29,6 +29,9 @@ COLONNES_VALEUR = (
     "statut",
     "demo",
     "source",
+    "reserve_perimetre",
+    "deduite",
+    "motif_deduction",
     "valide_le",
     "producteur__nom",
 )

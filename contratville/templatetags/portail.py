@@ -7,6 +7,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from engagements.glossaire import avec_sigles
+from socle.provenance import texte_provenance
 
 register = template.Library()
 
@@ -15,6 +16,13 @@ register = template.Library()
 def sigles(texte):
     """Texte échappé, sigles du glossaire rendus en <abbr title="définition">."""
     return avec_sigles(texte)
+
+
+@register.filter
+def provenance(obj):
+    """La réserve de périmètre et la marque « déduit par le chargement : motif » d'un chiffre,
+    en texte (PDF, infobulles) ; le gabarit `includes/provenance.html` en est la forme HTML."""
+    return texte_provenance(obj)
 
 
 @register.filter

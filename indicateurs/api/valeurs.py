@@ -166,6 +166,10 @@ class ValeurSerializer(SerialiseurModele):
             "affichage",
             "source",
             "commentaire",
+            # Provenance (issue 12) : réserve de périmètre et déduction du chargement.
+            "reserve_perimetre",
+            "deduite",
+            "motif_deduction",
             "producteur",
             "statut",
             "statut_libelle",
@@ -197,6 +201,20 @@ class ValeurSerializer(SerialiseurModele):
                 "donnée réelle."
             },
             "version": {"help_text": "Incrémentée à chaque écriture (voir `etag`)."},
+            "reserve_perimetre": {
+                "read_only": True,
+                "help_text": "Ce que couvre la valeur quand ce n’est pas exactement le "
+                "territoire (« chiffre du Grand Belleville (10e, 11e, 20e) ») ; vide sinon.",
+            },
+            "deduite": {
+                "read_only": True,
+                "help_text": "Vrai quand une partie de l’information (source, année, "
+                "périmètre) n’est pas écrite dans la source mais déduite par le chargement.",
+            },
+            "motif_deduction": {
+                "read_only": True,
+                "help_text": "Ce qui a été déduit et pourquoi ; vide sinon.",
+            },
         }
 
     @extend_schema_field(OpenApiTypes.STR)
@@ -369,6 +387,9 @@ class ValeurViewSet(ETagMixin, VueLectureAPI):
         Colonne("Affichage", "affichage"),
         Colonne("Source", "source"),
         Colonne("Commentaire", "commentaire"),
+        Colonne("Réserve de périmètre", "reserve_perimetre"),
+        Colonne("Déduit par le chargement", "deduite"),
+        Colonne("Motif de la déduction", "motif_deduction"),
         Colonne("Producteur", "producteur.nom"),
         Colonne("Statut", "statut_libelle"),
         Colonne("Origine", "origine_libelle"),

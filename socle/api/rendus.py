@@ -200,8 +200,8 @@ class RenduCSVExcel(RenduCSV):
 
 
 class RenduXLSX(RenduTableau):
-    """Classeur Excel en écriture seule : une feuille, en-têtes en gras et figés, nombres et
-    dates natifs."""
+    """Classeur Excel en écriture seule : la feuille des lignes, en-têtes en gras et figés,
+    nombres et dates natifs, puis la feuille « Définitions » (chaque colonne et son format)."""
 
     media_type = tableur.TYPE_XLSX
     format = "xlsx"
@@ -210,7 +210,9 @@ class RenduXLSX(RenduTableau):
     extension = "xlsx"
 
     def ecrire(self, lignes, colonnes, view):
-        return tableur.contenu_xlsx(lignes, colonnes, feuille=self.nom_export(view))
+        return tableur.contenu_xlsx(
+            lignes, colonnes, feuille=self.nom_export(view), definitions=True
+        )
 
     def reponse(self, lignes, colonnes, view):
         return HttpResponse(self.ecrire(lignes, colonnes, view), content_type=self.media_type)

@@ -30,12 +30,14 @@ ENTETES = {
         "Code", "Indicateur", "Engagement", "Nature", "Unité", "Territoire",
         "Type de territoire", "Année", "Valeur", "Nombre", "Base",
         "Valeur de l’année précédente", "Évolution", "Évolution (%)", "Statut", "Démo",
-        "Source", "Producteur", "Validée le",
+        "Source", "Réserve de périmètre", "Déduit par le chargement", "Motif de la déduction",
+        "Producteur", "Validée le",
     ],
     "Quartiers": [
         "Quartier", "Arrondissement(s)", "Population (décret)", "Code", "Chiffre clé", "Année",
         "Valeur", "Valeur de l’année précédente", "Évolution", "Paris (même année)",
-        "Écart à Paris (pts)", "Source", "Démo",
+        "Écart à Paris (pts)", "Source", "Réserve de périmètre", "Déduit par le chargement",
+        "Motif de la déduction", "Démo",
     ],
     "Projets structurants": [
         "Quartier", "Arrondissement(s)", "Secteur", "Projet", "Statut",

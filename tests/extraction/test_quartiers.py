@@ -416,8 +416,14 @@ def test_key_figure_with_paris_comparison(parts):
         "unite": "%",
         "valeur_paris": 11.0,
         "source": "Insee, recensement de la population 2020 (données au périmètre statistique "
-        "des IRIS, traitement Apur)",
+        "des IRIS, traitement Apur) — cité par : Contrat de ville parisien 2024-2030, fiches "
+        "quartiers, chiffres clés (note 17)",
         "annee": 2020,
+        "reserve_perimetre": "",
+        # Issue 12 : la note cite deux sources sans dire laquelle sert à quel chiffre.
+        "deduite": True,
+        "motif_deduction": quartiers.MOTIF_SOURCE,
+        "parties": [],
     }
     # « (27 % à Paris) » without « contre »
     jeunes = _chiffre(parts["grand-belleville-11e"], "Part de jeunes de moins de 25 ans")
@@ -430,6 +436,7 @@ def test_key_figure_qualifier(parts):
     assert (pauvrete["valeur"], pauvrete["valeur_paris"]) == (30.0, None)
     assert pauvrete["annee"] == 2019
     assert "FiLoSoFi" in pauvrete["source"]
+    assert pauvrete["reserve_perimetre"] == "chiffre du Grand Belleville (10e, 11e, 20e)"
 
 
 def test_key_figure_with_two_values(parts):
@@ -438,6 +445,22 @@ def test_key_figure_with_two_values(parts):
     assert pauvrete["texte"] == "32 % à Bédier Boutroux et 36 % à Villa d’Este"
     assert pauvrete["qualificatif"] == "32 % à Bédier Boutroux et 36 % à Villa d’Este"
     assert pauvrete["unite"] == "%"
+    # Issue 12 : une valeur par partie nommée, rien d'autre.
+    assert pauvrete["parties"] == [
+        {"slug": "bedier-boutroux", "nom": "Bédier Boutroux", "valeur": 32.0},
+        {"slug": "villa-deste", "nom": "Villa d’Este", "valeur": 36.0},
+    ]
+
+
+def test_key_figures_outside_a_micro_quartier_are_marked_inferred(parts):
+    """Porte de la Chapelle – Charles Hermite : 3 200 habitants dans la fiche, 4 800 au décret,
+    1 657 à Emile Bollaert, qui a ses propres chiffres : réserve déduite, jamais affirmée."""
+    for chiffre in parts["porte-de-la-chapelle-charles-hermite"]["chiffres_cles"]:
+        assert chiffre["reserve_perimetre"] == "hors micro-quartier Emile Bollaert"
+        assert chiffre["deduite"] is True
+        assert "le texte ne dit pas" in chiffre["motif_deduction"]
+    for chiffre in parts["emile-bollaert"]["chiffres_cles"]:
+        assert chiffre["reserve_perimetre"] == ""
 
 
 def test_population_key_figures(parts):
@@ -555,6 +578,10 @@ def test_key_order_matches_schema(data):
         "valeur_paris",
         "source",
         "annee",
+        "reserve_perimetre",
+        "deduite",
+        "motif_deduction",
+        "parties",
     ]
 
 

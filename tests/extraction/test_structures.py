@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.extraction import structures as extraction
-from fixtures.extraction.common import ExtractionError
+from fixtures.extraction.common import DOCUMENTS, ExtractionError
 from structures import listes
 
 SEEDS = extraction.DEFAULT_SEEDS_DIR
@@ -50,7 +50,8 @@ def test_25_fiches_de_l_observatoire(data):
 def test_nombre_de_structures_par_source(data):
     par_source = {}
     for s in data["structures"]:
-        prefixe = s["source"][:3]
+        # La source cite le titre du document (jamais le nom du fichier de semence).
+        prefixe = next(f[:3] for f, titre in DOCUMENTS.items() if s["source"].startswith(titre))
         par_source[prefixe] = par_source.get(prefixe, 0) + 1
     # 20 « Structure organisatrice » distinctes dans 004 (Éclaté André Malraux : 4 fiches,
     # Montreuil - Vauban et Lucie Aubrac : 2 fiches chacun).
@@ -72,10 +73,13 @@ def test_ordre_des_cles_conforme_au_schema(data):
         "slug", "nom", "type", "adresse", "code_postal", "commune", "arrondissement",
         "departement", "hors_paris", "quartiers", "annee_creation", "salaries", "benevoles",
         "adherents", "budget", "financements", "description", "langue", "source",
+        "deduite", "motif_deduction",
     ]  # fmt: skip
     fiche = data["fiches"][0]
     assert list(fiche)[:5] == ["cle", "titre", "structure", "annee", "statut"]
-    assert list(fiche)[-4:] == ["engagements", "quartiers", "langue", "source"]
+    assert list(fiche)[-6:] == [
+        "engagements", "quartiers", "langue", "source", "deduite", "motif_deduction",
+    ]  # fmt: skip
     assert all(f["engagements"] == [] for f in data["fiches"])
 
 
@@ -98,7 +102,9 @@ def test_profil_j2p(structures):
         ("Fonds privés", 30.0),
     ]
     assert "Fondation Sisley d'Ornano" in j2p["financements"][1]["texte"]
-    assert j2p["source"].startswith("000_284692ca22d05876.txt — rapport RESOLIS (2016)")
+    assert j2p["source"].startswith(
+        "Rapport RESOLIS sur le centre social et culturel J2P (Paris 19e), 2016"
+    )
     assert "Creative Commons" in j2p["source"]
 
 
@@ -133,7 +139,7 @@ def test_centres_sociaux_de_la_page_lien_social(data):
     centres = [
         (s["nom"], s["arrondissement"])
         for s in data["structures"]
-        if s["source"].startswith(extraction.SOURCE_LIEN_SOCIAL)
+        if s["source"].startswith(DOCUMENTS[extraction.SOURCE_LIEN_SOCIAL])
     ]
     assert centres == [
         ("Paris des faubourgs", 10),
@@ -148,7 +154,7 @@ def test_centres_sociaux_de_la_page_lien_social(data):
 
 def test_centres_parisiens_sans_adresse_inventee(data):
     for s in data["structures"]:
-        if s["source"].startswith(extraction.SOURCE_LIEN_SOCIAL):
+        if s["source"].startswith(DOCUMENTS[extraction.SOURCE_LIEN_SOCIAL]):
             assert s["type"] == "centre_social"
             assert (s["departement"], s["commune"], s["hors_paris"]) == ("Paris", "Paris", False)
             assert s["adresse"] == "" and s["code_postal"] == ""
@@ -276,7 +282,7 @@ def test_type_de_structure_004(nom, attendu):
 def test_structures_004_hors_paris(data):
     types = {}
     for s in data["structures"]:
-        if s["source"].startswith(extraction.SOURCE_OBSERVATOIRE):
+        if s["source"].startswith(DOCUMENTS[extraction.SOURCE_OBSERVATOIRE]):
             assert s["hors_paris"] is True and s["arrondissement"] is None
             types[s["type"]] = types.get(s["type"], 0) + 1
     assert types == {"centre_social": 12, "association": 8}

@@ -90,9 +90,11 @@ def test_chiffres_cles_charges_en_valeurs_validees():
 
 
 def test_chaque_chiffre_cle_chiffre_a_sa_valeur_et_rien_de_plus():
-    """Autant de valeurs de QPV et de secteurs que de chiffres clés ayant une valeur unique ;
-    aucune valeur pour un territoire que les fiches ne chiffrent pas."""
+    """Autant de valeurs de QPV et de secteurs que de chiffres clés ayant une valeur unique,
+    plus une par partie nommée d'un chiffre double ; aucune valeur pour un territoire que les
+    fiches ne chiffrent pas."""
     attendus = ChiffreCle.objects.filter(valeur__isnull=False).count()
+    attendus += sum(len(c.parties) for c in ChiffreCle.objects.exclude(parties=[]))
     charges = Valeur.objects.filter(origine="referentiel").exclude(territoire__code="paris")
     assert charges.count() == attendus
     assert not Valeur.objects.filter(
@@ -101,22 +103,39 @@ def test_chaque_chiffre_cle_chiffre_a_sa_valeur_et_rien_de_plus():
     assert not Valeur.objects.filter(territoire__type="arrondissement").exists()
 
 
-def test_qualificatif_garde_dans_le_commentaire():
+def test_reserve_de_perimetre_portee_par_la_valeur():
+    """Issue 12 : la précision « Grand Belleville 10e 11e 20e » devient la réserve de périmètre
+    de la valeur (elle était dans le commentaire), et l'attribution de la source est marquée
+    déduite."""
     v = Valeur.objects.get(
         indicateur__code="CTX-PAUVRETE", territoire__code="qpv-petit-belleville", annee=2019
     )
     assert v.valeur == 30
-    assert "Grand Belleville 10e 11e 20e" in v.commentaire
-    assert "périmètre plus large" in v.commentaire
+    assert v.reserve_perimetre == "chiffre du Grand Belleville (10e, 11e, 20e)"
+    assert v.deduite and "FiLoSoFi" in v.motif_deduction
 
 
-def test_valeur_double_non_chargee_et_signalee():
+def test_valeur_double_chargee_sur_les_parties_nommees():
+    """Issue 12 : « 32 % à Bédier Boutroux et 36 % à Villa d’Este » donne deux valeurs, une par
+    partie (territoire rattaché au QPV), et aucune pour le QPV entier."""
     assert not Valeur.objects.filter(
         indicateur__code="CTX-PAUVRETE", territoire__code="qpv-bedier-boutroux-villa-deste"
     ).exists()
+    parties = {
+        v.territoire.code: v
+        for v in Valeur.objects.filter(
+            indicateur__code="CTX-PAUVRETE", territoire__type="partie"
+        ).select_related("territoire__quartier")
+    }
+    assert {code: v.valeur for code, v in parties.items()} == {
+        "partie-bedier-boutroux": 32,
+        "partie-villa-deste": 36,
+    }
+    for v in parties.values():
+        assert v.territoire.quartier.slug == "bedier-boutroux-villa-deste"
+        assert v.annee == 2019 and v.statut == "valide"
     sortie = charger()
-    assert "32 % à Bédier Boutroux et 36 % à Villa d’Este" in sortie
-    assert "sans valeur unique" in sortie
+    assert "Bédier Boutroux" not in sortie
 
 
 def test_second_chargement_idempotent():

@@ -37,8 +37,10 @@ def test_pdf_genere_avec_nom_et_chiffres_cles(client, utilisateurs, role):
     # Chiffres clés : le QPV face à Paris, avec l'année, l'écart et la source. L'extraction
     # coupe parfois un mot au crénage (« T aux ») : on compare sans espaces.
     compact = re.sub(r"\s", "", texte)
-    assert "Tauxdechômage16%202011%2020+5pts" in compact
-    assert "PartdeNEET9%20208%2020+1pt" in compact
+    # Issue 12 : chaque valeur porte sa marque de provenance (l'attribution de la source des
+    # chiffres clés est déduite par le chargement).
+    assert "Tauxdechômage16%2020(déduit)11%2020(déduit)+5pts" in compact
+    assert "PartdeNEET9%2020(déduit)8%2020(déduit)+1pt" in compact
     assert "Insee,recensementdelapopulation2020" in compact
     assert "Projetsstructurants" in compact
 

@@ -24,6 +24,7 @@ from engagements.models import (
     Signataire,
     Thematique,
 )
+from fixtures.extraction.common import FICHIER_SEMENCE_RE
 from indicateurs.chargement import charger_chiffres_cles, charger_territoires
 from indicateurs.models import Indicateur
 from quartiers.models import (
@@ -44,8 +45,16 @@ def lire(dossier, nom):
     chemin = dossier / nom
     if not chemin.exists():
         raise CommandError(f"Fichier du référentiel introuvable : {chemin}")
-    with chemin.open(encoding="utf-8") as f:
-        return json.load(f)
+    texte = chemin.read_text(encoding="utf-8")
+    # Une source se cite par le titre de son document (fixtures.extraction.common.DOCUMENTS) :
+    # un nom de fichier de semence n'a rien à faire dans les pages.
+    brut = FICHIER_SEMENCE_RE.search(texte)
+    if brut:
+        raise CommandError(
+            f"{chemin} cite un nom de fichier de semence ({brut.group(0)}) au lieu du titre "
+            "de son document : relancez l’extraction (make extract)."
+        )
+    return json.loads(texte)
 
 
 class Command(BaseCommand):
@@ -234,6 +243,12 @@ class Command(BaseCommand):
                     "valeur_paris": c["valeur_paris"],
                     "source": c["source"],
                     "annee": c["annee"],
+                    # Provenance : ce que l'extracteur a lu (réserve imprimée) ou déduit
+                    # (attribution des sources, périmètre hors micro-quartier), et pourquoi.
+                    "reserve_perimetre": c["reserve_perimetre"],
+                    "deduite": c["deduite"],
+                    "motif_deduction": c["motif_deduction"],
+                    "parties": c["parties"],
                 },
             )
 
@@ -295,6 +310,8 @@ class Command(BaseCommand):
                     "description": s.get("description", ""),
                     "source": s.get("source", ""),
                     "langue": s.get("langue", "fr"),
+                    "deduite": s.get("deduite", False),
+                    "motif_deduction": s.get("motif_deduction", ""),
                 },
                 m2m={"quartiers": [quartiers[q] for q in s.get("quartiers", [])]},
             )
@@ -315,7 +332,7 @@ class Command(BaseCommand):
             "personnes_mobilisees", "resultats_territoire", "resultats_structure",
             "resultats_habitants", "limites", "perspectives", "objectifs", "actions_menees",
             "resultats_quantitatifs", "partenariats", "difficultes", "solutions",
-            "facteurs_reussite", "source", "langue",
+            "facteurs_reussite", "source", "langue", "motif_deduction",
         ]  # fmt: skip
         for f in fiches:
             valeurs = {champ: f.get(champ, "") for champ in champs_texte}
@@ -332,6 +349,8 @@ class Command(BaseCommand):
                     "nb_salaries": f.get("nb_salaries"),
                     "nb_benevoles": f.get("nb_benevoles"),
                     "nb_autres": f.get("nb_autres"),
+                    # État « en cours » ou année déduits par l'extracteur (motif à côté).
+                    "deduite": f.get("deduite", False),
                     # Les fiches des sources sont publiées : elles apparaissent validées.
                     "statut": FicheAction.Statut.VALIDEE,
                 }
