@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicateurs', '0004_index_historique_par_indicateur'),
-        ('indicateurs', '0004_provenance_des_valeurs'),
+        ("indicateurs", "0004_index_historique_par_indicateur"),
+        ("indicateurs", "0004_provenance_des_valeurs"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('structures', '0006_index_ordre_des_fiches'),
-        ('structures', '0006_provenance_et_consentement'),
+        ("structures", "0006_index_ordre_des_fiches"),
+        ("structures", "0006_provenance_et_consentement"),
     ]
 
-    operations = [
-    ]
+    operations = []

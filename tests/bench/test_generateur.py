@@ -8,7 +8,6 @@ from collections import Counter
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
-from indicateurs.completude import attendus, territoires_par_niveau
 
 from bench.national.generateur import (
     PREFIXE,
