@@ -104,3 +104,19 @@ def avec_valeur_precedente(valeurs, user):
         annee=OuterRef("annee") - 1,
     )
     return valeurs.annotate(valeur_precedente=Subquery(precedentes.values("valeur")[:1]))
+
+
+# Ce que les colonnes de l'export lisent d'une valeur, de son indicateur et de son territoire.
+CHAMPS_LUS = (
+    "annee", "valeur", "nombre", "base", "source", "commentaire", "statut", "demo", "version",
+    "indicateur__code", "indicateur__libelle", "indicateur__unite",
+    "territoire__code", "territoire__nom",
+)  # fmt: skip
+
+
+def lignes_export(valeurs, user):
+    """Les valeurs d'un export (liste filtrée) prêtes pour `COLONNES_VALEURS` : la valeur N-1
+    en sous-requête, et seules les colonnes lues (ni les longs textes de l'indicateur, ni
+    l'engagement, ni le producteur) ; l'écrivain les parcourt ensuite par paquets."""
+    valeurs = valeurs.select_related(None).select_related("indicateur", "territoire")
+    return avec_valeur_precedente(valeurs.only(*CHAMPS_LUS), user)

@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from engagements.models import Engagement, Signataire
-from indicateurs.exports import COLONNES_VALEURS, avec_valeur_precedente
+from indicateurs.exports import COLONNES_VALEURS, lignes_export
 from indicateurs.filters import CampagneFilter, ValeurFilter
 from indicateurs.forms import CampagneForm, FiltreModeleForm, RenvoiForm, RouvrirForm
 from indicateurs.historique import CHAMPS_VALEUR, versions
@@ -58,7 +58,7 @@ def export_valeurs(request, format_="xlsx"):
     filtre = ValeurFilter(
         request.GET, queryset=Valeur.objects.for_user(request.user).with_list_data()
     )
-    valeurs = avec_valeur_precedente(lignes_filtrees(filtre), request.user)
+    valeurs = lignes_export(lignes_filtrees(filtre), request.user)
     return reponse_export(
         request, valeurs, COLONNES_VALEURS, "valeurs-indicateurs", "Valeurs", format_
     )
