@@ -98,10 +98,16 @@ COLONNES_VALEURS = [
 def avec_valeur_precedente(valeurs, user):
     """Ajoute `valeur_precedente` (même indicateur et territoire, année - 1, visible par
     `user`) en une sous-requête : pas de requête par ligne."""
-    precedentes = Valeur.objects.for_user(user).filter(
-        indicateur=OuterRef("indicateur"),
-        territoire=OuterRef("territoire"),
-        annee=OuterRef("annee") - 1,
+    # Sans tri (celui du modèle joindrait et trierait à chaque ligne) : une lecture de l'index
+    # unique (indicateur, territoire, année) par ligne.
+    precedentes = (
+        Valeur.objects.for_user(user)
+        .filter(
+            indicateur=OuterRef("indicateur"),
+            territoire=OuterRef("territoire"),
+            annee=OuterRef("annee") - 1,
+        )
+        .order_by()
     )
     return valeurs.annotate(valeur_precedente=Subquery(precedentes.values("valeur")[:1]))
 

@@ -27,6 +27,7 @@ from indicateurs.views import refuser
 from socle import roles
 from socle.circuits import ActionRefusee
 from socle.filtres import lignes_filtrees
+from socle.lectures import lecture_lourde
 from socle.tableur import reponse_export
 
 # --- valeurs ------------------------------------------------------------------------------------
@@ -52,6 +53,7 @@ def valeurs(request):
 
 
 @login_required
+@lecture_lourde
 def export_valeurs(request, format_="xlsx"):
     """Les valeurs filtrées, au format du modèle d'import (colonne « Démo » comprise), en
     xlsx ou en CSV (Excel en français ; `?variante=machine` pour un programme)."""

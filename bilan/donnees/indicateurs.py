@@ -402,10 +402,16 @@ class TableLongue:
         ctx = self.ctx
         par_indicateur = {i.pk: i for i in ctx.indicateurs}
         par_territoire = {t.pk: t for t in ctx.territoires}
-        precedente = valeurs_montrables(ctx).filter(
-            indicateur_id=OuterRef("indicateur_id"),
-            territoire_id=OuterRef("territoire_id"),
-            annee=OuterRef("annee") - 1,
+        # Sans tri (celui du modèle joindrait et trierait à chaque ligne) : une lecture de
+        # l'index unique (indicateur, territoire, année) par ligne.
+        precedente = (
+            valeurs_montrables(ctx)
+            .filter(
+                indicateur_id=OuterRef("indicateur_id"),
+                territoire_id=OuterRef("territoire_id"),
+                annee=OuterRef("annee") - 1,
+            )
+            .order_by()
         )
         valeurs = (
             self._valeurs()
