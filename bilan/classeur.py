@@ -431,9 +431,7 @@ def feuille_indicateurs(c: Classeur, bilan):
             largeur=40,
             definition="Source citée par le producteur de la valeur.",
         ),
-        Colonne(
-            "Producteur", lambda r: r.valeur.producteur.nom if r.valeur.producteur_id else None
-        ),
+        Colonne("Producteur", lambda r: r.valeur.producteur_nom),
         Colonne("Validée le", lambda r: r.valeur.valide_le, Format.DATE_HEURE),
     ]
     c.tableau("Indicateurs", bilan.lignes_valeurs, colonnes)

@@ -126,13 +126,50 @@ class LigneIndicateur:
         return affichage(self.paris_precedente)
 
 
+# Les colonnes d'une valeur de la table longue, dans l'ordre des champs de `ValeurLue`.
+COLONNES_LUES = (
+    "indicateur_id",
+    "territoire_id",
+    "annee",
+    "valeur",
+    "nombre",
+    "base",
+    "statut",
+    "demo",
+    "source",
+    "valide_le",
+)
+STATUTS = dict(Valeur.Statut.choices)
+
+
+@dataclass(slots=True)
+class ValeurLue:
+    """Une valeur de la table longue lue en colonnes (un tuple SQL, pas un objet du modèle :
+    dix fois moins de temps par ligne) ; l'indicateur et le territoire sont ceux du contexte."""
+
+    indicateur: object = None
+    territoire: object = None
+    annee: int | None = None
+    valeur: object = None
+    nombre: int | None = None
+    base: int | None = None
+    statut: str = ""
+    demo: bool = False
+    source: str = ""
+    valide_le: object = None
+    producteur_nom: str | None = None
+
+    def get_statut_display(self):
+        return STATUTS.get(self.statut, self.statut)
+
+
 @dataclass
 class LigneValeur:
     """Une ligne de la table longue : une valeur (indicateur × territoire × année) et celle de
     l'année d'avant sur le même territoire (seule sa valeur est lue)."""
 
-    valeur: Valeur
-    precedente: Valeur | None
+    valeur: ValeurLue
+    precedente: ValeurLue | None
 
     @property
     def indicateur(self):
@@ -415,8 +452,6 @@ class TableLongue:
         )
         valeurs = (
             self._valeurs()
-            .select_related("producteur")
-            .only(*COLONNES_VALEUR)
             .annotate(valeur_precedente=Subquery(precedente.values("valeur")[:1]))
             # L'ordre de ctx.indicateurs et de ctx.territoires, en SQL.
             .order_by(
@@ -427,13 +462,17 @@ class TableLongue:
                 "territoire__code",
                 "-annee",
             )
+            # Des colonnes, pas des objets du modèle : des centaines de milliers de lignes.
+            .values_list(*COLONNES_LUES, "producteur__nom", "valeur_precedente")
         )
-        for v in valeurs.iterator(chunk_size=self.TAILLE_PAQUET):
-            v.indicateur = par_indicateur[v.indicateur_id]
-            v.territoire = par_territoire[v.territoire_id]
+        for ligne in valeurs.iterator(chunk_size=self.TAILLE_PAQUET):
+            v = ValeurLue(*ligne[:-1])
+            v.indicateur = par_indicateur[v.indicateur]
+            v.territoire = par_territoire[v.territoire]
+            precedente_lue = ligne[-1]
             avant = None
-            if v.valeur_precedente is not None:
-                avant = Valeur(valeur=v.valeur_precedente, annee=v.annee - 1)
+            if precedente_lue is not None:
+                avant = ValeurLue(valeur=precedente_lue, annee=v.annee - 1)
             yield LigneValeur(v, avant)
 
     def __len__(self):
