@@ -42,7 +42,7 @@ class Bilan:
     statuts_projets: list = field(default_factory=list)
     statuts_projets_totaux: dict = field(default_factory=dict)
     suivis_projets: Comparaison = None
-    fiches: list = field(default_factory=list)
+    fiches: object = field(default_factory=list)  # queryset lu par le classeur
     fiches_par_statut: list = field(default_factory=list)
     fiches_par_engagement: list = field(default_factory=list)
     fiches_par_quartier: list = field(default_factory=list)

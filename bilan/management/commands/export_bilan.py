@@ -85,11 +85,12 @@ class Command(BaseCommand):
             else:
                 construire_classeur(bilan).save(chemin)
             nb_valeurs = len(bilan.lignes_valeurs)
+            nb_fiches = bilan.fiches.count()  # un queryset : compté, pas chargé
         total = time.perf_counter() - debut
         self.stdout.write(
             f"{bilan.titre} : {len(bilan.quartiers)} QPV, "
             f"{sum(len(s.lignes) for _, g in bilan.thematiques for s in g)} lignes d’indicateurs, "
-            f"{nb_valeurs} valeurs, {len(bilan.fiches)} fiches-actions, "
+            f"{nb_valeurs} valeurs, {nb_fiches} fiches-actions, "
             f"{len(bilan.credits)} crédits, {len(bilan.etudes)} études."
         )
         if bilan.demo_presente:
