@@ -187,29 +187,31 @@ def importer(taille, concurrente=False):
 
 
 class SaisieConcurrente:
-    """Un fil qui, dès que l'import a posé ses verrous (fin de `before_import`), poste une
+    """Un fil qui, dès que l'import a posé ses verrous (fin de `preparer`), poste une
     ligne de la grille d'un autre territoire et chronomètre l'attente."""
 
     def __init__(self, contexte):
         from django.test import Client
 
-        from indicateurs.resources import ValeurResource
+        from indicateurs.resources import DeclarationValeurs
 
         self.contexte, self.resultat = contexte, {}
         self.verrous = threading.Event()
         self.client = Client()
         self.client.force_login(utilisateur(contexte, "spv"))
-        self.original = ValeurResource.before_import
+        # Les verrous de l'import sont posés à la fin de `preparer` (socle/imports.py).
+        self.original = DeclarationValeurs.preparer
         evenement = self.verrous
         original = self.original
 
-        def before_import(resource, dataset, **kwargs):
+        def preparer(declaration, lignes, verrouiller):
             try:
-                return original(resource, dataset, **kwargs)
+                return original(declaration, lignes, verrouiller)
             finally:
-                evenement.set()
+                if verrouiller:
+                    evenement.set()
 
-        ValeurResource.before_import = before_import
+        DeclarationValeurs.preparer = preparer
         self.fil = threading.Thread(target=self.saisir, daemon=True)
         self.fil.start()
 
@@ -227,9 +229,9 @@ class SaisieConcurrente:
         connection.close()
 
     def terminer(self, chrono, fin_import):
-        from indicateurs.resources import ValeurResource
+        from indicateurs.resources import DeclarationValeurs
 
-        ValeurResource.before_import = self.original
+        DeclarationValeurs.preparer = self.original
         self.verrous.set()
         self.fil.join(timeout=600)
         r = self.resultat

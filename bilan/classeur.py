@@ -433,9 +433,7 @@ def feuille_indicateurs(c: Classeur, bilan):
             definition="Source citée par le producteur de la valeur.",
         ),
         *colonnes_provenance(lambda r: r.valeur),
-        Colonne(
-            "Producteur", lambda r: r.valeur.producteur.nom if r.valeur.producteur_id else None
-        ),
+        Colonne("Producteur", lambda r: r.valeur.producteur_nom),
         Colonne("Validée le", lambda r: r.valeur.valide_le, Format.DATE_HEURE),
     ]
     c.tableau("Indicateurs", bilan.lignes_valeurs, colonnes)
@@ -804,14 +802,19 @@ def ecrire_classeur(bilan) -> Classeur:
     feuille_fiches(c, bilan)
     feuille_credits(c, bilan)
     feuille_etudes(c, bilan)
+    # Les lignes écrites, comptées par l'écrivain : les longues tables sont lues en flux.
+    ecrites = {f.nom: f.tableau_ecrit.nombre_de_lignes for f in c.feuilles if f.tableau_ecrit}
     lignes = [
-        ("Engagements", sum(len(s.lignes) for _, g in bilan.thematiques for s in g)),
-        ("Indicateurs", len(bilan.lignes_valeurs)),
-        ("Quartiers", len(bilan.chiffres_quartiers)),
-        ("Projets structurants", len(bilan.projets)),
-        ("Fiches-actions", len(bilan.fiches)),
-        ("Crédits", len(bilan.credits)),
-        ("Études", len(bilan.etudes)),
+        (nom, ecrites[nom])
+        for nom in (
+            "Engagements",
+            "Indicateurs",
+            "Quartiers",
+            "Projets structurants",
+            "Fiches-actions",
+            "Crédits",
+            "Études",
+        )
     ]
     feuille_metadonnees(c, bilan, lignes)
     c.feuille_definitions()

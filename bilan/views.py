@@ -28,6 +28,7 @@ from bilan.rapport import contexte_rapport, rendre_pdf
 from indicateurs.models import Campagne
 from socle import acces, roles
 from socle.filtres import lignes_filtrees
+from socle.lectures import lecture_lourde
 from socle.tableur import TYPE_XLSX
 from socle.vues_import import VuesImport
 
@@ -110,6 +111,7 @@ def _parametres_invalides(request, form):
 
 
 @reserve_au_spv("bilan")
+@lecture_lourde
 def rapport(request):
     """Le rapport imprimable (A4) : même contenu que le PDF."""
     bilan, form = _bilan_demande(request)
@@ -121,6 +123,7 @@ def rapport(request):
 
 
 @reserve_au_spv("bilan")
+@lecture_lourde
 def classeur(request):
     """Le classeur Excel du bilan (une feuille par tableau, graphiques natifs)."""
     bilan, form = _bilan_demande(request)
@@ -132,6 +135,7 @@ def classeur(request):
 
 
 @reserve_au_spv("bilan")
+@lecture_lourde
 def pdf(request):
     """Le rapport en PDF (WeasyPrint), pour le comité."""
     bilan, form = _bilan_demande(request)

@@ -31,6 +31,14 @@ class Synchro:
             index[tuple(getattr(obj, c) for c in cles)] = obj
         return index
 
+    def precharger(self, model, cles, queryset):
+        """L'index des objets de `model` pour les clés `cles`, lu dans `queryset` seulement :
+        pour une grande table (les valeurs : des millions à l'échelle nationale), le
+        chargeur ne lit que les objets qu'il peut toucher, jamais toute la table."""
+        self._index[(model, tuple(cles))] = {
+            tuple(getattr(obj, c) for c in cles): obj for obj in queryset
+        }
+
     def upsert(self, model, cles, valeurs, m2m=None):
         """Crée ou met à jour l'objet de clé `cles` (dict champ → valeur)."""
         noms = tuple(cles)

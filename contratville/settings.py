@@ -138,6 +138,17 @@ DATABASES = {
     )
 }
 
+# Réplica en lecture seule, facultatif (`DATABASE_REPLICA_URL`) : les lectures lourdes (bilan,
+# exports, PDF, comparaisons) y partent, marquées par contratville/routeurs.py ; sans lui,
+# tout va à la base principale. Les écritures et les migrations ne vont qu'à la principale.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+DATABASE_ROUTERS = ["contratville.routeurs.RouteurLecturesLourdes"]
+
 # Mots de passe de base de données connus (valeurs d'exemple, valeurs par défaut d'images) :
 # un serveur de production refuse de démarrer avec l'un d'eux, ou sans mot de passe vers
 # une base distante.
@@ -166,9 +177,10 @@ def verifier_mot_de_passe_base(base):
 
 
 if not DEBUG:
-    _refus_base = verifier_mot_de_passe_base(DATABASES["default"])
-    if _refus_base:
-        raise ImproperlyConfigured(_refus_base)
+    for _base in DATABASES.values():
+        _refus_base = verifier_mot_de_passe_base(_base)
+        if _refus_base:
+            raise ImproperlyConfigured(_refus_base)
 
 # Cache partagé par tous les processus (compteurs de débit de l'API, notamment) : une table de
 # la base, créée par `manage.py createcachetable` (point d'entrée, make run, tests). Un cache

@@ -24,3 +24,8 @@ WHITENOISE_AUTOREFRESH = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # La réponse « mot de passe oublié » garde une durée minimale, courte dans les tests.
 MOT_DE_PASSE_OUBLIE_DUREE_MIN = 0.05
+# Un réplica « miroir » de la base de test (même base, autre connexion) : le routage des
+# lectures lourdes se vérifie dans tests/contratville/test_routeurs.py, qui l'active
+# (LECTURES_SUR_REPLICA) ; les autres tests lisent la base principale, dans leur transaction.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+LECTURES_SUR_REPLICA = False

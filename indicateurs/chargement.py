@@ -179,12 +179,6 @@ def charger_chiffres_cles(synchro):
     non chargés et pourquoi, conflits, valeurs préservées)."""
     indicateurs = charger_indicateurs_contexte(synchro)
     territoires = {t.code: t for t in Territoire.objects.all()}
-    existantes = {
-        (v.indicateur_id, v.territoire_id, v.annee): v
-        for v in Valeur.objects.filter(indicateur__in=indicateurs.values()).only(
-            "indicateur_id", "territoire_id", "annee", "origine", "version"
-        )
-    }
     rapport = []
     a_ecrire = {}  # (code, territoire, année) → (valeur, source, commentaire, provenance)
     paris = defaultdict(list)  # (code, année) → [(valeur, source, où)]
@@ -274,6 +268,19 @@ def charger_chiffres_cles(synchro):
             },
         )
 
+    # Seules les valeurs que ce chargement peut toucher (indicateurs de contexte × territoires
+    # et années des fiches quartiers) sont lues, jamais toutes les valeurs de la base.
+    cles = [cle for cle, donnees in a_ecrire.items() if donnees is not None]
+    touchables = Valeur.objects.filter(
+        indicateur__in=indicateurs.values(),
+        territoire__in=[territoires[t] for _, t, _ in cles],
+        annee__in={annee for _, _, annee in cles},
+    )
+    synchro.precharger(Valeur, ("indicateur_id", "territoire_id", "annee"), touchables)
+    existantes = {
+        (v.indicateur_id, v.territoire_id, v.annee): v
+        for v in touchables.only("indicateur_id", "territoire_id", "annee", "origine", "version")
+    }
     preservees = 0
     for (code, code_territoire, annee), donnees in a_ecrire.items():
         if donnees is None:

@@ -98,9 +98,32 @@ COLONNES_VALEURS = [
 def avec_valeur_precedente(valeurs, user):
     """Ajoute `valeur_precedente` (même indicateur et territoire, année - 1, visible par
     `user`) en une sous-requête : pas de requête par ligne."""
-    precedentes = Valeur.objects.for_user(user).filter(
-        indicateur=OuterRef("indicateur"),
-        territoire=OuterRef("territoire"),
-        annee=OuterRef("annee") - 1,
+    # Sans tri (celui du modèle joindrait et trierait à chaque ligne) : une lecture de l'index
+    # unique (indicateur, territoire, année) par ligne.
+    precedentes = (
+        Valeur.objects.for_user(user)
+        .filter(
+            indicateur=OuterRef("indicateur"),
+            territoire=OuterRef("territoire"),
+            annee=OuterRef("annee") - 1,
+        )
+        .order_by()
     )
     return valeurs.annotate(valeur_precedente=Subquery(precedentes.values("valeur")[:1]))
+
+
+# Ce que les colonnes de l'export lisent d'une valeur, de son indicateur et de son territoire.
+CHAMPS_LUS = (
+    "annee", "valeur", "nombre", "base", "source", "commentaire", "statut", "demo", "version",
+    "reserve_perimetre", "deduite", "motif_deduction",
+    "indicateur__code", "indicateur__libelle", "indicateur__unite",
+    "territoire__code", "territoire__nom",
+)  # fmt: skip
+
+
+def lignes_export(valeurs, user):
+    """Les valeurs d'un export (liste filtrée) prêtes pour `COLONNES_VALEURS` : la valeur N-1
+    en sous-requête, et seules les colonnes lues (ni les longs textes de l'indicateur, ni
+    l'engagement, ni le producteur) ; l'écrivain les parcourt ensuite par paquets."""
+    valeurs = valeurs.select_related(None).select_related("indicateur", "territoire")
+    return avec_valeur_precedente(valeurs.only(*CHAMPS_LUS), user)

@@ -13,7 +13,7 @@
 - `importer()` : contrôle ou applique un contenu sans historique (scripts, tests) ; les pages
   et la commande passent par `socle.imports.executer` et l'historique `ImportValeurs`."""
 
-from django.db.models import Count, Max, Min
+from django.db.models import Case, Count, IntegerField, Max, Min, When
 from django.utils import timezone
 
 from indicateurs.exports import COLONNES_VALEURS
@@ -308,33 +308,66 @@ def indicateurs_du_modele(user, engagement=None, producteur=None):
 
 def modele_xlsx(annee, user, engagement=None, producteur=None):
     """Le classeur pré-rempli d'une campagne (octets .xlsx) et son nombre de lignes. La feuille
-    des valeurs est la première, celle que l'import relit ; « Mode d’emploi » suit."""
+    des valeurs est la première, celle que l'import relit ; « Mode d’emploi » suit.
+
+    Les valeurs N et N-1 sont lues en flux (curseur serveur), indicateur après indicateur
+    dans l'ordre du modèle : la mémoire tient les valeurs d'un seul indicateur, pas celles de
+    tous les territoires de la campagne (des centaines de milliers à l'échelle nationale)."""
     indicateurs = indicateurs_du_modele(user, engagement, producteur)
     groupes = territoires_par_niveau()
-    visibles = (
-        Valeur.objects.for_user(user)
-        .filter(indicateur__in=indicateurs, annee__in=[annee, annee - 1])
-        .only(
-            "indicateur_id", "territoire_id", "annee", "valeur", "nombre", "base", "source",
-            "commentaire", "statut", "demo", "version",
-        )
-    )  # fmt: skip
-    actuelles, precedentes = {}, {}
-    for v in visibles:
-        if v.annee == annee:
-            actuelles[(v.indicateur_id, v.territoire_id)] = v
-        else:
-            precedentes[(v.indicateur_id, v.territoire_id)] = v.valeur
-    lignes = []
-    for ind in indicateurs:
-        for territoire in attendus(ind, groupes):
-            v = actuelles.get((ind.pk, territoire.pk)) or Valeur(annee=annee)
-            v.indicateur, v.territoire = ind, territoire
-            v.valeur_precedente = precedentes.get((ind.pk, territoire.pk))
-            lignes.append(v)
+    lignes = _LignesDuModele(annee, user, indicateurs, groupes)
     aide = [ligne.format(annee=annee) for ligne in MODE_D_EMPLOI]
     contenu = contenu_valeurs_xlsx(lignes, f"Valeurs {annee}", mode_d_emploi=aide)
-    return contenu, len(lignes)
+    return contenu, lignes.nombre
+
+
+class _LignesDuModele:
+    """Les lignes du modèle (une par indicateur × territoire attendu), produites au fil de la
+    lecture des valeurs visibles N et N-1 ; `nombre` : les lignes produites."""
+
+    TAILLE_PAQUET = 2000
+
+    def __init__(self, annee, user, indicateurs, groupes):
+        self.annee, self.user = annee, user
+        self.indicateurs, self.groupes = indicateurs, groupes
+        self.nombre = 0
+
+    def _valeurs(self):
+        """Les valeurs visibles N et N-1, dans l'ordre des indicateurs du modèle."""
+        rang = Case(
+            *(When(indicateur_id=ind.pk, then=i) for i, ind in enumerate(self.indicateurs)),
+            output_field=IntegerField(),
+        )
+        return (
+            Valeur.objects.for_user(self.user)
+            .filter(indicateur__in=self.indicateurs, annee__in=[self.annee, self.annee - 1])
+            .only(
+                "indicateur_id", "territoire_id", "annee", "valeur", "nombre", "base",
+                "source", "commentaire", "statut", "demo", "version",
+            )
+            .order_by(rang)
+            .iterator(chunk_size=self.TAILLE_PAQUET)
+        )  # fmt: skip
+
+    def __iter__(self):
+        if not self.indicateurs:
+            return
+        valeurs = self._valeurs()
+        suivante = next(valeurs, None)
+        for ind in self.indicateurs:
+            actuelles, precedentes = {}, {}
+            while suivante is not None and suivante.indicateur_id == ind.pk:
+                if suivante.annee == self.annee:
+                    actuelles[suivante.territoire_id] = suivante
+                else:
+                    precedentes[suivante.territoire_id] = suivante.valeur
+                suivante = next(valeurs, None)
+            for territoire in attendus(ind, self.groupes):
+                v = actuelles.get(territoire.pk) or Valeur(annee=self.annee)
+                v.indicateur, v.territoire = ind, territoire
+                v.valeur_precedente = precedentes.get(territoire.pk)
+                self.nombre += 1
+                yield v
 
 
 __all__ = [

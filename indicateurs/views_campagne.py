@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from engagements.models import Engagement, Signataire
-from indicateurs.exports import COLONNES_VALEURS, avec_valeur_precedente
+from indicateurs.exports import COLONNES_VALEURS, lignes_export
 from indicateurs.filters import CampagneFilter, ValeurFilter
 from indicateurs.forms import CampagneForm, FiltreModeleForm, RenvoiForm, RouvrirForm
 from indicateurs.historique import CHAMPS_VALEUR, versions
@@ -27,6 +27,7 @@ from indicateurs.views import refuser
 from socle import roles
 from socle.circuits import ActionRefusee
 from socle.filtres import lignes_filtrees
+from socle.lectures import lecture_lourde
 from socle.provenance import colonnes_provenance
 from socle.tableur import reponse_export
 
@@ -53,13 +54,14 @@ def valeurs(request):
 
 
 @login_required
+@lecture_lourde
 def export_valeurs(request, format_="xlsx"):
     """Les valeurs filtrées, au format du modèle d'import (colonne « Démo » comprise), en
     xlsx ou en CSV (Excel en français ; `?variante=machine` pour un programme)."""
     filtre = ValeurFilter(
         request.GET, queryset=Valeur.objects.for_user(request.user).with_list_data()
     )
-    valeurs = avec_valeur_precedente(lignes_filtrees(filtre), request.user)
+    valeurs = lignes_export(lignes_filtrees(filtre), request.user)
     # La provenance suit la valeur (issue 12) ; le modèle de saisie, lui, ne la propose pas :
     # elle n'est pas saisie par les producteurs (colonnes ignorées à l'import).
     colonnes = COLONNES_VALEURS + colonnes_provenance()

@@ -14,6 +14,7 @@ from indicateurs.models import Campagne, ImportValeurs
 from indicateurs.resources import modele_xlsx
 from indicateurs.views import refuser
 from socle import roles
+from socle.lectures import lecture_lourde
 from socle.tableur import TYPE_XLSX
 from socle.vues_import import VuesImport
 
@@ -24,6 +25,7 @@ REFUS_IMPORT = (
 
 
 @login_required
+@lecture_lourde
 def modele(request, annee):
     """Le classeur pré-rempli de la campagne, restreint aux indicateurs de l'utilisateur
     (partenaire) et, au choix, à un engagement ou à un producteur."""

@@ -25,6 +25,7 @@ from quartiers.forms import SuiviProjetForm
 from quartiers.models import Arrondissement, ChiffreCle, ProjetStructurant, Quartier, Secteur
 from socle import acces, roles
 from socle.filtres import borner_menus, lignes_filtrees
+from socle.lectures import lecture_lourde
 from socle.models import Profil
 from socle.tableur import Colonne, Format, reponse_export
 from territoire import donnees
@@ -180,6 +181,7 @@ def fiche_annees(request, slug, code):
     return render(request, gabarit, {"quartier": quartier, "t": tendance})
 
 
+@lecture_lourde
 def fiche_pdf(request, slug):
     """La fiche du QPV en PDF (A4), pour les comités de pilotage. Avec un compte."""
     refus = _exiger_chiffres(request)
@@ -298,6 +300,7 @@ def _comparaison(request, paginer=True):
 
 
 @login_required
+@lecture_lourde
 def comparaison(request):
     """Les 21 QPV côte à côte : population, projets, chiffres clés et indicateurs choisis,
     triables (?tri=), avec Paris (et l'ensemble des QPV) en référence."""
@@ -339,6 +342,7 @@ def comparaison(request):
 
 
 @login_required
+@lecture_lourde
 def comparaison_export(request, format_="xlsx"):
     """Le tableau comparatif en xlsx (ou en CSV) : mêmes colonnes, même tri, lignes de
     référence à la fin, et une colonne qui nomme les valeurs de démonstration."""

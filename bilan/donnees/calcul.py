@@ -35,14 +35,14 @@ class Bilan:
     synthese: list = field(default_factory=list)
     completude: dict = field(default_factory=dict)
     thematiques: list = field(default_factory=list)  # [(thématique, [SectionEngagement])]
-    lignes_valeurs: list = field(default_factory=list)
+    lignes_valeurs: object = field(default_factory=list)  # TableLongue : lue en flux
     chiffres_quartiers: list = field(default_factory=list)
     indicateurs_cles: list = field(default_factory=list)
     projets: list = field(default_factory=list)
     statuts_projets: list = field(default_factory=list)
     statuts_projets_totaux: dict = field(default_factory=dict)
     suivis_projets: Comparaison = None
-    fiches: list = field(default_factory=list)
+    fiches: object = field(default_factory=list)  # queryset lu par le classeur
     fiches_par_statut: list = field(default_factory=list)
     fiches_par_engagement: list = field(default_factory=list)
     fiches_par_quartier: list = field(default_factory=list)
@@ -181,7 +181,7 @@ def calculer_bilan(
     bilan.demo_presente = montrees.demo_presente
     bilan.completude, mesures = section_indicateurs.completude(ctx)
     bilan.thematiques = section_indicateurs.sections_engagements(ctx, mesures, montrees)
-    bilan.lignes_valeurs = section_indicateurs.table_longue(ctx, montrees)
+    bilan.lignes_valeurs = section_indicateurs.table_longue(ctx)
     bilan.indicateurs_cles = cles
     bilan.chiffres_quartiers = section_indicateurs.chiffres_quartiers(ctx, cles, montrees)
 

@@ -57,10 +57,13 @@ def _total(comptes, n, n1):
 
 
 def fiches(ctx):
-    """La liste des fiches de N (quatre requêtes : fiches, engagements, QPV, et les comptes)."""
+    """Les fiches de N (un queryset lu par le classeur : fiches, engagements et QPV par
+    paquets) et les comptes (une requête)."""
     n, n1 = ctx.n, ctx.n1
     du_perimetre = _fiches_du_perimetre(ctx)
-    liste = list(
+    # Un queryset, pas une liste : le classeur le lit par paquets (préchargements faits par
+    # paquet), des milliers de fiches à l'échelle nationale ; rien n'est lu pour le rapport.
+    liste = (
         du_perimetre.filter(annee=n)
         .select_related("structure")
         .only(*COLONNES_FICHE)

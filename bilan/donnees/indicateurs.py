@@ -1,13 +1,17 @@
 """Sections « indicateurs » du bilan : complétude de la campagne (indicateurs/mesures.py, la
 même que sur la page de la campagne), sections par engagement, table longue des valeurs et
-chiffres clés des QPV. Les valeurs montrées sont lues une fois (une requête) ; les comptes,
+chiffres clés des QPV. Les valeurs que montrent les sections et les chiffres clés sont lues
+une fois (une requête), et seulement celles-là : les territoires principaux et Paris, et pour
+les chiffres clés la dernière année et celle d'avant (fenêtre SQL) ; la table longue (toutes
+les valeurs de N et N-1, des centaines de milliers à l'échelle nationale) n'est jamais chargée
+en mémoire : elle est lue en flux, par paquets, au moment où le classeur l'écrit. Les comptes,
 jamais dans ces valeurs, mais par les mesures (une requête)."""
 
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import groupby
 
-from django.db.models import Q
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery, Window
 
 from bilan.donnees.comparaison import TIRET, Comparaison, Unite
 from engagements.models import Engagement
@@ -125,13 +129,56 @@ class LigneIndicateur:
         return affichage(self.paris_precedente)
 
 
+# Les colonnes d'une valeur de la table longue, dans l'ordre des champs de `ValeurLue`.
+COLONNES_LUES = (
+    "indicateur_id",
+    "territoire_id",
+    "annee",
+    "valeur",
+    "nombre",
+    "base",
+    "statut",
+    "demo",
+    "source",
+    "valide_le",
+    "reserve_perimetre",
+    "deduite",
+    "motif_deduction",
+)
+STATUTS = dict(Valeur.Statut.choices)
+
+
+@dataclass(slots=True)
+class ValeurLue:
+    """Une valeur de la table longue lue en colonnes (un tuple SQL, pas un objet du modèle :
+    dix fois moins de temps par ligne) ; l'indicateur et le territoire sont ceux du contexte."""
+
+    indicateur: object = None
+    territoire: object = None
+    annee: int | None = None
+    valeur: object = None
+    nombre: int | None = None
+    base: int | None = None
+    statut: str = ""
+    demo: bool = False
+    source: str = ""
+    valide_le: object = None
+    reserve_perimetre: str = ""
+    deduite: bool = False
+    motif_deduction: str = ""
+    producteur_nom: str | None = None
+
+    def get_statut_display(self):
+        return STATUTS.get(self.statut, self.statut)
+
+
 @dataclass
 class LigneValeur:
     """Une ligne de la table longue : une valeur (indicateur × territoire × année) et celle de
-    l'année d'avant sur le même territoire."""
+    l'année d'avant sur le même territoire (seule sa valeur est lue)."""
 
-    valeur: Valeur
-    precedente: Valeur | None
+    valeur: ValeurLue
+    precedente: ValeurLue | None
 
     @property
     def indicateur(self):
@@ -212,30 +259,76 @@ class SectionEngagement:
 # --- valeurs montrées ---------------------------------------------------------------------------
 
 
+def valeurs_montrables(ctx):
+    """Les valeurs que le bilan peut montrer : celles que le lecteur voit, validées (ou toutes
+    sur demande), réelles (ou avec la démonstration sur demande), sur les territoires du
+    périmètre."""
+    valeurs = Valeur.objects.for_user(ctx.user) if ctx.user is not None else Valeur.objects.all()
+    if not ctx.avec_demo:
+        valeurs = valeurs.reelles()
+    if not ctx.toutes_valeurs:
+        valeurs = valeurs.validees()
+    if ctx.arrondissement is not None:
+        valeurs = valeurs.filter(territoire_id__in=[t.pk for t in ctx.territoires])
+    return valeurs
+
+
 class ValeursMontrees:
-    """Les valeurs que le bilan montre (validées, ou toutes sur demande ; démonstration sur
-    demande) sur ses territoires, en une requête : N, N-1 et N-2 (l'évolution des valeurs de
-    N-1), et toutes les années jusqu'à N pour les chiffres clés (indicateurs de contexte)."""
+    """Les valeurs que montrent les sections par engagement et les chiffres clés, en une
+    requête : indicateurs du contrat sur les territoires principaux et Paris, N et N-1 ;
+    chiffres clés (indicateurs de contexte) des QPV, leur dernière année jusqu'à N et celle
+    d'avant, et Paris toutes années jusqu'à N. Chaque ligne dit aussi (sous-requête évaluée
+    une fois) si le bilan contient des valeurs de démonstration, table longue comprise."""
 
     def __init__(self, ctx, cles):
         par_indicateur = {i.pk: i for i in ctx.indicateurs}
         par_territoire = {t.pk: t for t in ctx.territoires}
-        valeurs = Valeur.objects.for_user(ctx.user) if ctx.user is not None else Valeur.objects
-        if not ctx.avec_demo:
-            valeurs = valeurs.reelles()
-        if not ctx.toutes_valeurs:
-            valeurs = valeurs.validees()
-        if ctx.arrondissement is not None:
-            valeurs = valeurs.filter(territoire_id__in=list(par_territoire))
-        valeurs = valeurs.filter(
-            Q(annee__in=[ctx.n, ctx.n1, ctx.n - 2])
-            | Q(indicateur_id__in=[i.pk for i in cles], annee__lte=ctx.n)
+        montrables = valeurs_montrables(ctx)
+        paris = ctx.paris
+        ids_paris = [paris.pk] if paris else []
+        ids_principaux = [t.pk for t in ctx.principaux if t is not None] + ids_paris
+        ids_cles = [i.pk for i in cles]
+        ids_qpv = [t.pk for t in ctx.par_type.get(T.QPV, [])]
+        # Chiffres clés des QPV : la dernière année jusqu'à N et celle d'avant (fenêtre SQL),
+        # pas toute la série de chaque QPV.
+        dernieres = (
+            montrables.filter(
+                indicateur_id__in=ids_cles, territoire_id__in=ids_qpv, annee__lte=ctx.n
+            )
+            .annotate(
+                derniere=Window(Max("annee"), partition_by=[F("indicateur_id"), F("territoire_id")])
+            )
+            .filter(annee__gte=F("derniere") - 1)
+            .values("pk")
         )
+        valeurs = montrables.filter(
+            Q(
+                annee__in=[ctx.n, ctx.n1],
+                indicateur_id__in=[i.pk for i in ctx.indicateurs if i.engagement_id is not None],
+                territoire_id__in=ids_principaux,
+            )
+            | Q(indicateur_id__in=ids_cles, territoire_id__in=ids_paris, annee__lte=ctx.n)
+            | Q(pk__in=dernieres)
+        )
+        demo = montrables.filter(
+            Q(annee__in=[ctx.n, ctx.n1, ctx.n - 2])
+            | Q(indicateur_id__in=ids_cles, annee__lte=ctx.n)
+        ).filter(demo=True)
         self._valeurs = {}
-        for v in valeurs.select_related("producteur").only(*COLONNES_VALEUR).order_by():
+        self.demo_presente = False
+        for v in (
+            valeurs.select_related("producteur")
+            .only(*COLONNES_VALEUR)
+            .annotate(demo_dans_le_bilan=Exists(demo))
+            .order_by()
+        ):
             v.indicateur = par_indicateur[v.indicateur_id]
             v.territoire = par_territoire[v.territoire_id]
             self._valeurs[(v.indicateur_id, v.territoire_id, v.annee)] = v
+            self.demo_presente = v.demo_dans_le_bilan
+        if not self._valeurs and ctx.avec_demo:
+            # Rien dans les sections : la table longue peut encore en contenir.
+            self.demo_presente = demo.exists()
 
     def __call__(self, indicateur, territoire, annee):
         if territoire is None:
@@ -244,10 +337,6 @@ class ValeursMontrees:
 
     def __iter__(self):
         return iter(self._valeurs.values())
-
-    @property
-    def demo_presente(self):
-        return any(v.demo for v in self._valeurs.values())
 
 
 # --- les sections -------------------------------------------------------------------------------
@@ -337,22 +426,73 @@ def sections_engagements(ctx, mesures, montrees):
     ]
 
 
-def table_longue(ctx, montrees):
-    """Chaque valeur montrée de N et N-1, avec celle de l'année d'avant sur le même
-    territoire, dans l'ordre des indicateurs puis des territoires."""
-    ordre_territoire = {t.pk: i for i, t in enumerate(ctx.territoires)}
-    ordre_indicateur = {i.pk: k for k, i in enumerate(ctx.indicateurs)}
-    return [
-        LigneValeur(v, montrees(v.indicateur, v.territoire, v.annee - 1))
-        for v in sorted(
-            (v for v in montrees if v.annee in (ctx.n, ctx.n1)),
-            key=lambda v: (
-                ordre_indicateur[v.indicateur_id],
-                ordre_territoire[v.territoire_id],
-                -v.annee,
-            ),
+class TableLongue:
+    """Chaque valeur montrée de N et N-1, avec la valeur de l'année d'avant sur le même
+    territoire (sous-requête sur la clé unique), dans l'ordre des indicateurs puis des
+    territoires. Lue en flux quand on la parcourt (curseur serveur, paquets de
+    `TAILLE_PAQUET` lignes) : la mémoire ne croît pas avec le nombre de valeurs. `len()` la
+    compte en SQL."""
+
+    TAILLE_PAQUET = 2000
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self._nombre = None
+
+    def _valeurs(self):
+        ctx = self.ctx
+        montrables = valeurs_montrables(ctx)
+        return montrables.filter(annee__in=[ctx.n, ctx.n1])
+
+    def __iter__(self):
+        ctx = self.ctx
+        par_indicateur = {i.pk: i for i in ctx.indicateurs}
+        par_territoire = {t.pk: t for t in ctx.territoires}
+        # Sans tri (celui du modèle joindrait et trierait à chaque ligne) : une lecture de
+        # l'index unique (indicateur, territoire, année) par ligne.
+        precedente = (
+            valeurs_montrables(ctx)
+            .filter(
+                indicateur_id=OuterRef("indicateur_id"),
+                territoire_id=OuterRef("territoire_id"),
+                annee=OuterRef("annee") - 1,
+            )
+            .order_by()
         )
-    ]
+        valeurs = (
+            self._valeurs()
+            .annotate(valeur_precedente=Subquery(precedente.values("valeur")[:1]))
+            # L'ordre de ctx.indicateurs et de ctx.territoires, en SQL.
+            .order_by(
+                F("indicateur__engagement__numero").asc(nulls_last=True),
+                "indicateur__ordre",
+                "indicateur__code",
+                "territoire__ordre",
+                "territoire__code",
+                "-annee",
+            )
+            # Des colonnes, pas des objets du modèle : des centaines de milliers de lignes.
+            .values_list(*COLONNES_LUES, "producteur__nom", "valeur_precedente")
+        )
+        for ligne in valeurs.iterator(chunk_size=self.TAILLE_PAQUET):
+            v = ValeurLue(*ligne[:-1])
+            v.indicateur = par_indicateur[v.indicateur]
+            v.territoire = par_territoire[v.territoire]
+            precedente_lue = ligne[-1]
+            avant = None
+            if precedente_lue is not None:
+                avant = ValeurLue(valeur=precedente_lue, annee=v.annee - 1)
+            yield LigneValeur(v, avant)
+
+    def __len__(self):
+        if self._nombre is None:
+            self._nombre = self._valeurs().count()
+        return self._nombre
+
+
+def table_longue(ctx):
+    """La table longue du bilan (voir `TableLongue`), lue quand on la parcourt."""
+    return TableLongue(ctx)
 
 
 def chiffres_quartiers(ctx, cles, montrees):

@@ -277,3 +277,30 @@ def test_fiches_xlsx_filtrees(utilisateurs):
         fiche = dict(zip(entetes, ligne, strict=True))
         assert str(numero) in str(fiche["Engagements"]).split(" ; ")
         assert fiche["Statut de la fiche"] == "Validée"
+
+
+def test_liste_en_flux_ne_serialise_que_les_champs_des_colonnes(
+    utilisateurs, campagne, ind_caf, monkeypatch
+):
+    """Un export de liste ne calcule ni l'ETag ni l'adresse de chaque ligne (champs JSON que
+    les colonnes déclarées ne lisent pas) : sur la liste nationale, c'était l'essentiel du
+    temps."""
+    from decimal import Decimal
+
+    from indicateurs.api.valeurs import ValeurSerializer
+    from tests.api.conftest import client_api, creer_valeur
+
+    creer_valeur(ind_caf, "paris", annee=2021, statut="valide", valeur=Decimal(40))
+
+    def interdit(self, valeur):
+        raise AssertionError("ETag calculé pour un export")
+
+    monkeypatch.setattr(ValeurSerializer, "get_etag", interdit)
+    client = client_api(utilisateurs["delegue"], "jeton")
+    lignes = lire_csv(client.get("/api/v1/valeurs/?format=csv&indicateur=E28-2"))
+    entetes = lignes[0]
+    assert [ligne[entetes.index("Code territoire")] for ligne in lignes[1:]] == ["paris"]
+    assert lignes[1][entetes.index("Valeur")] == "40.00"
+    # Le JSON, lui, garde tous ses champs.
+    with pytest.raises(AssertionError, match="ETag"):
+        client.get("/api/v1/valeurs/?indicateur=E28-2")

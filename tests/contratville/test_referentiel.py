@@ -161,3 +161,23 @@ def test_le_chargement_ne_touche_pas_aux_fiches_saisies():
     charger()
     fiche.refresh_from_db()
     assert fiche.titre == "Fiche saisie" and fiche.statut == "brouillon"
+
+
+def test_second_passage_sans_lire_les_grandes_tables(monkeypatch):
+    """Les valeurs, structures et fiches-actions (des millions et des dizaines de milliers à
+    l'échelle nationale) ne sont jamais chargées en entier : seules celles que les fichiers
+    peuvent toucher sont lues."""
+    from contratville.chargement import Synchro
+    from indicateurs.models import Valeur
+
+    charger()
+    original = Synchro._charger_index
+
+    def index_complet(self, model, cles):
+        assert model not in (Valeur, Structure, FicheAction), f"toute la table {model} lue"
+        return original(self, model, cles)
+
+    monkeypatch.setattr(Synchro, "_charger_index", index_complet)
+    sortie = charger()
+    assert "créés" in sortie
+    assert Valeur.objects.filter(origine=Valeur.Origine.REFERENTIEL).exists()

@@ -205,3 +205,110 @@ def test_typer():
     assert typer("a\x00b") == "ab"  # caractère interdit retiré
     assert len(typer("x" * 40_000)) == 32_767
     assert formater(True, Format.BOOLEEN) == "Oui" and formater(0, Format.BOOLEEN) == "Non"
+
+
+# --- écriture rapide des lignes (XML direct) ---------------------------------------------------
+
+VARIEES = [
+    *OBJETS,
+    SimpleNamespace(
+        nom="  espaces autour  ",
+        annee=12,
+        budget=1234.5678,
+        part=Decimal("0.1"),
+        le=date(1999, 12, 31),
+        modifie=datetime(2025, 7, 14, 22, 5, tzinfo=UTC),
+        hors_paris=True,
+        qpv=("a", "b & <c>"),
+        structure=SimpleNamespace(nom="x" * 80),
+    ),
+    SimpleNamespace(
+        nom="-12",
+        annee=Decimal("3"),
+        budget="12,5",
+        part="pas un nombre",
+        le="2025-02-03",
+        modifie=date(2025, 2, 3),
+        hors_paris=False,
+        qpv=[],
+        structure=SimpleNamespace(nom="Texte\u00a0insécable ’"),
+    ),
+]
+
+
+def _cellules(octets):
+    """Tout ce qu'un lecteur voit de chaque cellule de chaque feuille."""
+    wb = classeur(octets)
+    return {
+        ws.title: [
+            [
+                (
+                    c.value,
+                    c.data_type,
+                    c.number_format,
+                    bool(c.font and c.font.b),
+                    c.alignment.indent,
+                    c.alignment.wrap_text,
+                    c.quotePrefix,
+                )
+                for c in rangee
+            ]
+            for rangee in ws.iter_rows()
+        ]
+        for ws in wb.worksheets
+    }
+
+
+def _ecrire_le_classeur():
+    from socle.tableur import Style
+
+    c = Classeur()
+    f = c.feuille("Actions")
+    f.texte("Titre", gras=True, taille=14)
+    f.ligne_vide()
+    f.tableau(
+        VARIEES,
+        COLONNES,
+        style_ligne=lambda o: Style(gras=True, retrait=2) if o.hors_paris else None,
+    )
+    c.feuille_definitions()
+    return c.contenu()
+
+
+def test_lignes_ecrites_en_xml_comme_les_cellules_d_openpyxl(monkeypatch):
+    """Le chemin rapide (XML écrit directement) donne exactement les cellules du chemin
+    d'openpyxl (valeurs, types, formats, gras, retrait, renvoi à la ligne, apostrophe)."""
+    from socle import tableur
+
+    rapide = _ecrire_le_classeur()
+    original = tableur._FluxDeLignes.__init__
+
+    def sans_xml_direct(self, ws):
+        original(self, ws)
+        self.brut = None
+
+    monkeypatch.setattr(tableur._FluxDeLignes, "__init__", sans_xml_direct)
+    lent = _ecrire_le_classeur()
+    assert _cellules(rapide) == _cellules(lent)
+    actions = _cellules(rapide)["Actions"]
+    assert len(actions) == 3 + len(VARIEES)
+    assert actions[3][0][0] == "Café des parents"
+    assert actions[4][0][:2] == ('=HYPERLINK("http://x")', "s") and actions[4][0][6]
+    assert actions[4][0][3:5] == (True, 2)  # ligne mise en avant
+    assert actions[5][0][0] == "  espaces autour  "
+    assert actions[5][7][0] == "a; b & <c>"
+    assert actions[3][5][0] == datetime(2025, 3, 1, 9, 30)  # heure de Paris
+
+
+def test_lignes_ecrites_en_xml_lisibles_par_un_second_lecteur():
+    """Le fichier se lit aussi avec calamine (un autre moteur que celui d'openpyxl)."""
+    from python_calamine import CalamineWorkbook
+
+    lignes = (
+        CalamineWorkbook.from_filelike(io.BytesIO(_ecrire_le_classeur()))
+        .get_sheet_by_name("Actions")
+        .to_python()
+    )
+    assert lignes[3][0] == "Café des parents"
+    assert lignes[3][2] == 1500.5
+    assert lignes[6][8] == "Texte\u00a0insécable ’"

@@ -20,6 +20,7 @@ from bilan.classeur import construire_classeur
 from bilan.donnees import calculer_bilan
 from bilan.models import ANNEE_MAX, ANNEE_MIN
 from quartiers.models import Arrondissement
+from socle.lectures import lectures_lourdes
 
 FORMATS = (".xlsx", ".pdf")
 
@@ -67,25 +68,29 @@ class Command(BaseCommand):
                     f"Arrondissements du contrat : {numeros}."
                 )
         debut = time.perf_counter()
-        bilan = calculer_bilan(
-            annee,
-            arrondissement=arr,
-            toutes_valeurs=toutes_valeurs,
-            avec_demo=avec_demo,
-            auteur=f"ligne de commande ({getpass.getuser()})",
-        )
-        calcul = time.perf_counter() - debut
-        if chemin.suffix.lower() == ".pdf":
-            from bilan.rapport import rendre_pdf
+        # Lecture seule : sur le réplica s'il y en a un (contratville/routeurs.py).
+        with lectures_lourdes():
+            bilan = calculer_bilan(
+                annee,
+                arrondissement=arr,
+                toutes_valeurs=toutes_valeurs,
+                avec_demo=avec_demo,
+                auteur=f"ligne de commande ({getpass.getuser()})",
+            )
+            calcul = time.perf_counter() - debut
+            if chemin.suffix.lower() == ".pdf":
+                from bilan.rapport import rendre_pdf
 
-            chemin.write_bytes(rendre_pdf(bilan))
-        else:
-            construire_classeur(bilan).save(chemin)
+                chemin.write_bytes(rendre_pdf(bilan))
+            else:
+                construire_classeur(bilan).save(chemin)
+            nb_valeurs = len(bilan.lignes_valeurs)
+            nb_fiches = bilan.fiches.count()  # un queryset : compté, pas chargé
         total = time.perf_counter() - debut
         self.stdout.write(
             f"{bilan.titre} : {len(bilan.quartiers)} QPV, "
             f"{sum(len(s.lignes) for _, g in bilan.thematiques for s in g)} lignes d’indicateurs, "
-            f"{len(bilan.lignes_valeurs)} valeurs, {len(bilan.fiches)} fiches-actions, "
+            f"{nb_valeurs} valeurs, {nb_fiches} fiches-actions, "
             f"{len(bilan.credits)} crédits, {len(bilan.etudes)} études."
         )
         if bilan.demo_presente:

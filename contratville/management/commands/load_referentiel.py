@@ -281,6 +281,14 @@ class Command(BaseCommand):
         arrondissements = {a.numero: a for a in Arrondissement.objects.all()}
         quartiers = {q.slug: q for q in Quartier.objects.all()}
         engagements = {e.numero: e for e in Engagement.objects.all()}
+        # Seules les structures et les fiches des fichiers sont lues (des milliers d'autres,
+        # saisies dans le portail, ne concernent pas le chargement).
+        synchro.precharger(
+            Structure, ("slug",), Structure.objects.filter(slug__in=[s["slug"] for s in structures])
+        )
+        synchro.precharger(
+            FicheAction, ("cle",), FicheAction.objects.filter(cle__in=[f["cle"] for f in fiches])
+        )
         index = {}
         for s in structures:
             arrondissement = s.get("arrondissement")
