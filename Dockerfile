@@ -35,8 +35,8 @@ COPY --from=front /front/node_modules ./node_modules
 COPY . .
 
 # Fichiers statiques (manifeste haché + compression whitenoise) figés dans l'image. Les réglages
-# exigent SECRET_KEY et ALLOWED_HOSTS : valeurs factices, utilisées pour cette seule commande.
-RUN SECRET_KEY=collectstatic-seulement ALLOWED_HOSTS=localhost \
+# exigent SECRET_KEY, ALLOWED_HOSTS et PORTAIL_URL : valeurs factices, pour cette seule commande.
+RUN SECRET_KEY=collectstatic-seulement ALLOWED_HOSTS=localhost PORTAIL_URL=http://localhost \
         python manage.py collectstatic --noinput \
     && chmod 0755 docker/entrypoint.sh \
     && mkdir -p media \

@@ -7,6 +7,7 @@ os.environ.setdefault("SECRET_KEY", "cle-des-tests-uniquement")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("TESTING", "1")
 os.environ.setdefault("SECURE_COOKIES", "0")
+os.environ.setdefault("PORTAIL_URL", "http://testserver")
 
 from contratville.settings import *  # noqa: E402,F403
 

@@ -9,13 +9,17 @@ from django.db.models import Q
 from django.utils.html import format_html
 
 from socle.api.permissions import peut_emettre_jeton_pour
-from socle.models import JetonAPI, Profil
+from socle.models import Invitation, JetonAPI, Profil
 
 
 class ProfilInline(admin.StackedInline):
     model = Profil
     can_delete = False
     filter_horizontal = ["quartiers"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("quartiers")
+
     autocomplete_fields = ["signataire", "structure"]
 
 
@@ -49,6 +53,10 @@ class ProfilAdmin(admin.ModelAdmin):
     list_select_related = ["user", "signataire", "structure"]
     search_fields = ["user__username", "user__last_name"]
     filter_horizontal = ["quartiers"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("quartiers")
+
     autocomplete_fields = ["signataire", "structure", "user"]
 
 
@@ -146,3 +154,18 @@ class JetonAPIAdmin(admin.ModelAdmin):
             jeton.revoquer()
             nombre += 1
         self.message_user(request, f"{nombre} jeton(s) révoqué(s).", messages.SUCCESS)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Consultation des invitations (elles s'envoient depuis le portail : /comptes/invitations/)."""
+
+    list_display = ["email", "role", "rattachement", "creee_le", "invitee_par", "acceptee_le"]
+    list_filter = ["role"]
+    list_select_related = ["structure", "signataire", "invitee_par", "utilisateur"]
+    search_fields = ["email", "structure__nom", "signataire__nom"]
+    readonly_fields = ["creee_le", "acceptee_le", "utilisateur", "invitee_par"]
+    filter_horizontal = ["quartiers"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("quartiers")
