@@ -27,6 +27,7 @@ from bilan.models import Credit, EtudeQualitative, ImportCredits
 from bilan.rapport import contexte_rapport, rendre_pdf
 from indicateurs.models import Campagne
 from socle import acces, roles
+from socle.filtres import lignes_filtrees
 from socle.tableur import TYPE_XLSX
 from socle.vues_import import VuesImport
 
@@ -121,7 +122,7 @@ def rapport(request):
 
 @reserve_au_spv("bilan")
 def classeur(request):
-    """Le classeur Excel du bilan (neuf feuilles, graphiques natifs)."""
+    """Le classeur Excel du bilan (une feuille par tableau, graphiques natifs)."""
     bilan, form = _bilan_demande(request)
     if bilan is None:
         return _parametres_invalides(request, form)
@@ -153,7 +154,7 @@ def credits(request):
         request.GET,
         queryset=Credit.objects.with_list_data().order_by("-annee", "signataire__ordre", "pk"),
     )
-    qs = filtre.qs
+    qs = lignes_filtrees(filtre)
     totaux = {
         ligne["type"]: ligne["total"]
         for ligne in qs.order_by().values("type").annotate(total=Sum("montant"), n=Count("pk"))
@@ -286,7 +287,7 @@ def etudes(request):
     filtre = EtudeFilter(
         request.GET, queryset=EtudeQualitative.objects.with_list_data().order_by("-annee", "titre")
     )
-    page = Paginator(filtre.qs, PAR_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(lignes_filtrees(filtre), PAR_PAGE).get_page(request.GET.get("page"))
     return render(request, "bilan/etudes.html", {"filtre": filtre, "page": page})
 
 

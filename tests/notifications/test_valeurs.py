@@ -89,6 +89,8 @@ def soumettre_par_l_api(client, comptes, valeurs):
                     "territoire": v.territoire.code,
                     "annee": ANNEE,
                     "valeur": 2000,
+                    # Modifier une valeur existante par l'API demande la version lue.
+                    "version": v.version,
                 }
                 for v in valeurs
             ],
