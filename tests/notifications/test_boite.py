@@ -30,9 +30,15 @@ def notifier(user, n=1, lue=False, **champs):
 
 
 def en_tete(html):
-    """Le texte accessible du lien « Notifications » de l'en-tête (balises retirées)."""
-    lien = re.search(r'<a [^>]*href="/notifications/"[^>]*>(.*?)</a>', html, re.S).group(1)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", lien)).strip()
+    """Le nom accessible du lien « Notifications » de l'en-tête : son aria-label s'il en a un
+    (un nombre de non lues), sinon son texte (balises retirées)."""
+    attributs, texte = re.search(
+        r'<a ([^>]*href="/notifications/"[^>]*)>(.*?)</a>', html, re.S
+    ).groups()
+    etiquette = re.search(r'aria-label="([^"]*)"', attributs)
+    if etiquette:
+        return etiquette.group(1)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", texte)).strip()
 
 
 def test_compteur_de_l_en_tete(client, comptes):
