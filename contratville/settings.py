@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "territoire",
     "bilan",
     "recherche",
+    "afaire",
     "notifications",
     "comptes",
 ]
@@ -351,7 +352,8 @@ elif not PORTAIL_URL.startswith(("http://", "https://")):
     )
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "accueil"
+# Après la connexion, chacun arrive sur son « À faire » (afaire/).
+LOGIN_REDIRECT_URL = "afaire:index"
 LOGOUT_REDIRECT_URL = "accueil"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     dependencies = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ("socle", "0002_tables_du_socle"),
-        ("structures", "0006_invitation_vers_socle"),
+        ("structures", "0007_invitation_vers_socle"),
     ]
 
     operations = [

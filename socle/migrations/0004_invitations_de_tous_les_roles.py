@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
         ("engagements", "0001_initial"),
         ("quartiers", "0002_suivi_des_projets"),
         ("socle", "0003_invitation"),
-        ("structures", "0006_invitation_vers_socle"),
+        ("structures", "0007_invitation_vers_socle"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

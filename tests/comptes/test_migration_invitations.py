@@ -15,10 +15,10 @@ pytestmark = pytest.mark.slow
 
 
 def test_invitations_gardees_avec_leurs_droits(base_neuve):  # noqa: F811
-    # 1. La base d'avant : structures jusqu'à 0005, socle jusqu'à 0002.
+    # 1. La base d’avant : structures jusqu’à 0006, socle jusqu’à 0002.
     _manage(base_neuve, "migrate", "contenttypes", "--noinput")
     _manage(base_neuve, "migrate", "auth", "--noinput")
-    _manage(base_neuve, "migrate", "structures", "0005_journal_du_circuit", "--noinput")
+    _manage(base_neuve, "migrate", "structures", "0006_index_ordre_des_fiches", "--noinput")
     _manage(base_neuve, "migrate", "socle", "0002_tables_du_socle", "--noinput")
     # La structure et l'agent s'écrivent avec les modèles d'aujourd'hui (inchangés) ;
     # l'invitation, qui a déménagé, en SQL brut.

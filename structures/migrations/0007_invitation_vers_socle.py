@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("structures", "0005_journal_du_circuit"),
+        ("structures", "0006_index_ordre_des_fiches"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("indicateurs", "0003_journal_du_circuit"),
+        ("indicateurs", "0004_index_historique_par_indicateur"),
     ]
 
     operations = [
