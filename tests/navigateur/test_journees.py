@@ -73,7 +73,9 @@ def verifier_renvoi_notifie(page, live_server, partenaire, valeur, motif):
     motif, le compteur de l'en-tête annonce la notification et le courriel est parti (app
     notifications)."""
     arriver_sur_a_faire(page, live_server, partenaire.username)
-    expect(navigation(page).get_by_role("link", name="Notifications, 1 non lue")).to_be_visible()
+    # Deux notifications : la validation du groupe (une seule pour toutes ses valeurs) et le
+    # renvoi.
+    expect(navigation(page).get_by_role("link", name="Notifications, 2 non lues")).to_be_visible()
     assert any(motif in m.body for m in courriels_a(partenaire.email))
     renvoyees = page.get_by_role("region", name=re.compile("^Valeurs renvoyées à corriger"))
     ligne = renvoyees.get_by_role("row", name=re.compile(valeur.indicateur.code))
