@@ -38,11 +38,12 @@ COPY --from=front /front/node_modules ./node_modules
 COPY . .
 
 # Fichiers statiques (manifeste haché + compression whitenoise) figés dans l'image, copiés au
-# démarrage vers le volume que sert nginx. Les réglages exigent SECRET_KEY et ALLOWED_HOSTS :
-# valeurs factices, utilisées pour cette seule commande (la base SQLite n'est pas ouverte).
-RUN SECRET_KEY=collectstatic-seulement ALLOWED_HOSTS=localhost \
+# démarrage vers le volume que sert nginx. Les réglages exigent SECRET_KEY, ALLOWED_HOSTS et
+# PORTAIL_URL : valeurs factices, utilisées pour cette seule commande (la base SQLite n'est pas
+# ouverte).
+RUN SECRET_KEY=collectstatic-seulement ALLOWED_HOSTS=localhost PORTAIL_URL=http://localhost \
         python manage.py collectstatic --noinput \
-    && chmod 0755 docker/entrypoint.sh docker/taches.sh \
+    && chmod 0755 docker/entrypoint.sh docker/taches.sh docker/resume-quotidien.sh \
     && mkdir -p media /srv/static \
     && chown app:app media /srv/static
 

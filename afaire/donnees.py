@@ -36,8 +36,9 @@ from indicateurs.models import Campagne, ImportValeurs, Territoire, Valeur
 from indicateurs.saisie import anomalie
 from quartiers.models import ProjetStructurant, Quartier
 from socle import chiffres, roles
+from socle.models import Invitation
 from socle.roles import Role
-from structures.models import FicheAction, Invitation, TransitionFiche
+from structures.models import FicheAction, TransitionFiche
 from territoire import donnees as territoire
 from territoire.donnees import Priorite
 
@@ -253,13 +254,13 @@ def campagnes_a_fermer(aujourd_hui=None):
 
 
 def invitations_en_attente(maintenant=None):
-    """Les invitations de structure ni acceptées ni expirées, la plus proche de l'expiration
+    """Les invitations (tous rôles) ni acceptées ni expirées, la plus proche de l'expiration
     d'abord ; `expire_le` est annoté."""
     duree = timedelta(days=settings.INVITATION_DUREE_JOURS)
     limite = (maintenant or timezone.now()) - duree
     return (
         Invitation.objects.filter(acceptee_le__isnull=True, creee_le__gt=limite)
-        .select_related("structure", "invitee_par")
+        .select_related("structure", "signataire", "invitee_par")
         .annotate(expire_le=F("creee_le") + duree)
         .order_by("creee_le", "pk")
     )

@@ -208,6 +208,7 @@ def main():
         "DJANGO_SETTINGS_MODULE": "contratville.settings",
         "SECRET_KEY": "banc-de-resilience-" + "x" * 40,
         "ALLOWED_HOSTS": "127.0.0.1",
+        "PORTAIL_URL": "http://127.0.0.1",
         "DATABASE_URL": url,
         # Réglages de production, sans TLS (boucle locale) ni manifeste des statiques.
         "SECURE_SSL_REDIRECT": "0",

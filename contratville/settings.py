@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "recherche",
     "afaire",
     "donnees_ouvertes",
+    "notifications",
+    "comptes",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Profil et nombre de notifications non lues chargés avec le compte, en une requête.
+    "notifications.middleware.PrechargementCompteMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Après l'authentification et les messages : une requête refusée ou une session expirée
     # s'expliquent dans la mise en page du portail.
@@ -118,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "contratville.context_processors.portail",
+                "contratville.context_processors.notifications",
             ],
             "builtins": ["contratville.templatetags.portail"],
         },
@@ -342,8 +347,22 @@ IMPORT_TEXTE_MAX = 5_000  # caractères par cellule (une colonne peut demander m
 REPRISE_SAISIE_TAILLE_MAX = env_int("REPRISE_SAISIE_TAILLE_MAX_KO", 128) * 1024
 # Durée de validité d'un lien d'invitation de compte de structure.
 INVITATION_DUREE_JOURS = int(os.environ.get("INVITATION_DUREE_JOURS", "14"))
-# Adresse publique du portail, pour les liens des courriels envoyés hors requête.
-PORTAIL_URL = os.environ.get("PORTAIL_URL", "http://127.0.0.1:8000").rstrip("/")
+# Adresse publique du portail (https://portail.example.org), pour les liens des courriels
+# envoyés hors requête (notifications, résumé quotidien) : obligatoire en production, sans quoi
+# les courriels pointeraient vers une machine de développement.
+PORTAIL_URL = os.environ.get("PORTAIL_URL", "").strip().rstrip("/")
+if not PORTAIL_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "PORTAIL_URL est obligatoire quand DEBUG est désactivé (adresse publique du "
+            "portail, par exemple https://portail.example.org : elle sert aux liens des "
+            "courriels)."
+        )
+    PORTAIL_URL = "http://127.0.0.1:8000"
+elif not PORTAIL_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"PORTAIL_URL doit commencer par http:// ou https:// (reçu : « {PORTAIL_URL} »)."
+    )
 
 LOGIN_URL = "login"
 # Après la connexion, chacun arrive sur son « À faire » (afaire/).
@@ -352,6 +371,14 @@ LOGOUT_REDIRECT_URL = "accueil"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "contrat-de-ville@paris.fr")
+# Serveur SMTP (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend) : notifications,
+# résumé quotidien et invitations.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 
 # Sécurité : en production (DEBUG désactivé) les cookies ne circulent qu'en HTTPS,
 # sauf si l'exploitant le désactive explicitement derrière un proxy de test.

@@ -7,6 +7,7 @@ os.environ.setdefault("SECRET_KEY", "cle-des-tests-uniquement")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("TESTING", "1")
 os.environ.setdefault("SECURE_COOKIES", "0")
+os.environ.setdefault("PORTAIL_URL", "http://testserver")
 # Le serveur de test parle HTTP : ni redirection vers HTTPS ni HSTS.
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")

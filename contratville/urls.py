@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from comptes import views as comptes_views
 from contratville import connexion, views
 from engagements import views as engagements_views
 from territoire import views as territoire_views
@@ -24,9 +25,15 @@ urlpatterns = [
     # La liste des QPV (app quartiers) et les pages du territoire (fiche enrichie, PDF,
     # comparaison, arrondissement, projets) : territoire/urls.py.
     path("quartiers/", include("territoire.urls")),
+    # Les adresses des premières invitations (comptes de structure), servies par comptes/ :
+    # la page du SPV et les liens déjà envoyés par courriel.
+    path("structures/invitations/", comptes_views.invitations),
+    path("structures/invitations/<str:jeton>/", comptes_views.invitation_accepter),
     path("structures/", include("structures.urls")),
+    path("comptes/", include("comptes.urls")),
     path("bilan/", include("bilan.urls")),
     path("donnees-ouvertes/", include("donnees_ouvertes.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/v1/", include("contratville.urls_api")),
     path(
         "connexion/",
@@ -55,10 +62,14 @@ urlpatterns = [
         connexion.MotDePasseChangeView.as_view(),
         name="password_reset_complete",
     ),
-    # Adresses de l'admin d'avant le découpage en apps (profils et jetons dans `socle`, crédits
-    # et études dans `bilan`) : redirigées, pour les favoris et les liens déjà envoyés.
+    # Adresses de l'admin d'avant le découpage en apps (profils, jetons et invitations dans
+    # `socle`, crédits et études dans `bilan`) : redirigées, pour les favoris et les liens déjà envoyés.
     re_path(
         r"^admin/contratville/(?P<modele>profil|jetonapi)/(?P<reste>.*)$",
+        RedirectView.as_view(url="/admin/socle/%(modele)s/%(reste)s", query_string=True),
+    ),
+    re_path(
+        r"^admin/structures/(?P<modele>invitation)/(?P<reste>.*)$",
         RedirectView.as_view(url="/admin/socle/%(modele)s/%(reste)s", query_string=True),
     ),
     re_path(

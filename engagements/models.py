@@ -189,6 +189,13 @@ class Signataire(models.Model):
         BAILLEUR = "bailleur", "Bailleur social"
 
     nom = models.CharField("nom", max_length=200, unique=True)
+    sigle = models.CharField(
+        "sigle",
+        max_length=30,
+        blank=True,
+        help_text="Le sigle usuel (« Caf »), repris du glossaire du contrat quand il y figure : "
+        "il sert à retrouver l’organisation.",
+    )
     type = models.CharField("type", max_length=20, choices=Type.choices)
     ordre = models.PositiveSmallIntegerField("ordre dans la liste", default=0)
     history = HistoricalRecords()
@@ -200,6 +207,11 @@ class Signataire(models.Model):
 
     def __str__(self):
         return self.nom
+
+    @property
+    def libelle(self):
+        """« Caisse d’Allocations Familiales (Caf) » : le nom, et le sigle s'il est connu."""
+        return f"{self.nom} ({self.sigle})" if self.sigle else self.nom
 
 
 class Acteur(models.Model):

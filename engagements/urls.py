@@ -7,4 +7,5 @@ app_name = "engagements"
 urlpatterns = [
     path("", views.liste, name="liste"),
     path("<int:numero>/", views.detail, name="detail"),
+    path("signataires/options/", views.signataires_options, name="signataires_options"),
 ]

@@ -1,11 +1,13 @@
 """Pages publiques des engagements et du glossaire."""
 
+import re
 from itertools import groupby
 
 from django.shortcuts import get_object_or_404, render
 
 from engagements.filters import EngagementFilter, SigleFilter
-from engagements.models import Contrat, Engagement, Sigle
+from engagements.models import Contrat, Engagement, Sigle, Signataire
+from engagements.signataires import rechercher
 from socle.filtres import lignes_filtrees
 
 
@@ -46,4 +48,48 @@ def glossaire(request):
     ]
     return render(
         request, "engagements/glossaire.html", {"lettres": lettres, "q": q, "filtre": filtre}
+    )
+
+
+IDENTIFIANT = re.compile(r"^[A-Za-z][\w-]{0,80}$")
+RECHERCHE_MAX = 100
+
+
+def signataires_options(request):
+    """Les options d'une liste de signataires filtrée par la recherche (nom ou sigle), pour le
+    champ de recherche des formulaires (engagements/forms.py, htmx). L'option choisie reste
+    proposée ; la zone de statut annonce le nombre de résultats. Les signataires sont publics,
+    comme le reste du référentiel."""
+    recherche = request.GET.get("q", "").strip()[:RECHERCHE_MAX]
+    champ = request.GET.get("champ", "")
+    statut = request.GET.get("statut", "")
+    choisi = request.GET.get(champ, "") if IDENTIFIANT.match(champ) else ""
+    tous = list(Signataire.objects.order_by("ordre", "nom"))
+    trouves = rechercher(tous, recherche)
+    choisi = int(choisi) if choisi.isdigit() else None
+    n = len(trouves)
+    if not recherche:
+        message = f"{n} organisations signataires."
+    elif n == 0:
+        message = (
+            f"Aucune organisation ne correspond à « {recherche} » : vérifiez l’orthographe ou "
+            "essayez le sigle."
+        )
+    elif n == 1:
+        message = f"1 organisation correspond à « {recherche} »."
+    else:
+        message = f"{n} organisations correspondent à « {recherche} »."
+    if choisi is not None and all(s.pk != choisi for s in trouves):
+        # L'option choisie reste dans la liste : filtrer ne change jamais le choix en silence.
+        trouves = [s for s in tous if s.pk == choisi] + trouves
+    return render(
+        request,
+        "engagements/_options_signataires.html",
+        {
+            "signataires": trouves,
+            "choisi": choisi,
+            "vide": request.GET.get("vide", "")[:80],
+            "statut": statut if IDENTIFIANT.match(statut) else "resultat-recherche",
+            "message": message,
+        },
     )

@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from engagements.forms import SignataireChoiceField
 from engagements.models import Signataire
 from indicateurs.models import ANNEE_MAX, ANNEE_MIN, Campagne, Indicateur, Territoire
 from indicateurs.saisie import controler_saisie
@@ -21,6 +22,14 @@ class IndicateurMetadonneesForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         required=False,
         help_text=Indicateur._meta.get_field("niveaux").help_text,
+    )
+
+    producteur = SignataireChoiceField(
+        queryset=Signataire.objects.order_by("ordre", "nom"),
+        required=False,
+        empty_label="— Non désigné —",
+        label=Indicateur._meta.get_field("producteur").verbose_name.capitalize(),
+        help_text=Indicateur._meta.get_field("producteur").help_text,
     )
 
     class Meta:
@@ -43,8 +52,6 @@ class IndicateurMetadonneesForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["producteur"].queryset = Signataire.objects.order_by("ordre", "nom")
-        self.fields["producteur"].empty_label = "— Non désigné —"
         self.fields["nature"].choices = [("", "— Non précisée —"), *Indicateur.Nature.choices]
 
     def clean_niveaux(self):

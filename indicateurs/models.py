@@ -980,6 +980,12 @@ class ImportValeurs(ImportTableur):
     )
     nb_nouvelles = models.PositiveIntegerField("valeurs créées", default=0)
     nb_modifiees = models.PositiveIntegerField("valeurs modifiées", default=0)
+    soumettre = models.BooleanField(
+        "soumettre au SPV",
+        default=False,
+        help_text="À l’application, les valeurs écrites sont soumises au SPV (circuit des "
+        "valeurs) : tout ou rien, comme l’écriture.",
+    )
 
     objects = ImportValeursQuerySet.as_manager()
 
@@ -991,7 +997,7 @@ class ImportValeurs(ImportTableur):
         return f"Import {self.nom_fichier} ({self.annee})"
 
     def contexte_import(self):
-        return {"annee": self.annee}
+        return {"annee": self.annee, "soumettre": self.soumettre}
 
     def get_absolute_url(self):
         return reverse("indicateurs:import_detail", args=[self.pk])

@@ -25,6 +25,7 @@ from indicateurs.models import (
     Indicateur,
     Territoire,
     Valeur,
+    transition_en_masse,
 )
 from indicateurs.saisie import Plage, controler_saisie
 from socle import roles
@@ -104,9 +105,10 @@ class DeclarationValeurs(DeclarationImport):
         Colonne(VERSION, "version_fichier", numero_version),
     )
 
-    def __init__(self, operateur=None, nom_fichier="", annee=None, **contexte):
+    def __init__(self, operateur=None, nom_fichier="", annee=None, soumettre=False, **contexte):
         super().__init__(operateur, nom_fichier, **contexte)
         self.annee = annee
+        self.soumettre = soumettre
         self.campagne, self.precedentes, self.plages = None, {}, {}
 
     # --- chargement ensembliste ---------------------------------------------------------------
@@ -236,6 +238,26 @@ class DeclarationValeurs(DeclarationImport):
         valeur.demo = False  # une valeur importée est une donnée réelle
         valeur.statut = Valeur.Statut.BROUILLON
         valeur.saisi_par, valeur.saisi_le = self.auteur, timezone.now()
+
+    def apres_ecriture(self, valeurs, rapport):
+        """Sur demande (`soumettre`), les valeurs écrites sont soumises au SPV par leur circuit,
+        en une transition en masse (règle, campagne, statut ; journal, historique et
+        notifications, une par destinataire). Une valeur refusée annule tout l'import."""
+        if not self.soumettre or not valeurs:
+            return
+        if self.auteur is None:
+            rapport.erreur_fichier(
+                "Soumettre les valeurs au SPV demande un compte : indiquez l’utilisateur au nom "
+                "duquel l’import est fait."
+            )
+            return
+        _faites, refusees = transition_en_masse(
+            valeurs, "submit", self.auteur, campagnes={self.annee: self.campagne}
+        )
+        for valeur, raison in refusees:
+            rapport.erreur_fichier(
+                f"{valeur.indicateur.code} · {valeur.territoire.nom} : non soumise ({raison})"
+            )
 
     def apercu(self, ligne):
         return {

@@ -268,10 +268,26 @@ def mes_indicateurs(request):
     mesures = mesurer(
         [c.annee for c in liste], Perimetre(producteur=organisation), indicateurs=indicateurs
     )
+    # Les valeurs renvoyées pour correction, avec leur motif, par indicateur et année (une
+    # requête) : ce que le partenaire doit reprendre en premier.
+    renvoyees = {}
+    for v in (
+        Valeur.objects.filter(
+            indicateur__in=indicateurs,
+            annee__in=[c.annee for c in liste],
+            statut=Valeur.Statut.RENVOYE,
+        )
+        .select_related("territoire")
+        .order_by("territoire__ordre", "pk")
+    ):
+        renvoyees.setdefault((v.indicateur_id, v.annee), []).append(v)
     lignes = [
         {
             "indicateur": ind,
-            "campagnes": [(c, mesures.indicateur(c.annee, ind)) for c in liste],
+            "campagnes": [
+                (c, mesures.indicateur(c.annee, ind), renvoyees.get((ind.pk, c.annee), []))
+                for c in liste
+            ],
         }
         for ind in indicateurs
     ]
@@ -280,8 +296,12 @@ def mes_indicateurs(request):
         request,
         "indicateurs/mes_indicateurs.html",
         {
-            "organisation": Signataire.objects.get(pk=organisation),
+            # L'organisation est le producteur des indicateurs, déjà chargé avec eux.
+            "organisation": indicateurs[0].producteur
+            if indicateurs
+            else Signataire.objects.get(pk=organisation),
             "lignes": lignes,
+            "nb_renvoyees": sum(len(r) for r in renvoyees.values()),
             "totaux": [(c, mesures.total(c.annee)) for c in liste],
             "campagnes": liste,
             "ouverte": ouverte,

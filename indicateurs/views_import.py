@@ -2,6 +2,7 @@
 prévisualiser, confirmer, et l'historique des imports. Les pages d'import sont celles de la
 mécanique partagée (socle/vues_import.py), paramétrées ici pour les valeurs."""
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
@@ -16,7 +17,7 @@ from indicateurs.views import refuser
 from socle import roles
 from socle.lectures import lecture_lourde
 from socle.tableur import TYPE_XLSX
-from socle.vues_import import VuesImport
+from socle.vues_import import FichierImportForm, VuesImport
 
 REFUS_IMPORT = (
     "L’import de valeurs est réservé au SPV et aux partenaires rattachés à une organisation "
@@ -51,11 +52,23 @@ def modele(request, annee):
     return reponse
 
 
+class DepotValeursForm(FichierImportForm):
+    """Le dépôt d'un classeur de valeurs, et le choix de les soumettre au SPV."""
+
+    soumettre = forms.BooleanField(
+        label="Soumettre au SPV les valeurs importées",
+        required=False,
+        help_text="À l’application de l’import, les valeurs écrites passent « soumises » : le "
+        "SPV en est notifié. Sinon, elles restent en brouillon, à soumettre depuis la grille.",
+    )
+
+
 class VuesValeurs(VuesImport):
     """Les imports de valeurs : déposés pour une campagne par le SPV ou un partenaire
     producteur ; chacun voit ceux de son organisation (le SPV, tous)."""
 
     modele = ImportValeurs
+    form_depot = DepotValeursForm
     urls = {
         "deposer": "indicateurs:import",
         "historique": "indicateurs:imports",
@@ -103,6 +116,9 @@ class VuesValeurs(VuesImport):
             else "",
         }
 
+    def options_depot(self, imp, donnees):
+        imp.soumettre = donnees.get("soumettre", False)
+
     def url_depot(self, imp=None):
         return reverse(self.urls["deposer"], args=[imp.annee]) if imp else None
 
@@ -113,7 +129,10 @@ class VuesValeurs(VuesImport):
         return f"Import de « {imp.nom_fichier} » — campagne {imp.annee}"
 
     def sous_titre_detail(self, imp):
-        return f" ({imp.organisation})" if imp.organisation else ""
+        organisation = f" ({imp.organisation})" if imp.organisation else ""
+        return organisation + (
+            " ; valeurs soumises au SPV à l’application" if imp.soumettre else ""
+        )
 
 
 VUES = VuesValeurs()

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.html import format_html
 
 from socle.api.permissions import peut_emettre_jeton_pour
-from socle.models import JetonAPI, Profil
+from socle.models import Invitation, JetonAPI, Profil
 from socle.roles import ROLES, Role, peut_modifier_compte, roles_attribuables
 
 REFUS_ROLE = (
@@ -63,6 +63,10 @@ class ProfilInline(AttributionDeRole, admin.StackedInline):
     model = Profil
     can_delete = False
     filter_horizontal = ["quartiers"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("quartiers")
+
     autocomplete_fields = ["signataire", "structure"]
 
     def has_change_permission(self, request, obj=None):
@@ -126,6 +130,10 @@ class ProfilAdmin(AttributionDeRole, admin.ModelAdmin):
     list_select_related = ["user", "signataire", "structure"]
     search_fields = ["user__username", "user__last_name"]
     filter_horizontal = ["quartiers"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("quartiers")
+
     autocomplete_fields = ["signataire", "structure", "user"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -341,3 +349,18 @@ class ConnexionReussieAdmin(JournalConnexionAdmin):
     @admin.display(description="déconnexion", ordering="logout_time")
     def deconnexion(self, obj):
         return obj.logout_time or "—"
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Consultation des invitations (elles s'envoient depuis le portail : /comptes/invitations/)."""
+
+    list_display = ["email", "role", "rattachement", "creee_le", "invitee_par", "acceptee_le"]
+    list_filter = ["role"]
+    list_select_related = ["structure", "signataire", "invitee_par", "utilisateur"]
+    search_fields = ["email", "structure__nom", "signataire__nom"]
+    readonly_fields = ["creee_le", "acceptee_le", "utilisateur", "invitee_par"]
+    filter_horizontal = ["quartiers"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("quartiers")

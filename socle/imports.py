@@ -22,7 +22,8 @@ puis un modèle d'historique concret (`class ImportSigles(ImportTableur)` avec
 `DECLARATION = "…DeclarationSigles"`), et `executer(ImportSigles(...), confirmer=...)`.
 Les règles propres à l'import se logent dans des crochets facultatifs : `preparer()` (charger
 d'un coup ce que les règles consultent), `regles()` (contrôles d'une ligne), `avant_ecriture()`
-(champs de suivi), `apercu()` (ce que la prévisualisation montre).
+(champs de suivi), `apres_ecriture()` (suite donnée aux objets écrits, dans la même
+transaction), `apercu()` (ce que la prévisualisation montre).
 
 Principes :
 - Le fichier est borné avant toute lecture : taille, taille décompressée (lue dans le
@@ -871,6 +872,12 @@ class DeclarationImport:
             return
         total = len(creations) + len(modifications)
         progression(total, total)
+        self.apres_ecriture([ligne.objet for ligne in creations + modifications], rapport)
+
+    def apres_ecriture(self, objets, rapport):
+        """Après l'écriture, dans la même transaction : ce que l'import fait de plus sur les
+        objets écrits (les soumettre par leur circuit de validation, par exemple). Pour tout
+        annuler, noter une erreur (`rapport.erreur_fichier`)."""
 
     def diagnostiquer(self, creations, modifications, champs):
         """Une écriture groupée a été refusée par la base : on rejoue chaque ligne seule (dans

@@ -1,5 +1,6 @@
-"""Le profil d'un utilisateur : son rôle et ce à quoi il est rattaché ; les jetons d'accès à
-l'API ; le modèle abstrait de l'historique des imports de tableurs (`ImportTableur`)."""
+"""Le profil d'un utilisateur : son rôle et ce à quoi il est rattaché ; les invitations à créer
+un compte ; les jetons d'accès à l'API ; le modèle abstrait de l'historique des imports de
+tableurs (`ImportTableur`)."""
 
 import hashlib
 import secrets
@@ -7,6 +8,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from simple_history.models import HistoricalRecords
@@ -75,6 +77,125 @@ class Profil(models.Model):
             if user.is_staff != (definition.acces_admin or user.is_superuser):
                 user.is_staff = definition.acces_admin or user.is_superuser
                 user.save(update_fields=["is_staff"])
+
+
+# Les rôles auxquels le SPV invite : les agents DDCT/SPV, qui ont accès à l'admin, sont créés
+# par un superutilisateur.
+ROLES_INVITES = (Role.DELEGUE, Role.PARTENAIRE, Role.STRUCTURE)
+
+
+class InvitationQuerySet(models.QuerySet):
+    """Visibilité, vocabulaire et chargeur des invitations."""
+
+    def for_user(self, user):
+        """Les invitations sont envoyées et suivies par le SPV seul."""
+        return self if est_spv(user) else self.none()
+
+    def en_attente(self):
+        return self.filter(acceptee_le__isnull=True)
+
+    def with_list_data(self):
+        return self.select_related(
+            "structure", "signataire", "invitee_par", "utilisateur"
+        ).prefetch_related("quartiers")
+
+
+class Invitation(models.Model):
+    """Une invitation envoyée par le SPV à une personne (par courriel) pour créer son compte,
+    avec son rôle et son rattachement : une structure (compte de structure), une organisation
+    signataire (partenaire producteur de données) ou des QPV (délégué du Préfet, au moins un).
+    Le lien contient un jeton signé (socle/invitations.py) ; il expire
+    (INVITATION_DUREE_JOURS) et ne sert qu'une fois. L'accepter crée le compte avec son profil.
+
+    Créée dans l'app structures pour les seuls comptes de structure (table renommée, lignes
+    gardées : migrations socle 0003 et 0004)."""
+
+    email = models.EmailField("adresse électronique")
+    role = models.CharField(
+        "rôle",
+        max_length=20,
+        choices=[(r.value, r.label) for r in ROLES_INVITES],
+        default=Role.STRUCTURE,
+    )
+    structure = models.ForeignKey(
+        "structures.Structure",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name="structure",
+        limit_choices_to={"hors_paris": False},
+        help_text="Pour un compte de structure : seules les structures parisiennes.",
+    )
+    signataire = models.ForeignKey(
+        "engagements.Signataire",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name="organisation signataire",
+        help_text="Pour un partenaire : l’organisation qui produit ses données.",
+    )
+    quartiers = models.ManyToManyField(
+        "quartiers.Quartier",
+        blank=True,
+        related_name="invitations",
+        verbose_name="quartiers suivis",
+        help_text="Pour un délégué du Préfet : les QPV qui lui sont confiés.",
+    )
+    invitee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="invitée par",
+    )
+    creee_le = models.DateTimeField("envoyée le", default=timezone.now)
+    acceptee_le = models.DateTimeField("acceptée le", null=True, blank=True)
+    utilisateur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations_acceptees",
+        verbose_name="compte créé",
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "invitation"
+        verbose_name_plural = "invitations"
+        ordering = ["-creee_le", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(role=Role.STRUCTURE, structure__isnull=False, signataire__isnull=True)
+                    | Q(role=Role.PARTENAIRE, signataire__isnull=False, structure__isnull=True)
+                    | Q(role=Role.DELEGUE, structure__isnull=True, signataire__isnull=True)
+                ),
+                name="invitation_rattachement_du_role",
+                violation_error_message=(
+                    "Une invitation de structure désigne une structure, celle d’un partenaire "
+                    "une organisation signataire, celle d’un délégué du Préfet ses QPV : rien "
+                    "d’autre."
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.rattachement}"
+
+    @property
+    def rattachement(self):
+        """Ce à quoi le compte sera rattaché, en clair (structure, organisation ou QPV)."""
+        if self.role == Role.STRUCTURE:
+            return str(self.structure) if self.structure_id else "—"
+        if self.role == Role.PARTENAIRE:
+            return str(self.signataire) if self.signataire_id else "—"
+        if not self.pk:
+            return "—"
+        return ", ".join(q.nom for q in self.quartiers.all()) or "—"
 
 
 class JetonAPIQuerySet(models.QuerySet):

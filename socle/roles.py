@@ -80,7 +80,7 @@ _REFERENTIEL = (
     "structures.view_financementfiche",
     "structures.view_piecejointe",
     "structures.view_transitionfiche",
-    "structures.view_invitation",
+    "socle.view_invitation",
     "structures.view_portageprojet",
     "structures.add_portageprojet",
     "structures.change_portageprojet",
@@ -250,7 +250,15 @@ def peut_voir_couverture(user):
 
 
 def peut_inviter(user):
-    """Seuls les agents DDCT/SPV invitent une personne à créer un compte de structure."""
+    """Seuls les agents DDCT/SPV invitent une personne à créer son compte : délégué du Préfet
+    (avec ses QPV), partenaire (avec son organisation) ou membre d'une structure. Les comptes
+    du SPV, qui ont accès à l'admin, ne s'obtiennent pas par invitation."""
+    return est_spv(user)
+
+
+def peut_affecter_quartiers(user):
+    """Seuls les agents DDCT/SPV confient des QPV aux délégués du Préfet (et les leur
+    retirent)."""
     return est_spv(user)
 
 

@@ -76,8 +76,10 @@ class VuesImport:
     - `colonnes_apercu` : (titre, clé de l'aperçu, classe CSS) des colonnes de la
       prévisualisation (les clés viennent de `DeclarationImport.apercu`) ;
     - `colonnes_historique` : (titre, fonction import → texte) ajoutées à l'historique ;
+    - `form_depot` : le formulaire de dépôt (`FichierImportForm`, ou une sous-classe qui
+      ajoute des cases à cocher, reportées sur l'import par `options_depot`) ;
     - crochets : `acces` (qui voit quoi), `nouvel_import` (champs et contexte d'un dépôt),
-      `url_depot`, `fil_ariane`, `titre_detail`, `sous_titre_detail`."""
+      `options_depot`, `url_depot`, `fil_ariane`, `titre_detail`, `sous_titre_detail`."""
 
     modele = None
     urls: dict = {}
@@ -89,6 +91,7 @@ class VuesImport:
     colonnes_apercu: tuple = ()
     colonnes_historique: tuple = ()
     par_page = 50
+    form_depot = FichierImportForm
 
     @property
     def objet(self):
@@ -108,6 +111,9 @@ class VuesImport:
     def nouvel_import(self, request, **kwargs):
         """(import non enregistré, contexte du gabarit de dépôt) pour les paramètres d'URL."""
         return self.modele(utilisateur=request.user), {}
+
+    def options_depot(self, imp, donnees):
+        """Reporte sur l'import les options du formulaire de dépôt (aucune par défaut)."""
 
     def url_depot(self, imp=None):
         """Où déposer de nouveau le fichier d'un import (`imp`), ou un nouveau fichier depuis
@@ -133,12 +139,11 @@ class VuesImport:
         if refus:
             return refus
         imp, contexte = self.nouvel_import(request, **kwargs)
-        form = FichierImportForm(
-            request.POST or None, request.FILES or None, aide=self.aide_fichier
-        )
+        form = self.form_depot(request.POST or None, request.FILES or None, aide=self.aide_fichier)
         if request.method == "POST" and form.is_valid():
             fichier = form.cleaned_data["fichier"]
             imp.nom_fichier, imp.contenu = fichier.name[:255], fichier.read()
+            self.options_depot(imp, form.cleaned_data)
             try:
                 executer(imp, confirmer=False, operateur=request.user)
             except FichierRefuse as erreur:

@@ -11,7 +11,6 @@ from structures.models import (
     FicheAction,
     FinancementFiche,
     FinancementStructure,
-    Invitation,
     PieceJointe,
     PortageProjet,
     Structure,
@@ -70,14 +69,6 @@ class FicheActionAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["engagements", "actions", "quartiers"]
     autocomplete_fields = ["structure"]
     inlines = [FinancementFicheInline, PieceJointeInline, TransitionInline]
-
-
-@admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "structure", "creee_le", "invitee_par", "acceptee_le", "utilisateur"]
-    list_select_related = ["structure", "invitee_par", "utilisateur"]
-    search_fields = ["email", "structure__nom"]
-    readonly_fields = ["creee_le", "acceptee_le", "utilisateur", "invitee_par"]
 
 
 @admin.register(PortageProjet)

@@ -3,8 +3,8 @@
 Le queryset exporté est celui de la liste : `for_user(user)` puis `FicheActionFilter`,
 préchargé par `with_export_data()` (nombre de requêtes indépendant du nombre de fiches)."""
 
+from socle.liens import lien_absolu
 from socle.tableur import Colonne, Format
-from structures.emails import lien_absolu
 from structures.models import FicheAction
 
 

@@ -1,13 +1,11 @@
 """Formulaires de l'espace structure : profil de la structure, fiche-action (par sections,
-listes contrôlées en cases à cocher), budget par financeur, pièces jointes, renvoi et
-invitations."""
+listes contrôlées en cases à cocher), budget par financeur, pièces jointes et renvoi. Les
+invitations à créer un compte sont dans comptes/."""
 
 from decimal import Decimal
 from itertools import groupby
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 from django.forms import inlineformset_factory
 
@@ -19,7 +17,6 @@ from structures.models import (
     FicheAction,
     FinancementFiche,
     FinancementStructure,
-    Invitation,
     PieceJointe,
     Structure,
 )
@@ -428,33 +425,3 @@ class RenvoiForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Ce qu’il faut compléter ou corriger ; la structure le reçoit par courriel.",
     )
-
-
-# --- invitations -----------------------------------------------------------------------------
-
-
-class InvitationForm(forms.ModelForm):
-    """Le SPV invite une personne (adresse électronique) à rejoindre une structure."""
-
-    structure = forms.ModelChoiceField(
-        queryset=Structure.objects.filter(hors_paris=False).order_by("nom"),
-        label="Structure",
-        help_text="Seules les structures parisiennes sont proposées.",
-    )
-
-    class Meta:
-        model = Invitation
-        fields = ["email", "structure"]
-        labels = {"email": "Adresse électronique de la personne invitée"}
-
-
-class AcceptationInvitationForm(UserCreationForm):
-    """La personne invitée choisit son identifiant et son mot de passe."""
-
-    first_name = forms.CharField(label="Prénom", max_length=150, required=False)
-    last_name = forms.CharField(label="Nom", max_length=150, required=False)
-
-    class Meta(UserCreationForm.Meta):
-        model = get_user_model()
-        fields = ["username", "first_name", "last_name"]
-        labels = {"username": "Identifiant"}

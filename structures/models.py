@@ -7,7 +7,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -482,35 +482,23 @@ class FicheAction(Provenance):
                 manques.append("au moins un quartier prioritaire")
         return manques
 
-    # Les courriels partent après la validation de la transaction : un échec d'envoi ne défait
-    # pas une transition enregistrée, et une transition annulée n'envoie rien.
+    # Les personnes concernées sont prévenues par l'app notifications, abonnée au signal du
+    # circuit (après la validation de la transaction, quelle que soit l'origine).
 
     def submit(self, by):
         """Brouillon ou renvoyée → soumise. Réservé aux membres de la structure ; la fiche
-        doit être complète. Prévient le SPV par courriel."""
-        etape = self.circuit.appliquer(self, "submit", by)
-        from structures import emails
-
-        transaction.on_commit(lambda: emails.fiche_soumise(self))
-        return etape
+        doit être complète. Le SPV en est notifié."""
+        return self.circuit.appliquer(self, "submit", by)
 
     def valider(self, by):
-        """Soumise → validée. Réservé au SPV. Prévient les membres de la structure."""
-        etape = self.circuit.appliquer(self, "valider", by)
-        from structures import emails
-
-        transaction.on_commit(lambda: emails.fiche_validee(self))
-        return etape
+        """Soumise → validée. Réservé au SPV. Les membres de la structure en sont notifiés."""
+        return self.circuit.appliquer(self, "valider", by)
 
     def renvoyer(self, by, motif):
         """Soumise → renvoyée, avec un motif obligatoire (le « commentaire » des pages) qui
-        dit quoi corriger. Réservé au SPV. Prévient les membres de la structure, motif
+        dit quoi corriger. Réservé au SPV. Les membres de la structure en sont notifiés, motif
         compris."""
-        etape = self.circuit.appliquer(self, "renvoyer", by, motif)
-        from structures import emails
-
-        transaction.on_commit(lambda: emails.fiche_renvoyee(self, etape))
-        return etape
+        return self.circuit.appliquer(self, "renvoyer", by, motif)
 
     @property
     def dernier_renvoi(self):
@@ -629,42 +617,6 @@ class TransitionFiche(JournalTransition):
         verbose_name = "étape de validation"
         verbose_name_plural = "étapes de validation"
         ordering = ["fiche", "le", "pk"]
-
-
-class Invitation(models.Model):
-    """Une invitation envoyée par le SPV à une personne (par courriel) pour créer son compte
-    rattaché à une structure. Le lien contient un jeton signé (structures/invitations.py) ;
-    il ne sert qu'une fois."""
-
-    email = models.EmailField("adresse électronique")
-    structure = models.ForeignKey(
-        Structure, on_delete=models.CASCADE, related_name="invitations", verbose_name="structure"
-    )
-    invitee_par = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name="invitée par",
-    )
-    creee_le = models.DateTimeField("envoyée le", default=timezone.now)
-    acceptee_le = models.DateTimeField("acceptée le", null=True, blank=True)
-    utilisateur = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="invitations_acceptees",
-        verbose_name="compte créé",
-    )
-
-    class Meta:
-        verbose_name = "invitation"
-        verbose_name_plural = "invitations"
-        ordering = ["-creee_le", "-pk"]
-
-    def __str__(self):
-        return f"{self.email} → {self.structure}"
 
 
 class PortageProjet(models.Model):

@@ -4,7 +4,8 @@ from structures import views
 
 app_name = "structures"
 
-# Les chemins fixes avant `<slug:slug>/`, qui attraperait « fiches » ou « invitations ».
+# Les chemins fixes avant `<slug:slug>/`, qui attraperait « fiches ». Les adresses des
+# invitations (/structures/invitations/…) sont servies par comptes/ (contratville/urls.py).
 urlpatterns = [
     path("", views.liste, name="liste"),
     path("mon-espace/", views.mon_espace, name="mon_espace"),
@@ -19,8 +20,6 @@ urlpatterns = [
     path("fiches/<int:pk>/valider/", views.fiche_valider, name="fiche_valider"),
     path("fiches/<int:pk>/renvoyer/", views.fiche_renvoyer, name="fiche_renvoyer"),
     path("pieces-jointes/<int:pk>/", views.piece_jointe, name="piece_jointe"),
-    path("invitations/", views.invitations, name="invitations"),
-    path("invitations/<str:jeton>/", views.invitation_accepter, name="invitation_accepter"),
     path("<slug:slug>/", views.detail, name="detail"),
     path("<slug:slug>/modifier/", views.modifier_structure, name="modifier"),
 ]

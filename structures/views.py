@@ -1,5 +1,6 @@
 """Pages des structures et de leurs fiches-actions : espace structure (profil, fiches),
-formulaire de fiche, circuit de validation, listes et export, couverture, invitations.
+formulaire de fiche, circuit de validation, listes et export, couverture. Les invitations à
+créer un compte (structures comprises) sont dans comptes/.
 
 Qui voit quoi : `Structure.objects.for_user` et `FicheAction.objects.for_user` ; qui
 peut agir : les règles de socle/roles.py. Les vues ne recodent aucune condition."""
@@ -13,7 +14,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,24 +31,19 @@ from quartiers.models import Quartier
 from socle import roles
 from socle.circuits import REGLE, ActionRefusee
 from socle.filtres import borner_menus, lignes_filtrees
-from socle.models import Profil
 from socle.pagination import page_sans_comptage
 from socle.roles import Role
 from socle.tableur import reponse_export
-from structures import emails
-from structures import invitations as jetons
 from structures.exports import COLONNES_FICHES
 from structures.filters import FicheActionFilter, StructureFilter
 from structures.forms import (
-    AcceptationInvitationForm,
     FicheActionForm,
     FinancementsFicheFormSet,
     FinancementsStructureFormSet,
-    InvitationForm,
     RenvoiForm,
     StructureForm,
 )
-from structures.models import FicheAction, Invitation, PieceJointe, Structure, TransitionFiche
+from structures.models import FicheAction, PieceJointe, Structure, TransitionFiche
 
 COUVERTURE_QPV_PAR_PAGE = 25
 
@@ -700,70 +695,3 @@ def fiche_modifier(request, pk):
             return redirect(fiche)
         raise PermissionDenied("Vous ne pouvez pas modifier cette fiche.")
     return _formulaire_fiche(request, fiche.structure, fiche)
-
-
-# --- invitations -----------------------------------------------------------------------------
-
-
-@login_required
-def invitations(request):
-    """Le SPV invite une personne à créer son compte de structure et suit les invitations."""
-    _exiger(roles.peut_inviter, request.user)
-    form = InvitationForm(request.POST or None, initial={"structure": request.GET.get("structure")})
-    if request.method == "POST" and form.is_valid():
-        invitation = form.save(commit=False)
-        invitation.invitee_par = request.user
-        invitation.save()
-        lien = request.build_absolute_uri(
-            reverse("structures:invitation_accepter", args=[jetons.jeton(invitation)])
-        )
-        if emails.invitation(invitation, lien):
-            messages.success(request, f"Invitation envoyée à {invitation.email}.")
-        else:
-            messages.error(
-                request,
-                "L’invitation est enregistrée mais le courriel n’a pas pu partir ; "
-                f"transmettez ce lien à la personne : {lien}",
-            )
-        return redirect("structures:invitations")
-    recentes = Invitation.objects.select_related("structure", "invitee_par", "utilisateur")[:50]
-    return render(request, "structures/invitations.html", {"form": form, "invitations": recentes})
-
-
-def invitation_accepter(request, jeton):
-    """La personne invitée choisit son identifiant et son mot de passe ; le compte est créé
-    avec le rôle « structure » et rattaché à la structure de l'invitation."""
-    try:
-        invitation = jetons.invitation_du_jeton(jeton)
-    except jetons.InvitationInvalide as erreur:
-        return render(
-            request, "structures/invitation_invalide.html", {"erreur": str(erreur)}, status=400
-        )
-    if request.user.is_authenticated:
-        messages.warning(
-            request,
-            "Vous êtes déjà connecté : déconnectez-vous pour créer le compte de l’invitation.",
-        )
-    form = AcceptationInvitationForm(request.POST or None)
-    if request.method == "POST" and not request.user.is_authenticated and form.is_valid():
-        with transaction.atomic():
-            invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-            if invitation.acceptee_le:  # deux envois simultanés du même lien
-                raise Http404("Cette invitation a déjà servi.")
-            user = form.save(commit=False)
-            user.email = invitation.email
-            user.save()
-            Profil.objects.create(user=user, role=Role.STRUCTURE, structure=invitation.structure)
-            invitation.acceptee_le = timezone.now()
-            invitation.utilisateur = user
-            invitation.save(update_fields=["acceptee_le", "utilisateur"])
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(
-            request, f"Bienvenue ! Votre compte est rattaché à {invitation.structure.nom}."
-        )
-        return redirect(invitation.structure)
-    return render(
-        request,
-        "structures/invitation_accepter.html",
-        {"form": form, "invitation": invitation},
-    )

@@ -16,7 +16,8 @@ from django.utils import timezone
 from bilan.models import ImportCredits
 from indicateurs.models import ImportValeurs, Indicateur, Valeur
 from quartiers.models import ProjetStructurant
-from structures.models import Invitation, Structure
+from socle.models import Invitation
+from structures.models import Structure
 
 from .conftest import ANNEE, creer_valeur, fiche, soumettre
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 from bilan.models import ImportCredits
 from indicateurs.models import ImportValeurs, TransitionValeur, Valeur
 from socle.circuits import transition_effectuee
-from structures.models import FicheAction, Invitation
+from socle.models import Invitation
+from structures.models import FicheAction
 
 from .conftest import ANNEE, fiche
 

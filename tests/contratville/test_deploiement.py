@@ -64,7 +64,8 @@ def env_propre(**variables):
 def test_docker_compose_decrit_la_pile_de_production():
     compose = charger_compose()
     services = compose["services"]
-    assert set(services) == {"db", "web", "proxy", "taches"}
+    # `resume-quotidien` : le résumé quotidien des notifications (app notifications).
+    assert set(services) == {"db", "web", "proxy", "taches", "resume-quotidien"}
 
     db = services["db"]
     assert db["image"].startswith("postgres:15")
@@ -82,6 +83,10 @@ def test_docker_compose_decrit_la_pile_de_production():
     assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")
     assert env["ALLOWED_HOSTS"].startswith("${ALLOWED_HOSTS:?")
     assert env["DATABASE_URL"].startswith("postgres://contratville:${POSTGRES_PASSWORD:?")
+    assert (
+        env["PORTAIL_URL"]
+        == "https://${PORTAIL_HOTE:?PORTAIL_HOTE est obligatoire (nom public du portail)}"
+    )
     assert "@db:5432/" in env["DATABASE_URL"]
     assert env["NOMBRE_PROXYS"] == "1"  # nginx devant : adresse client dans X-Forwarded-For
     assert env["STATIC_PARTAGE"] == "/srv/static"
@@ -113,6 +118,19 @@ def test_docker_compose_decrit_la_pile_de_production():
     assert taches["depends_on"] == {"web": {"condition": "service_healthy"}}
     assert taches["environment"]["DATABASE_URL"] == env["DATABASE_URL"]
     assert "ports" not in taches
+
+    # Le résumé quotidien : même image, même base et mêmes réglages obligatoires, son script.
+    resume = services["resume-quotidien"]
+    assert resume["image"] == web["image"]
+    assert resume["entrypoint"] == ["/app/docker/resume-quotidien.sh"]
+    env_resume = resume["environment"]
+    assert "DEBUG" not in env_resume
+    for variable in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "PORTAIL_URL"):
+        assert env_resume[variable] == env[variable]
+    assert "ports" not in resume
+    script = (BASE / "docker" / "resume-quotidien.sh").read_text(encoding="utf-8")
+    assert "manage.py envoyer_resume_quotidien" in script
+    assert os.access(BASE / "docker" / "resume-quotidien.sh", os.X_OK)
     assert set(compose["volumes"]) == {"db-data", "media", "static"}
 
 
@@ -271,6 +289,7 @@ def test_demarrage_gunicorn_postgresql(tmp_path):
         SECRET_KEY="cle-du-test-de-demarrage",
         # Le premier hôte sert d'en-tête Host à la sonde de docker-compose.
         ALLOWED_HOSTS="contrat-de-ville.example.org,127.0.0.1",
+        PORTAIL_URL="https://contrat-de-ville.example.org",
         DATABASE_URL=url_base_de_test(),
         STATIC_ROOT=str(statiques),
         SECURE_COOKIES="0",
@@ -587,6 +606,28 @@ def test_reglages_refusent_de_demarrer_sans_allowed_hosts(debug):
         "ImproperlyConfigured: ALLOWED_HOSTS est obligatoire quand DEBUG est désactivé."
         in resultat.stderr
     )
+
+
+@pytest.mark.parametrize("valeur", [None, "", "portail.example.org"])
+def test_reglages_refusent_de_demarrer_sans_portail_url(valeur):
+    variables = {"SECRET_KEY": "une-cle", "ALLOWED_HOSTS": "portail.example.org"}
+    if valeur is not None:
+        variables["PORTAIL_URL"] = valeur
+    resultat = importer_reglages(**variables)
+    assert resultat.returncode != 0
+    attendu = (
+        "PORTAIL_URL doit commencer par http:// ou https://"
+        if valeur
+        else "ImproperlyConfigured: PORTAIL_URL est obligatoire quand DEBUG est désactivé"
+    )
+    assert attendu in resultat.stderr
+    # Avec l'adresse, les réglages se chargent et la gardent sans barre finale.
+    variables["PORTAIL_URL"] = "https://portail.example.org/"
+    resultat = importer_reglages(
+        "from django.conf import settings; print(settings.PORTAIL_URL)", **variables
+    )
+    assert resultat.returncode == 0, resultat.stderr
+    assert resultat.stdout.strip() == "https://portail.example.org"
 
 
 def test_reglages_avec_debug_en_francais(tmp_path):

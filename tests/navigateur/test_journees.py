@@ -70,13 +70,13 @@ def courriels_a(adresse):
 
 def verifier_renvoi_notifie(page, live_server, partenaire, valeur, motif):
     """Le producteur est prévenu du renvoi d'une valeur : sa page « À faire » la liste avec le
-    motif. La boîte de réception et le courriel des valeurs (app notifications, pas encore
-    dans integ) s'activent ici, une ligne chacun (marquées « À ACTIVER »)."""
+    motif, le compteur de l'en-tête annonce la notification et le courriel est parti (app
+    notifications)."""
     arriver_sur_a_faire(page, live_server, partenaire.username)
-    # À ACTIVER avec l'app notifications (boîte de réception dans l'en-tête) :
-    # expect(navigation(page).get_by_role("link", name="Notifications, 1 non lue")).to_be_visible()
-    # À ACTIVER avec l'app notifications (courriel du renvoi d'une valeur) :
-    # assert any(motif in m.body for m in courriels_a(partenaire.email))
+    # Deux notifications : la validation du groupe (une seule pour toutes ses valeurs) et le
+    # renvoi.
+    expect(navigation(page).get_by_role("link", name="Notifications, 2 non lues")).to_be_visible()
+    assert any(motif in m.body for m in courriels_a(partenaire.email))
     renvoyees = page.get_by_role("region", name=re.compile("^Valeurs renvoyées à corriger"))
     ligne = renvoyees.get_by_role("row", name=re.compile(valeur.indicateur.code))
     expect(ligne).to_contain_text(motif)

@@ -17,6 +17,7 @@ CLE_DE_PRODUCTION = "k3Jd8-vQ2pLm9ZxR4tYw7NbC1sHf6GaE0uIoPl5KjMnBvCxZaSdFgHjKlQw
 PRODUCTION = {
     "SECRET_KEY": CLE_DE_PRODUCTION,
     "ALLOWED_HOSTS": "contrat-de-ville.paris.fr",
+    "PORTAIL_URL": "https://contrat-de-ville.paris.fr",
     "DATABASE_URL": "postgres://contratville:Ph7-sDq9-Lw2x@db:5432/contratville",
 }
 

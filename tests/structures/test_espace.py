@@ -8,8 +8,9 @@ from django.contrib.auth.models import User
 from django.core import mail, signing
 from django.core.exceptions import ValidationError
 
-from structures.invitations import SEL, jeton
-from structures.models import FicheAction, Invitation, Structure
+from socle.invitations import SEL, jeton
+from socle.models import Invitation
+from structures.models import FicheAction, Structure
 from structures.validators import luhn_valide, valider_rna, valider_siret
 
 from .conftest import fiche_complete
@@ -202,8 +203,9 @@ def test_invitation_bout_en_bout(client, comptes, j2p):
     invitation = Invitation.objects.get(email="nouvelle@exemple.invalid")
     assert invitation.invitee_par == comptes["spv"]
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["nouvelle@exemple.invalid"]
-    lien = next(m for m in mail.outbox[0].body.split() if "/structures/invitations/" in m)
-    chemin = lien.split("testserver", 1)[1]
+    # Le lien est construit sur PORTAIL_URL (https://portail.exemple dans ces tests).
+    lien = next(m for m in mail.outbox[0].body.split() if "/invitations/" in m)
+    chemin = lien.split("portail.exemple", 1)[1]
 
     client.logout()
     assert client.get(chemin).status_code == 200

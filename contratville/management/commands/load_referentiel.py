@@ -24,6 +24,7 @@ from engagements.models import (
     Signataire,
     Thematique,
 )
+from engagements.signataires import sigle_du_glossaire
 from fixtures.extraction.common import FICHIER_SEMENCE_RE
 from indicateurs.chargement import charger_chiffres_cles, charger_territoires
 from indicateurs.models import Indicateur
@@ -69,12 +70,13 @@ class Command(BaseCommand):
         synchro = Synchro()
         ref = dossier / "referentiel"
         self.charger_contrat(synchro, lire(ref, "contrat.json"))
-        signataires = self.charger_signataires(synchro, lire(ref, "signataires.json"))
+        sigles = lire(ref, "sigles.json")
+        signataires = self.charger_signataires(synchro, lire(ref, "signataires.json"), sigles)
         self.charger_engagements(
             synchro, lire(ref, "thematiques.json"), lire(ref, "engagements.json"), signataires
         )
         self.charger_indicateurs(synchro, lire(ref, "indicateurs.json"))
-        for s in lire(ref, "sigles.json"):
+        for s in sigles:
             synchro.upsert(Sigle, {"sigle": s["sigle"]}, {"definition": s["definition"]})
         self.charger_quartiers(synchro, lire(ref, "quartiers.json"))
         st = dossier / "structures"
@@ -116,10 +118,19 @@ class Command(BaseCommand):
         for numero in contrat["arrondissements"]:
             synchro.upsert(Arrondissement, {"numero": numero}, {})
 
-    def charger_signataires(self, synchro, signataires):
+    def charger_signataires(self, synchro, signataires, sigles):
+        # Le sigle vient du glossaire du contrat quand une définition désigne le signataire ;
+        # sinon il reste vide (et un sigle saisi dans le portail n'est pas effacé).
+        glossaire = [(s["sigle"], s["definition"]) for s in sigles]
         return {
             s["nom"]: synchro.upsert(
-                Signataire, {"nom": s["nom"]}, {"type": s["type"], "ordre": s["ordre"]}
+                Signataire,
+                {"nom": s["nom"]},
+                {
+                    "type": s["type"],
+                    "ordre": s["ordre"],
+                    "sigle": sigle_du_glossaire(s["nom"], glossaire),
+                },
             )
             for s in signataires
         }
