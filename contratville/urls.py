@@ -25,6 +25,7 @@ urlpatterns = [
     path("quartiers/", include("territoire.urls")),
     path("structures/", include("structures.urls")),
     path("bilan/", include("bilan.urls")),
+    path("mes-exports/", include("socle.urls")),
     path("api/v1/", include("contratville.urls_api")),
     path(
         "connexion/",

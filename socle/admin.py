@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.html import format_html
 
 from socle.api.permissions import peut_emettre_jeton_pour
-from socle.models import JetonAPI, Profil
+from socle.models import JetonAPI, Profil, Travail
 
 
 class ProfilInline(admin.StackedInline):
@@ -146,3 +146,32 @@ class JetonAPIAdmin(admin.ModelAdmin):
             jeton.revoquer()
             nombre += 1
         self.message_user(request, f"{nombre} jeton(s) révoqué(s).", messages.SUCCESS)
+
+
+# --- travaux de fond ----------------------------------------------------------------------------
+
+# Les résultats bruts de la file (django-tasks-db, en anglais) ne sont pas une page du portail :
+# les travaux se suivent ici, en français.
+try:
+    from django_tasks_db.models import DBTaskResult
+
+    admin.site.unregister(DBTaskResult)
+except admin.sites.NotRegistered:
+    pass
+
+
+@admin.register(Travail)
+class TravailAdmin(admin.ModelAdmin):
+    """Les travaux de fond de tous les comptes, en lecture seule (suivi d'exploitation)."""
+
+    list_display = ["pk", "libelle", "type", "proprietaire", "etat", "cree_le", "termine_le"]
+    list_filter = ["etat", "type"]
+    list_select_related = ["proprietaire"]
+    search_fields = ["libelle", "proprietaire__username"]
+    date_hierarchy = "cree_le"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
