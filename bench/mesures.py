@@ -18,22 +18,20 @@ FICHES_PDF = ["amandiers", "les-portes-du-vingtieme"]
 
 
 def _fiche_pdf(slug):
-    """Rendu de la fiche PDF d'un QPV, vue comprise (requêtes, gabarit, WeasyPrint), pour un
-    lecteur qui voit toutes les valeurs validées, sans écrire de compte dans la base."""
+    """Rendu de la fiche PDF d'un QPV (requêtes, gabarit, WeasyPrint : le corps du travail de
+    fond), pour un lecteur qui voit toutes les valeurs validées, sans écrire de compte dans la
+    base."""
 
     def mesure():
         from types import SimpleNamespace
 
-        from django.test import RequestFactory
+        from territoire.views import contenu_fiche_pdf
 
-        from territoire.views import fiche_pdf
-
-        requete = RequestFactory().get(f"/quartiers/{slug}/fiche.pdf")
-        requete.user = SimpleNamespace(
+        lecteur = SimpleNamespace(
             is_authenticated=True, is_superuser=True, is_staff=True, is_active=True, pk=None
         )
-        reponse = fiche_pdf(requete, slug)
-        assert reponse.status_code == 200 and reponse.content.startswith(b"%PDF")
+        contenu, _nom = contenu_fiche_pdf(lecteur, slug)
+        assert contenu.startswith(b"%PDF")
 
     return mesure
 
