@@ -53,7 +53,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, transaction
 from django.db.models import Case, Q, Value, When
 from django.utils import formats, timezone
 from django_tasks import task
@@ -211,6 +211,12 @@ def lancer(user, type_, parametres, libelle):
 # --- avancement -----------------------------------------------------------------------------------
 
 
+def alias_progression():
+    """La connexion qui écrit l'avancement pendant une transaction ouverte : `progression` si
+    elle est configurée (contratville/settings.py : PostgreSQL, hors tests), sinon None."""
+    return ALIAS_PROGRESSION if ALIAS_PROGRESSION in settings.DATABASES else None
+
+
 class Avancement:
     """L'avancement d'un travail : `progression(fait, total, etape=None)`.
 
@@ -255,9 +261,7 @@ class Avancement:
         # Dans une transaction ouverte (import), par la seconde connexion si elle existe : sinon
         # l'avancement ne se verrait qu'à la fin. L'avancement n'est qu'une indication : une
         # écriture refusée ne fait pas échouer le travail.
-        alias = DEFAULT_DB_ALIAS
-        if connection.in_atomic_block and ALIAS_PROGRESSION in connections.settings:
-            alias = ALIAS_PROGRESSION
+        alias = (connection.in_atomic_block and alias_progression()) or DEFAULT_DB_ALIAS
         try:
             with transaction.atomic(using=alias):
                 Travail.objects.using(alias).filter(pk=self.pk).update(**champs)

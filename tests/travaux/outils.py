@@ -22,5 +22,6 @@ def telecharger(client, url, donnees=None):
     assert travail.etat == Travail.Etat.TERMINE, travail.message
     reponse = client.get(f"/mes-exports/{travail.pk}/fichier/")
     assert reponse.status_code == 200, reponse.status_code
+    # Lu jusqu'au bout : le client de test ferme alors le fichier (sans fermer la connexion).
     reponse.contenu = b"".join(reponse.streaming_content)
     return reponse
