@@ -57,7 +57,7 @@ def env_propre(**variables):
 def test_docker_compose_decrit_la_pile_de_production():
     compose = charger_compose()
     services = compose["services"]
-    assert set(services) == {"db", "web"}
+    assert set(services) == {"db", "web", "worker"}
 
     db = services["db"]
     assert db["image"].startswith("postgres:15")
