@@ -7,12 +7,14 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test deps system-deps lint format bench clean referentiel extract
+.PHONY: help run test deps system-deps lint format bench bench-resilience backup restore clean referentiel extract
 
 help:
 	@echo "make run    installe tout, charge le référentiel et sert le portail sur http://$(HOST):$(PORT)"
 	@echo "make test   installe tout (PostgreSQL et Chromium compris) et lance ruff, migrations et pytest"
-	@echo "make bench  mesures de performance (durées, requêtes, mémoire)"
+	@echo "make bench  banc d’essai : Paris puis échelle nationale (ECHELLE=paris : Paris seul), puis résilience"
+	@echo "make backup   sauvegarde base + pièces jointes + manifeste (DATABASE_URL, MEDIA_ROOT)"
+	@echo "make restore DOSSIER=sauvegardes/sauvegarde-…  restauration vérifiée (FORCE=1 pour écraser)"
 	@echo "make extract  régénère fixtures/ depuis le texte du contrat (../shared/seeds)"
 
 # --- dépendances -------------------------------------------------------------------------------
@@ -35,6 +37,7 @@ system-deps:
 # --- lancement local ---------------------------------------------------------------------------
 run: deps
 	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py createcachetable
 	DEBUG=1 $(PY) manage.py sync_roles
 	DEBUG=1 $(PY) manage.py load_referentiel
 	DEBUG=1 $(PY) manage.py creer_comptes_demo
@@ -64,8 +67,26 @@ format: deps
 test: deps system-deps
 	./scripts/avec-postgres.sh ./scripts/tests.sh
 
+# Banc d'essai (hors de `make test`) : ECHELLE=tout (défaut), paris ou nationale ;
+# BENCH_OPTIONS pour le reste (--delai 600, --mesures comparaison,grille, --qpv 800…).
+ECHELLE ?= tout
+BENCH_OPTIONS ?=
 bench: deps system-deps
-	./scripts/avec-postgres.sh $(PY) -m bench
+	./scripts/avec-postgres.sh $(PY) -m bench --echelle $(ECHELLE) $(BENCH_OPTIONS)
+	$(PY) -m bench.resilience
+
+# Résilience seule : cluster PostgreSQL et gunicorn jetables sur 127.0.0.1, lecteurs et
+# écrivains concurrents, redémarrage de PostgreSQL au milieu (bench/resilience.py).
+bench-resilience: deps system-deps
+	$(PY) -m bench.resilience
+
+# --- sauvegarde et restauration (scripts/sauvegarde.py, voir README « Production ») -----------
+backup: deps
+	$(PY) scripts/sauvegarde.py sauvegarder $(if $(DOSSIER),--dossier $(DOSSIER))
+
+restore: deps
+	@test -n "$(DOSSIER)" || { echo "Indiquez la sauvegarde : make restore DOSSIER=sauvegardes/sauvegarde-…"; exit 2; }
+	$(PY) scripts/sauvegarde.py restaurer --dossier $(DOSSIER) $(if $(FORCE),--force)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache test-results

@@ -1,4 +1,4 @@
-"""Banc d'essai du bilan annuel : une campagne parisienne complète, SYNTHÉTIQUE.
+"""Banc d'essai à l'échelle de Paris : une campagne parisienne complète, SYNTHÉTIQUE.
 
 `preparer()` remplit la base du banc d'essai (jamais la base réelle : ce module n'est importé
 que par `python -m bench`) avec ce qu'une année pleine produit :
@@ -11,7 +11,8 @@ que par `python -m bench`) avec ce qu'une année pleine produit :
 - 40 études qualitatives et 150 étapes de suivi de projets structurants.
 
 Tout ce qui est créé porte la marque « [banc d’essai] » (valeurs : `demo=True`). Idempotent :
-relancé sur une base déjà préparée, il ne crée rien de plus."""
+relancé sur une base déjà préparée, il ne crée rien de plus. Les mesures du bilan (classeur,
+PDF, rapport) sont dans `bench/mesures.py`, aux deux échelles."""
 
 import io
 import random
@@ -136,35 +137,3 @@ def _remplir(annee):
         )
         for i, p in enumerate(projets)
     )
-
-
-def mesures():
-    """Les mesures du bilan pour `bench/mesures.py` : la préparation de la campagne
-    synthétique (d'abord : les mesures précédentes gardent leur base), puis le classeur et le
-    PDF de Paris et le classeur du 19e arrondissement (toutes valeurs, démo incluses : la
-    campagne du banc est synthétique)."""
-    import tempfile
-    from pathlib import Path
-
-    dossier = Path(tempfile.mkdtemp(prefix="bench-bilan-"))
-
-    def exporter(nom, **options):
-        def lancer():
-            call_command(
-                "export_bilan",
-                annee=ANNEE,
-                sortie=str(dossier / nom),
-                toutes_valeurs=True,
-                avec_demo=True,
-                stdout=io.StringIO(),
-                **options,
-            )
-
-        return lancer
-
-    return [
-        ("bilan : campagne synthétique (1re fois seulement)", preparer),
-        ("export_bilan Paris (xlsx, campagne complète)", exporter("bilan.xlsx")),
-        ("export_bilan 19e arrondissement (xlsx)", exporter("bilan-19.xlsx", arrondissement=19)),
-        ("export_bilan Paris (PDF, WeasyPrint)", exporter("bilan.pdf")),
-    ]

@@ -1,4 +1,5 @@
-"""FilterSets des crédits et des études qualitatives (pages de liste et exports)."""
+"""FilterSets des crédits et des études qualitatives (pages de liste). Comme partout dans le
+portail, un QPV se désigne par son slug, un arrondissement ou un engagement par son numéro."""
 
 import django_filters
 from django.db.models import Q
@@ -6,6 +7,7 @@ from django.db.models import Q
 from bilan.models import ANNEE_MAX, ANNEE_MIN, Credit, EtudeQualitative
 from engagements.models import Engagement, Signataire
 from quartiers.models import Arrondissement, Quartier
+from socle.filtres import FiltreParIdentifiant, FiltreParNumero, FiltreTexte
 
 ANNEES = [(a, str(a)) for a in range(ANNEE_MAX, ANNEE_MIN - 1, -1)]
 
@@ -18,22 +20,29 @@ class CreditFilter(django_filters.FilterSet):
     type = django_filters.ChoiceFilter(
         choices=Credit.Type.choices, label="Type de crédit", empty_label="Tous"
     )
-    signataire = django_filters.ModelChoiceFilter(
+    signataire = FiltreParNumero(
         queryset=Signataire.objects.all(), label="Signataire", empty_label="Tous"
     )
-    quartier = django_filters.ModelChoiceFilter(
-        queryset=Quartier.objects.order_by("ordre", "nom"), label="QPV", empty_label="Tous"
+    quartier = FiltreParIdentifiant(
+        queryset=Quartier.objects.order_by("ordre", "nom"),
+        to_field_name="slug",
+        label="QPV",
+        empty_label="Tous",
     )
-    arrondissement = django_filters.ModelChoiceFilter(
+    arrondissement = FiltreParNumero(
         queryset=Arrondissement.objects.all(),
+        to_field_name="numero",
         method="filtrer_arrondissement",
         label="Arrondissement",
         empty_label="Tous",
     )
-    engagement = django_filters.ModelChoiceFilter(
-        queryset=Engagement.objects.order_by("numero"), label="Engagement", empty_label="Tous"
+    engagement = FiltreParNumero(
+        queryset=Engagement.objects.order_by("numero"),
+        to_field_name="numero",
+        label="Engagement",
+        empty_label="Tous",
     )
-    q = django_filters.CharFilter(method="rechercher", label="Dispositif ou commentaire")
+    q = FiltreTexte(method="rechercher", label="Dispositif ou commentaire")
 
     class Meta:
         model = Credit
@@ -55,20 +64,24 @@ class CreditFilter(django_filters.FilterSet):
 
 
 class EtudeFilter(django_filters.FilterSet):
+    """Année, engagement, QPV et une recherche dans le titre, le résumé et l'auteur."""
+
     annee = django_filters.ChoiceFilter(choices=ANNEES, label="Année", empty_label="Toutes")
-    engagement = django_filters.ModelChoiceFilter(
+    engagement = FiltreParNumero(
         field_name="engagements",
         queryset=Engagement.objects.order_by("numero"),
+        to_field_name="numero",
         label="Engagement",
         empty_label="Tous",
     )
-    quartier = django_filters.ModelChoiceFilter(
+    quartier = FiltreParIdentifiant(
         field_name="quartiers",
         queryset=Quartier.objects.order_by("ordre", "nom"),
+        to_field_name="slug",
         label="QPV",
         empty_label="Tous",
     )
-    q = django_filters.CharFilter(method="rechercher", label="Recherche")
+    q = FiltreTexte(method="rechercher", label="Recherche")
 
     class Meta:
         model = EtudeQualitative

@@ -25,6 +25,7 @@ from bilan.models import Credit, EtudeQualitative, ImportCredits
 from bilan.rapport import contexte_rapport
 from indicateurs.models import Campagne
 from socle import acces, roles, vues_travaux
+from socle.filtres import lignes_filtrees
 from socle.tableur import TYPE_XLSX
 from socle.vues_import import VuesImport
 
@@ -174,7 +175,7 @@ def _production(request, type_, quoi, bouton):
 
 @reserve_au_spv("bilan")
 def classeur(request):
-    """Le classeur Excel du bilan (neuf feuilles, graphiques natifs), en travail de fond."""
+    """Le classeur Excel du bilan (une feuille par tableau, graphiques natifs), en travail de fond."""
     return _production(request, "bilan.classeur", "Classeur Excel", "Préparer le classeur")
 
 
@@ -194,7 +195,7 @@ def credits(request):
         request.GET,
         queryset=Credit.objects.with_list_data().order_by("-annee", "signataire__ordre", "pk"),
     )
-    qs = filtre.qs
+    qs = lignes_filtrees(filtre)
     totaux = {
         ligne["type"]: ligne["total"]
         for ligne in qs.order_by().values("type").annotate(total=Sum("montant"), n=Count("pk"))
@@ -328,7 +329,7 @@ def etudes(request):
     filtre = EtudeFilter(
         request.GET, queryset=EtudeQualitative.objects.with_list_data().order_by("-annee", "titre")
     )
-    page = Paginator(filtre.qs, PAR_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(lignes_filtrees(filtre), PAR_PAGE).get_page(request.GET.get("page"))
     return render(request, "bilan/etudes.html", {"filtre": filtre, "page": page})
 
 

@@ -6,9 +6,11 @@ de production avec une clé de démonstration).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
 
@@ -37,6 +39,13 @@ if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS est obligatoire quand DEBUG est désactivé.")
     ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
+
+def env_int(name, default):
+    """Lit un entier d'environnement (valeur par défaut si absent ou vide)."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
@@ -55,7 +64,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
-    "import_export",
+    # Limitation des tentatives de connexion (verrouillage par compte et par adresse) et
+    # politique de sécurité du contenu (CSP) : voir plus bas.
+    "contratville.apps_axes.JournalConnexionsConfig",
+    "csp",
     # Travaux de fond (PDF, classeurs, imports) : file d'attente dans la base, sans courtier ;
     # rétroportage de `django.tasks` (Django 6). Voir socle/travaux.py.
     "django_tasks",
@@ -70,20 +82,29 @@ INSTALLED_APPS = [
     "structures",
     "territoire",
     "bilan",
+    "recherche",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Après l'authentification et les messages : une requête refusée ou une session expirée
+    # s'expliquent dans la mise en page du portail.
+    "contratville.middleware.RefusCaracteresNulsMiddleware",
+    "contratville.middleware.DureeSessionMiddleware",
+    "contratville.middleware.SansCacheSiAuthentifieMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "contratville.middleware.MethodeNonAutoriseeMiddleware",
+    # En dernier (recommandation d'axes) : transforme un verrouillage en page de refus.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "contratville.urls"
@@ -108,12 +129,58 @@ TEMPLATES = [
 WSGI_APPLICATION = "contratville.wsgi.application"
 
 # SQLite par défaut pour un lancement local sans installation ; PostgreSQL dès que
-# DATABASE_URL est fourni (tests, production).
+# DATABASE_URL est fourni (tests, production). Les connexions persistantes sont vérifiées
+# avant réemploi (CONN_HEALTH_CHECKS) : après un redémarrage de PostgreSQL, la requête
+# suivante rouvre une connexion au lieu d'échouer sur l'ancienne.
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
+}
+
+# Mots de passe de base de données connus (valeurs d'exemple, valeurs par défaut d'images) :
+# un serveur de production refuse de démarrer avec l'un d'eux, ou sans mot de passe vers
+# une base distante.
+MOTS_DE_PASSE_BASE_INTERDITS = {"contratville", "postgres", "password", "motdepasse", "changeme"}
+HOTES_LOCAUX = {"", "localhost", "127.0.0.1", "::1"}
+
+
+def verifier_mot_de_passe_base(base):
+    """Le message d'erreur si la base de production est protégée par un mot de passe connu
+    (ou aucun, vers un hôte distant), sinon None."""
+    if "sqlite" in base.get("ENGINE", ""):
+        return None
+    mot_de_passe = base.get("PASSWORD") or ""
+    hote = base.get("HOST") or ""
+    if mot_de_passe.lower() in MOTS_DE_PASSE_BASE_INTERDITS:
+        return (
+            "Le mot de passe de la base de données est une valeur par défaut connue : "
+            "choisissez-en un propre à ce serveur (POSTGRES_PASSWORD)."
+        )
+    if not mot_de_passe and hote not in HOTES_LOCAUX and not hote.startswith("/"):
+        return (
+            f"La base de données « {hote} » est distante et sans mot de passe : "
+            "renseignez-en un (POSTGRES_PASSWORD)."
+        )
+    return None
+
+
+if not DEBUG:
+    _refus_base = verifier_mot_de_passe_base(DATABASES["default"])
+    if _refus_base:
+        raise ImproperlyConfigured(_refus_base)
+
+# Cache partagé par tous les processus (compteurs de débit de l'API, notamment) : une table de
+# la base, créée par `manage.py createcachetable` (point d'entrée, make run, tests). Un cache
+# en mémoire serait propre à chaque processus gunicorn, et les limites ne tiendraient pas.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "cache_portail",
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    }
 }
 
 # L'avancement des travaux de fond s'écrit par une seconde connexion : un import tient sa
@@ -125,12 +192,68 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql") and not env_bool("TESTI
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Un portail d'administration (ASVS niveau 2, 2.1.1) : 12 caractères au moins. Les messages
+# des validateurs de Django sont traduits en français.
+MOT_DE_PASSE_LONGUEUR_MIN = env_int("MOT_DE_PASSE_LONGUEUR_MIN", 12)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": MOT_DE_PASSE_LONGUEUR_MIN},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- connexion : limitation des échecs (django-axes) -----------------------------------------
+# Le premier moteur refuse toute tentative d'un compte ou d'une adresse verrouillés, même
+# avec le bon mot de passe ; le second vérifie le mot de passe.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Verrouillage par compte (quelle que soit l'adresse : attaque d'un compte) après
+# AXES_FAILURE_LIMIT échecs, et par adresse IP (quel que soit le compte : essais de mots de
+# passe sur de nombreux comptes) après CONNEXION_ECHECS_MAX_PAR_ADRESSE échecs, seuil plus
+# haut car plusieurs agents partagent souvent l'adresse de sortie de leur administration.
+# Voir contratville/connexion.py (GestionnaireTentatives).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env_int("CONNEXION_ECHECS_MAX", 5)
+CONNEXION_ECHECS_MAX_PAR_ADRESSE = env_int("CONNEXION_ECHECS_MAX_PAR_ADRESSE", 20)
+# Durée du verrouillage, et fenêtre pendant laquelle les échecs s'additionnent.
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("CONNEXION_VERROUILLAGE_MINUTES", 15))
+# Un échec pendant le verrouillage ne le prolonge pas (sinon un attaquant garderait un compte
+# bloqué indéfiniment en essayant une fois par quart d'heure).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "contratville.connexion.GestionnaireTentatives"
+AXES_LOCKOUT_CALLABLE = "contratville.connexion.reponse_verrouillage"
+AXES_CLIENT_IP_CALLABLE = "contratville.connexion.adresse_client"
+# Journal des échecs (consulté par le SPV dans l'admin) ; l'admin d'axes est remplacé par le
+# nôtre, en français (contratville/admin.py).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ENABLE_ADMIN = False
+AXES_HTTP_RESPONSE_CODE = 429
+# Les noms de compte essayés ne sont pas recopiés dans le journal des données de formulaire.
+AXES_SENSITIVE_PARAMETERS = ["username", "password"]
+# Adresse des clients : REMOTE_ADDR, ou, derrière NOMBRE_PROXYS proxys de confiance (le proxy
+# de docker-compose : 1), l'adresse que le dernier d'entre eux a ajoutée à X-Forwarded-For.
+# Jamais X-Forwarded-For sans proxy : l'en-tête se falsifie. Partagé avec les débits de l'API.
+NOMBRE_PROXYS = env_int("NOMBRE_PROXYS", env_int("API_NUM_PROXIES", 0))
+
+# --- sessions : inactivité et durée absolue ----------------------------------------------------
+# Un poste de back-office laissé ouvert : déconnexion après SESSION_INACTIVITE_MINUTES sans
+# requête, et au plus tard SESSION_DUREE_MAX_HEURES après la connexion (une journée de
+# travail). Voir contratville.middleware.DureeSessionMiddleware.
+SESSION_INACTIVITE = env_int("SESSION_INACTIVITE_MINUTES", 30) * 60
+SESSION_COOKIE_AGE = env_int("SESSION_DUREE_MAX_HEURES", 10) * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Réinitialisation du mot de passe : lien valable une heure, à usage unique (le jeton change
+# avec le mot de passe). La réponse prend toujours au moins MOT_DE_PASSE_OUBLIE_DUREE_MIN
+# secondes, que l'adresse corresponde à un compte ou non.
+PASSWORD_RESET_TIMEOUT = env_int("MOT_DE_PASSE_OUBLIE_LIEN_MINUTES", 60) * 60
+MOT_DE_PASSE_OUBLIE_DUREE_MIN = float(os.environ.get("MOT_DE_PASSE_OUBLIE_DUREE_MIN", "1.0"))
 
 LANGUAGE_CODE = "fr-fr"
 LANGUAGES = [("fr", "Français")]
@@ -255,6 +378,9 @@ TRAVAUX_DUREES_MAX = {
 }
 # Travaux en attente ou en cours par compte : au-delà, une nouvelle demande est refusée.
 TRAVAUX_ACTIFS_MAX = int(os.environ.get("TRAVAUX_ACTIFS_MAX", "5"))
+# Saisies d'une fiche-action gardées dans la session quand elle a expiré avant l'envoi
+# (structures/views.py, conserver_la_saisie) : au plus tant d'octets par session.
+REPRISE_SAISIE_TAILLE_MAX = env_int("REPRISE_SAISIE_TAILLE_MAX_KO", 128) * 1024
 # Durée de validité d'un lien d'invitation de compte de structure.
 INVITATION_DUREE_JOURS = int(os.environ.get("INVITATION_DUREE_JOURS", "14"))
 # Adresse publique du portail, pour les liens des courriels envoyés hors requête.
@@ -275,12 +401,48 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # Jeton CSRF manquant ou expiré : page de refus en français (contratville/views.py).
 CSRF_FAILURE_VIEW = "contratville.views.echec_csrf"
+# Le proxy frontal (docker-compose : nginx) termine TLS et le dit par X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS obligatoire en production : redirection des requêtes HTTP et HSTS (un an, sous-domaines
+# compris). Désactivés en local (make run) et dans les tests ; réglables par l'environnement.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# La sonde de santé est appelée en HTTP simple, de l'intérieur (docker-compose, répartiteur).
+SECURE_REDIRECT_EXEMPT = [r"^sante/$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Préchargement HSTS : une inscription dans les navigateurs difficilement réversible, qui
+# engage tout le domaine ; au propriétaire du domaine d'en décider (SECURE_HSTS_PRELOAD=1).
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Politique de sécurité du contenu (django-csp 4) : rien que les fichiers du portail, aucun
+# script ni style en ligne (les données des graphiques passent par des blocs JSON, que le
+# navigateur n'exécute pas). Seule la documentation de l'API (Swagger UI, Redoc) l'assouplit,
+# vue par vue (socle/api/docs.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        # NONCE : seulement sur une page qui le demande (le rapport du bilan, dont la feuille
+        # en ligne est partagée avec son PDF) ; ailleurs l'en-tête n'a que 'self'.
+        "style-src": [SELF, NONCE],
+        # Bootstrap dessine ses icônes (cases, menus) en SVG « data: » dans sa feuille.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Semences (textes sources) : à côté du dépôt par défaut, surchargeables.
 SEEDS_DIR = Path(os.environ.get("CONTRATVILLE_SEEDS", BASE_DIR.parent / "shared" / "seeds"))
-# Comptes de démonstration : uniquement pour un lancement local (make run).
-DEMO_ACCOUNTS = env_bool("DEMO_ACCOUNTS", DEBUG)
+# Comptes de démonstration : uniquement pour un lancement local (make run), jamais sans DEBUG.
+DEMO_ACCOUNTS = DEBUG and env_bool("DEMO_ACCOUNTS", True)
 
 LOGGING = {
     "version": 1,
@@ -297,6 +459,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 
 API_TAILLE_MAX_REQUETE = int(os.environ.get("API_TAILLE_MAX_REQUETE", 2 * 1024 * 1024))
 # Un jeton note sa dernière utilisation au plus une fois par intervalle (secondes).
 API_JETON_INTERVALLE_UTILISATION = 60
+# Profondeur maximale d'un corps JSON (objets et listes imbriqués).
+API_JSON_PROFONDEUR_MAX = env_int("API_JSON_PROFONDEUR_MAX", 64)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -306,9 +470,12 @@ REST_FRAMEWORK = {
     # Fermé par défaut : chaque vue déclare qui peut la lire (le référentiel est public).
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON à profondeur bornée (API_JSON_PROFONDEUR_MAX) : au-delà, 400 en français.
+    "DEFAULT_PARSER_CLASSES": ["socle.api.parseurs.AnalyseurJSON"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        # Filtres stricts (paramètres inconnus et valeurs invalides refusés en 400) : le
+        # FilterSet de la liste, partagé avec sa page et son export.
+        "socle.api.filtres.FiltresDeListe",
         "socle.api.filtres.Recherche",
     ],
     "DEFAULT_PAGINATION_CLASS": "socle.api.pagination.PaginationParPage",
@@ -322,9 +489,8 @@ REST_FRAMEWORK = {
         "anonyme": os.environ.get("API_DEBIT_ANONYME", "120/min"),
         "utilisateur": os.environ.get("API_DEBIT_UTILISATEUR", "600/min"),
     },
-    # Adresse des anonymes : REMOTE_ADDR (0) ; derrière N proxys de confiance, API_NUM_PROXIES=N
-    # fait lire X-Forwarded-For (jamais sans proxy : l'en-tête se falsifie).
-    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
+    # Adresse des anonymes : la même que pour les tentatives de connexion (NOMBRE_PROXYS).
+    "NUM_PROXIES": NOMBRE_PROXYS,
     "EXCEPTION_HANDLER": "socle.api.erreurs.gestionnaire_exceptions",
     "DEFAULT_SCHEMA_CLASS": "socle.api.schema.SchemaAPI",
     "NON_FIELD_ERRORS_KEY": "general",

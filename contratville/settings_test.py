@@ -10,6 +10,9 @@ os.environ.setdefault("SECRET_KEY", "cle-des-tests-uniquement")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("TESTING", "1")
 os.environ.setdefault("SECURE_COOKIES", "0")
+# Le serveur de test parle HTTP : ni redirection vers HTTPS ni HSTS.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 if "TRAVAUX_FICHIERS_ROOT" not in os.environ:
     # Fichiers des travaux de fond : un dossier jetable par session de tests.
     _travaux = tempfile.mkdtemp(prefix="contratville-travaux-")
@@ -23,6 +26,12 @@ DEMO_ACCOUNTS = False
 # Pas de collectstatic en test : whitenoise sert directement depuis les « finders ».
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Cache en mémoire pendant les tests : le cache en base de la production (compteurs de débit)
+# ajouterait ses requêtes aux comptes des tests de requêtes ; le partage entre processus est
+# vérifié à part (tests/securite/test_limites_partagees.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# La réponse « mot de passe oublié » garde une durée minimale, courte dans les tests.
+MOT_DE_PASSE_OUBLIE_DUREE_MIN = 0.05
 # Les travaux de fond s'exécutent dans la requête qui les lance (résultat immédiat). Un test
 # (tests/travaux/test_executant.py) les fait passer une fois par la file en base et le vrai
 # `db_worker`, lancé avec TRAVAUX_FILE_EN_BASE=1.

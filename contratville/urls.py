@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from contratville import views
+from contratville import connexion, views
 from engagements import views as engagements_views
 from territoire import views as territoire_views
 
@@ -33,6 +33,27 @@ urlpatterns = [
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    # Mot de passe oublié : lien de réinitialisation par courriel (contratville/connexion.py).
+    path(
+        "connexion/mot-de-passe-oublie/",
+        connexion.MotDePasseOublieView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "connexion/mot-de-passe-oublie/envoye/",
+        connexion.MotDePasseOublieEnvoyeView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "connexion/nouveau-mot-de-passe/<uidb64>/<token>/",
+        connexion.NouveauMotDePasseView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "connexion/nouveau-mot-de-passe/enregistre/",
+        connexion.MotDePasseChangeView.as_view(),
+        name="password_reset_complete",
+    ),
     # Adresses de l'admin d'avant le découpage en apps (profils et jetons dans `socle`, crédits
     # et études dans `bilan`) : redirigées, pour les favoris et les liens déjà envoyés.
     re_path(
@@ -42,6 +63,13 @@ urlpatterns = [
     re_path(
         r"^admin/contratville/(?P<modele>credit|etudequalitative|importcredits)/(?P<reste>.*)$",
         RedirectView.as_view(url="/admin/bilan/%(modele)s/%(reste)s", query_string=True),
+    ),
+    # Le lien « mot de passe oublié » de la page de connexion de l'admin (qui le montre dès
+    # que ce nom d'adresse existe) mène au même formulaire.
+    path(
+        "admin/mot-de-passe-oublie/",
+        RedirectView.as_view(pattern_name="password_reset"),
+        name="admin_password_reset",
     ),
     path("admin/", admin.site.urls),
 ]

@@ -2,9 +2,10 @@
 503 et échec CSRF), en français, avec la raison du refus."""
 
 import sys
+from urllib.parse import urlencode
 
 from django.db import InterfaceError, OperationalError, connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -12,13 +13,12 @@ from django.template import loader
 from engagements.models import Action, Contrat, Engagement, Sigle, Signataire, Thematique
 from indicateurs.models import Indicateur
 from quartiers.models import ProjetStructurant, Quartier, Secteur
+from recherche import moteur
+from recherche import texte as texte_recherche
 from socle import roles
 from socle.acces import raison
 from socle.api import erreurs as erreurs_api
-from structures.models import Structure
 from territoire import views as territoire_views
-
-LIMITE_RECHERCHE = 20
 
 
 def accueil(request):
@@ -46,57 +46,79 @@ def accueil(request):
 
 
 def recherche(request):
-    """Recherche dans les engagements, actions, indicateurs, quartiers, projets et structures
-    (ces dernières selon la visibilité de l'utilisateur). Au plus 20 résultats par rubrique."""
-    q = request.GET.get("q", "").strip()
-    resultats = []
-    if len(q) >= 2:
-        rubriques = [
-            (
-                "Engagements",
-                Engagement.objects.filter(Q(titre__icontains=q) | Q(problematiques__icontains=q)),
-            ),
-            ("Actions", Action.objects.select_related("engagement").filter(texte__icontains=q)),
-            (
-                "Indicateurs",
-                Indicateur.objects.select_related("engagement").filter(
-                    Q(libelle__icontains=q) | Q(code__iexact=q)
-                ),
-            ),
-            (
-                "Quartiers prioritaires",
-                Quartier.objects.filter(
-                    Q(nom__icontains=q) | Q(nom_fiche__icontains=q) | Q(secteurs__nom__icontains=q)
-                ).distinct(),
-            ),
-            (
-                "Projets structurants",
-                ProjetStructurant.objects.select_related("quartier").filter(
-                    Q(nom__icontains=q) | Q(descriptif__icontains=q) | Q(adresse__icontains=q)
-                ),
-            ),
-            (
-                "Structures",
-                Structure.objects.for_user(request.user).filter(
-                    Q(nom__icontains=q) | Q(description__icontains=q)
-                ),
-            ),
-        ]
-        for titre, qs in rubriques:
-            objets = list(qs.order_by("pk")[: LIMITE_RECHERCHE + 1])
-            if objets:
-                resultats.append(
-                    {
-                        "titre": titre,
-                        "objets": objets[:LIMITE_RECHERCHE],
-                        "plus": len(objets) > LIMITE_RECHERCHE,
-                    }
-                )
-    return render(
-        request,
-        "recherche.html",
-        {"q": q, "resultats": resultats, "trop_court": 0 < len(q) < 2},
-    )
+    """La recherche transversale (recherche/moteur.py) : sans rubrique, un aperçu de chaque
+    rubrique et son nombre de résultats, avec « voir plus » ; avec `?type=`, la rubrique
+    entière, paginée. Structures et fiches-actions suivent la visibilité de l'utilisateur. Une
+    saisie refusée (caractère nul, trop longue, rubrique inconnue) reçoit son message, en 400."""
+    q = request.GET.get("q", "")
+    type_ = request.GET.get("type") or None
+    try:
+        page = min(max(1, int(request.GET.get("page") or 1)), 100_000)
+    except ValueError:
+        page = 1
+    contexte = {
+        # Le champ de recherche réaffiche la saisie, sans caractère nul, bornée.
+        "q": q.replace("\x00", "").strip()[: texte_recherche.LONGUEUR_MAX],
+        "type": type_,
+        "recherche": None,
+        "resultats": [],
+        "trop_court": False,
+        "erreur": None,
+    }
+    statut = 200
+    if q.strip() or "\x00" in q:
+        try:
+            resultat = moteur.rechercher(q, request.user, type=type_, page=page, apercu=not type_)
+        except texte_recherche.SaisieInvalide as refus:
+            contexte["erreur"] = refus.message
+            contexte["trop_court"] = refus.code == "trop_courte"
+            statut = 200 if refus.code == "trop_courte" else 400
+        else:
+            contexte["recherche"] = resultat
+            contexte["resultats"] = resultat.rubriques
+            contexte["rubriques"] = _liens_rubriques(resultat)
+            contexte["pages"] = _liens_pages(resultat) if type_ else []
+    return render(request, "recherche.html", contexte, status=statut)
+
+
+def _lien_recherche(q, **params):
+    return "?" + urlencode({"q": q, **{k: v for k, v in params.items() if v}})
+
+
+def _liens_rubriques(resultat):
+    """Le filtre par rubrique : « Toutes » puis chaque rubrique trouvée, avec son nombre."""
+    liens = [
+        {
+            "libelle": "Toutes les rubriques",
+            "nombre": sum(r.nombre for r in resultat.rubriques),
+            "url": _lien_recherche(resultat.q),
+            "courante": not resultat.type,
+        }
+    ]
+    for rubrique in resultat.rubriques:
+        rubrique.url = _lien_recherche(resultat.q, type=rubrique.type)
+        liens.append(
+            {
+                "libelle": rubrique.libelle,
+                "nombre": rubrique.nombre,
+                "url": rubrique.url,
+                "courante": rubrique.type == resultat.type,
+            }
+        )
+    return liens
+
+
+def _liens_pages(resultat):
+    """Les numéros de page de la rubrique (tous : une rubrique compte au plus quelques
+    centaines de résultats)."""
+    return [
+        {
+            "numero": n,
+            "url": _lien_recherche(resultat.q, type=resultat.type, page=n if n > 1 else None),
+            "courante": n == resultat.page,
+        }
+        for n in range(1, resultat.pages + 1)
+    ]
 
 
 def sante(request):

@@ -1,16 +1,18 @@
 """FilterSets des engagements, thématiques, signataires et sigles, partagés par les pages,
-l'API et les exports."""
+l'API et les exports (un seul par liste, voir socle/filtres.py)."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from engagements.models import Acteur, Engagement, Sigle, Signataire, Thematique
+from socle.filtres import FiltreParNumero, FiltreTexte
 
 
 class ThematiqueFilter(django_filters.FilterSet):
     """Recherche dans le titre des thématiques."""
 
-    q = django_filters.CharFilter(field_name="titre", lookup_expr="icontains", label="Titre")
+    q = FiltreTexte(field_name="titre", lookup_expr="icontains", label="Titre")
 
     class Meta:
         model = Thematique
@@ -18,20 +20,28 @@ class ThematiqueFilter(django_filters.FilterSet):
 
 
 class EngagementFilter(django_filters.FilterSet):
-    """Engagements par thématique, par signataire acteur (pilote, partenaire associé ou lieu
-    ressource) et par texte."""
+    """Engagements par thématique (numéro), par signataire acteur (pilote, partenaire associé
+    ou lieu ressource) et par texte. La page des engagements et l'API lisent les mêmes clés."""
 
-    q = django_filters.CharFilter(method="rechercher", label="Recherche")
-    thematique = django_filters.NumberFilter(
-        field_name="thematique__numero", label="Numéro de la thématique"
+    q = FiltreTexte(method="rechercher", label="Recherche")
+    thematique = FiltreParNumero(
+        queryset=Thematique.objects.all(),
+        to_field_name="numero",
+        widget=forms.NumberInput,
+        label="Numéro de la thématique",
     )
-    signataire = django_filters.NumberFilter(
+    signataire = FiltreParNumero(
         field_name="acteurs__signataire",
+        queryset=Signataire.objects.all(),
         distinct=True,
+        widget=forms.NumberInput,
         label="Identifiant d’un signataire acteur de l’engagement",
     )
-    pilote = django_filters.NumberFilter(
-        method="filtrer_pilote", label="Identifiant d’un signataire pilote de l’engagement"
+    pilote = FiltreParNumero(
+        queryset=Signataire.objects.all(),
+        method="filtrer_pilote",
+        widget=forms.NumberInput,
+        label="Identifiant d’un signataire pilote de l’engagement",
     )
 
     class Meta:
@@ -55,7 +65,7 @@ class EngagementFilter(django_filters.FilterSet):
 class SignataireFilter(django_filters.FilterSet):
     """Signataires par type (institution ou bailleur social) et par nom."""
 
-    q = django_filters.CharFilter(field_name="nom", lookup_expr="icontains", label="Nom")
+    q = FiltreTexte(field_name="nom", lookup_expr="icontains", label="Nom")
     type = django_filters.ChoiceFilter(
         choices=Signataire.Type.choices, label="Type", empty_label="Tous"
     )
@@ -66,9 +76,9 @@ class SignataireFilter(django_filters.FilterSet):
 
 
 class SigleFilter(django_filters.FilterSet):
-    """Glossaire filtré par sigle ou définition (comme la page du glossaire)."""
+    """Glossaire filtré par sigle ou définition (la page du glossaire et l'API)."""
 
-    q = django_filters.CharFilter(method="rechercher", label="Sigle ou définition")
+    q = FiltreTexte(method="rechercher", label="Sigle ou définition")
 
     class Meta:
         model = Sigle

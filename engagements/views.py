@@ -2,19 +2,22 @@
 
 from itertools import groupby
 
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 
+from engagements.filters import EngagementFilter, SigleFilter
 from engagements.models import Contrat, Engagement, Sigle
+from socle.filtres import lignes_filtrees
 
 
 def liste(request):
-    """Les 30 engagements groupés par thématique (une requête, compteurs annotés)."""
-    engagements = Engagement.objects.with_list_data()
+    """Les 30 engagements groupés par thématique (une requête, compteurs annotés), filtrables
+    par les clés de l'API (`?thematique=4`, `?pilote=…`, `?q=…`)."""
+    filtre = EngagementFilter(request.GET, queryset=Engagement.objects.with_list_data())
+    engagements = lignes_filtrees(filtre)
     groupes = [
         (theme, list(items)) for theme, items in groupby(engagements, key=lambda e: e.thematique)
     ]
-    return render(request, "engagements/liste.html", {"groupes": groupes})
+    return render(request, "engagements/liste.html", {"groupes": groupes, "filtre": filtre})
 
 
 def detail(request, numero):
@@ -35,11 +38,12 @@ def detail(request, numero):
 
 def glossaire(request):
     """Le glossaire du contrat, par lettre, filtrable par sigle ou définition."""
+    filtre = SigleFilter(request.GET, queryset=Sigle.objects.order_by("sigle"))
+    sigles = lignes_filtrees(filtre)
     q = request.GET.get("q", "").strip()
-    sigles = Sigle.objects.order_by("sigle")
-    if q:
-        sigles = sigles.filter(Q(sigle__icontains=q) | Q(definition__icontains=q))
     lettres = [
         (lettre, list(items)) for lettre, items in groupby(sigles, key=lambda s: s.sigle[0].upper())
     ]
-    return render(request, "engagements/glossaire.html", {"lettres": lettres, "q": q})
+    return render(
+        request, "engagements/glossaire.html", {"lettres": lettres, "q": q, "filtre": filtre}
+    )

@@ -1,19 +1,41 @@
-"""FilterSets des indicateurs et des valeurs, partagés par les pages de liste et les exports."""
+"""FilterSets des indicateurs, territoires, campagnes et valeurs : un par liste, partagé par
+sa page, son export et l'API (voir socle/filtres.py). Les objets se désignent par leur clé
+naturelle : code d'un indicateur ou d'un territoire, numéro d'un engagement ou d'une
+thématique, slug d'un QPV ; un producteur, par l'identifiant du signataire."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
+from django.utils import timezone
 
-from engagements.models import Signataire
-from indicateurs.models import Indicateur, Territoire, Valeur
+from engagements.models import Engagement, Signataire, Thematique
+from indicateurs.models import Campagne, Indicateur, Territoire, Valeur
+from quartiers.models import Arrondissement, Quartier
+from socle.filtres import (
+    FiltreAnnee,
+    FiltreParCode,
+    FiltreParIdentifiant,
+    FiltreParNumero,
+    FiltreTexte,
+)
 
 
 class IndicateurFilter(django_filters.FilterSet):
-    """Recherche plein texte simple, engagement, thématique, unité et nature."""
+    """Recherche plein texte simple, engagement, thématique, unité, nature et producteur."""
 
-    q = django_filters.CharFilter(method="rechercher", label="Recherche")
-    engagement = django_filters.NumberFilter(field_name="engagement__numero", label="Engagement n°")
-    thematique = django_filters.NumberFilter(
-        field_name="engagement__thematique__numero", label="Thématique n°"
+    q = FiltreTexte(method="rechercher", label="Recherche")
+    engagement = FiltreParNumero(
+        queryset=Engagement.objects.all(),
+        to_field_name="numero",
+        widget=forms.NumberInput,
+        label="Engagement n°",
+    )
+    thematique = FiltreParNumero(
+        field_name="engagement__thematique",
+        queryset=Thematique.objects.all(),
+        to_field_name="numero",
+        widget=forms.NumberInput,
+        label="Thématique n°",
     )
     unite = django_filters.ChoiceFilter(
         choices=Indicateur.Unite.choices, label="Unité", empty_label="Toutes"
@@ -21,35 +43,96 @@ class IndicateurFilter(django_filters.FilterSet):
     nature = django_filters.ChoiceFilter(
         choices=Indicateur.Nature.choices, label="Nature", empty_label="Toutes"
     )
+    producteur = FiltreParNumero(
+        queryset=Signataire.objects.order_by("nom"),
+        label="Producteur (identifiant du signataire)",
+        empty_label="Tous",
+    )
 
     class Meta:
         model = Indicateur
-        fields = ["q", "engagement", "thematique", "unite", "nature"]
+        fields = ["q", "engagement", "thematique", "unite", "nature", "producteur"]
 
     def rechercher(self, queryset, name, value):
         return queryset.filter(Q(libelle__icontains=value) | Q(code__iexact=value))
 
 
-class ValeurFilter(django_filters.FilterSet):
-    """Filtres de la liste des valeurs, partagés par la page et l'export tableur."""
+class TerritoireFilter(django_filters.FilterSet):
+    """Les territoires par niveau, par QPV (le QPV et ses secteurs) ou par arrondissement."""
 
-    indicateur = django_filters.CharFilter(
-        field_name="indicateur__code", lookup_expr="iexact", label="Code indicateur"
+    type = django_filters.ChoiceFilter(choices=Territoire.Type.choices, label="Niveau")
+    quartier = FiltreParIdentifiant(
+        to_field_name="slug",
+        queryset=Quartier.objects.all(),
+        label="Quartier (identifiant) : le QPV et ses secteurs",
     )
-    engagement = django_filters.NumberFilter(
-        field_name="indicateur__engagement__numero", label="Engagement n°"
+    arrondissement = FiltreParNumero(
+        to_field_name="numero",
+        queryset=Arrondissement.objects.all(),
+        label="Arrondissement (numéro)",
     )
-    territoire = django_filters.ModelChoiceFilter(
+
+    class Meta:
+        model = Territoire
+        fields = ["type", "quartier", "arrondissement"]
+
+
+ETATS_CAMPAGNE = [("a_venir", "À venir"), ("ouverte", "Ouverte"), ("cloturee", "Clôturée")]
+
+
+class CampagneFilter(django_filters.FilterSet):
+    """État à la date du jour (à venir, ouverte, clôturée) et bornes d'années."""
+
+    etat = django_filters.ChoiceFilter(
+        choices=ETATS_CAMPAGNE, method="filtrer_etat", label="État aujourd’hui"
+    )
+    annee_min = FiltreAnnee(field_name="annee", lookup_expr="gte", label="Année minimale")
+    annee_max = FiltreAnnee(field_name="annee", lookup_expr="lte", label="Année maximale")
+
+    class Meta:
+        model = Campagne
+        fields = ["etat", "annee_min", "annee_max"]
+
+    def filtrer_etat(self, queryset, name, value):
+        jour = timezone.localdate()
+        close = Q(statut=Campagne.Statut.CLOTUREE) | Q(date_cloture__lt=jour)
+        if value == "cloturee":
+            return queryset.filter(close)
+        if value == "ouverte":
+            return queryset.exclude(close).filter(date_ouverture__lte=jour)
+        return queryset.exclude(close).filter(date_ouverture__gt=jour)
+
+
+class ValeurFilter(django_filters.FilterSet):
+    """Filtres de la liste des valeurs : la page, son export tableur et l'API."""
+
+    indicateur = FiltreParCode(queryset=Indicateur.objects.all(), label="Code indicateur")
+    engagement = FiltreParNumero(
+        field_name="indicateur__engagement",
+        queryset=Engagement.objects.all(),
+        to_field_name="numero",
+        widget=forms.NumberInput,
+        label="Engagement n°",
+    )
+    territoire = FiltreParIdentifiant(
         queryset=Territoire.objects.order_by("ordre"),
         to_field_name="code",
         label="Territoire",
         empty_label="Tous",
     )
-    annee = django_filters.NumberFilter(field_name="annee", label="Année")
+    quartier = FiltreParIdentifiant(
+        field_name="territoire__quartier",
+        to_field_name="slug",
+        queryset=Quartier.objects.all(),
+        label="Quartier (identifiant) : valeurs du QPV et de ses secteurs",
+    )
+    annee = FiltreAnnee(label="Année")
+    annee_min = FiltreAnnee(field_name="annee", lookup_expr="gte", label="Année minimale (incluse)")
+    annee_max = FiltreAnnee(field_name="annee", lookup_expr="lte", label="Année maximale (incluse)")
     statut = django_filters.ChoiceFilter(
         choices=Valeur.Statut.choices, label="Statut", empty_label="Tous"
     )
-    producteur = django_filters.ModelChoiceFilter(
+    producteur = FiltreParNumero(
         field_name="indicateur__producteur",
         queryset=Signataire.objects.filter(indicateurs_produits__isnull=False)
         .distinct()
@@ -66,7 +149,24 @@ class ValeurFilter(django_filters.FilterSet):
 
     class Meta:
         model = Valeur
-        fields = ["indicateur", "engagement", "territoire", "annee", "statut", "producteur", "demo"]
+        fields = [
+            "indicateur",
+            "engagement",
+            "territoire",
+            "quartier",
+            "annee",
+            "annee_min",
+            "annee_max",
+            "statut",
+            "producteur",
+            "demo",
+        ]
+        descriptions_api = {
+            "indicateur": "Code de l’indicateur (`E28-2`, sans tenir compte de la casse)",
+            "engagement": "Numéro de l’engagement de l’indicateur",
+            "territoire": "Code du territoire (`qpv-goutte-dor`, `paris`…)",
+            "producteur": "Producteur (identifiant du signataire)",
+        }
 
-    def filtrer_demo(self, queryset, name, value):
+    def filtrer_demo(self, queryset, name, value: str):
         return queryset.filter(demo=value == "oui")

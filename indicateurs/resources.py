@@ -16,6 +16,7 @@
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
+from indicateurs.exports import COLONNES_VALEURS
 from indicateurs.mesures import territoires_attendus as attendus
 from indicateurs.mesures import territoires_par_niveau
 from indicateurs.models import (
@@ -43,8 +44,7 @@ from socle.imports import (
     texte,
 )
 from socle.roles import est_spv
-from socle.tableur import Colonne as ColonneExport
-from socle.tableur import Format, classeur
+from socle.tableur import Classeur
 
 CODE_INDICATEUR, CODE_TERRITOIRE, ANNEE = "Code indicateur", "Code territoire", "Année"
 VALEUR, VERSION = "Valeur", "Version"
@@ -274,59 +274,17 @@ MODE_D_EMPLOI = [
 ]
 
 
-def _nombre_part(v):
-    return v.indicateur.est_nombre_part
-
-
-def colonnes_valeurs(precedentes=None):
-    """Les colonnes du modèle (et de l'export des valeurs), dans l'ordre que l'import relit.
-    `precedentes` : {(indicateur_id, territoire_id): valeur de l'année précédente}."""
-    precedentes = precedentes or {}
-    return [
-        ColonneExport(CODE_INDICATEUR, "indicateur.code", largeur=16),
-        ColonneExport("Indicateur", "indicateur.libelle", largeur=60),
-        ColonneExport("Unité", "indicateur.get_unite_display", largeur=16),
-        ColonneExport(CODE_TERRITOIRE, "territoire.code", largeur=24),
-        ColonneExport("Territoire", "territoire.nom", largeur=36),
-        ColonneExport(ANNEE, "annee", Format.ENTIER, largeur=8),
-        ColonneExport(
-            "Valeur N-1",
-            lambda v: precedentes.get((v.indicateur_id, v.territoire_id)),
-            Format.DECIMAL,
-        ),
-        ColonneExport(
-            VALEUR, lambda v: None if _nombre_part(v) else v.valeur, Format.DECIMAL, largeur=12
-        ),
-        ColonneExport("Nombre", "nombre", Format.ENTIER, largeur=12),
-        ColonneExport("Base", "base", Format.ENTIER, largeur=12),
-        ColonneExport(
-            "Part calculée (%)", lambda v: v.valeur if _nombre_part(v) else None, Format.DECIMAL
-        ),
-        ColonneExport("Source", "source", largeur=40),
-        ColonneExport("Commentaire", "commentaire", largeur=40),
-        ColonneExport("Statut", lambda v: v.get_statut_display() if v.pk else "À saisir"),
-        ColonneExport("Démo", lambda v: "Oui (valeur de démonstration)" if v.demo else "Non"),
-        ColonneExport(VERSION, lambda v: v.version if v.pk else None, Format.ENTIER, largeur=10),
-    ]
-
-
-def contenu_valeurs_xlsx(valeurs, precedentes=None, feuille="Valeurs", mode_d_emploi=None):
-    """Des valeurs (préchargées avec indicateur et territoire) au format du modèle d'import."""
-    import io
-
-    wb = classeur(valeurs, colonnes_valeurs(precedentes), feuille)
+def contenu_valeurs_xlsx(valeurs, feuille="Valeurs", mode_d_emploi=None):
+    """Des valeurs (préchargées avec indicateur et territoire, `valeur_precedente` posée) au
+    format du modèle d'import : les colonnes de l'export des valeurs (indicateurs/exports.py),
+    la feuille « Mode d’emploi » ensuite. La feuille des valeurs est celle que l'import relit."""
+    c = Classeur()
+    c.tableau(feuille, valeurs, COLONNES_VALEURS)
     if mode_d_emploi:
-        aide = classeur(
-            mode_d_emploi[1:],
-            [ColonneExport(mode_d_emploi[0], lambda ligne: ligne, largeur=120)],
-            "Mode d’emploi",
-            dans=wb,
-        )["Mode d’emploi"]
-        aide.auto_filter.ref = None
-    wb.active = 0
-    sortie = io.BytesIO()
-    wb.save(sortie)
-    return sortie.getvalue()
+        aide = c.feuille("Mode d’emploi")
+        for rang, ligne in enumerate(mode_d_emploi):
+            aide.texte(ligne, gras=rang == 0)
+    return c.contenu()
 
 
 def indicateurs_du_modele(user, engagement=None, producteur=None):
@@ -365,9 +323,10 @@ def modele_xlsx(annee, user, engagement=None, producteur=None):
         for territoire in attendus(ind, groupes):
             v = actuelles.get((ind.pk, territoire.pk)) or Valeur(annee=annee)
             v.indicateur, v.territoire = ind, territoire
+            v.valeur_precedente = precedentes.get((ind.pk, territoire.pk))
             lignes.append(v)
     aide = [ligne.format(annee=annee) for ligne in MODE_D_EMPLOI]
-    contenu = contenu_valeurs_xlsx(lignes, precedentes, f"Valeurs {annee}", mode_d_emploi=aide)
+    contenu = contenu_valeurs_xlsx(lignes, f"Valeurs {annee}", mode_d_emploi=aide)
     return contenu, len(lignes)
 
 

@@ -9,6 +9,12 @@ urlpatterns = [
     # Les chemins fixes d'abord : un code d'indicateur ne prend jamais ces noms.
     path("valeurs/", views_campagne.valeurs, name="valeurs"),
     path("valeurs/export.xlsx", views_campagne.export_valeurs, name="valeurs_export"),
+    path(
+        "valeurs/export.csv",
+        views_campagne.export_valeurs,
+        {"format_": "csv"},
+        name="valeurs_export_csv",
+    ),
     path("valeurs/valider/", views_campagne.valeurs_en_masse, name="valeurs_en_masse"),
     path("valeurs/<int:pk>/", views_campagne.valeur, name="valeur"),
     path("valeurs/<int:pk>/<str:action>/", views_campagne.transition, name="transition"),

@@ -13,6 +13,7 @@ from indicateurs.graphique import donnees_graphique
 from indicateurs.historique import CHAMPS_INDICATEUR, CHAMPS_VALEUR, versions
 from indicateurs.models import Campagne, Indicateur, Valeur
 from socle import acces, roles
+from socle.filtres import lignes_filtrees
 
 HISTORIQUE_MAX = 15
 
@@ -24,10 +25,10 @@ refuser = acces.refuser
 def liste(request):
     """Les indicateurs à suivre du contrat, filtrables et paginés par 50, puis les
     indicateurs de contexte ajoutés pour porter les chiffres clés des fiches quartiers."""
-    filtre = IndicateurFilter(
-        request.GET, queryset=Indicateur.objects.du_contrat().with_list_data()
-    )
-    page = Paginator(filtre.qs, 50).get_page(request.GET.get("page"))
+    # Le filtre de l'API (`/api/v1/indicateurs/`) : il s'applique aux deux tableaux.
+    filtre = IndicateurFilter(request.GET, queryset=Indicateur.objects.with_list_data())
+    indicateurs = lignes_filtrees(filtre)
+    page = Paginator(indicateurs.du_contrat(), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "indicateurs/liste.html",
@@ -36,7 +37,7 @@ def liste(request):
             "page": page,
             "total": Indicateur.objects.du_contrat().count(),
             "contrat": Contrat.objects.first(),
-            "contexte": list(Indicateur.objects.hors_contrat().with_list_data()),
+            "contexte": list(indicateurs.hors_contrat()),
         },
     )
 

@@ -5,14 +5,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from engagements.models import Engagement, Signataire
-from indicateurs.filters import ValeurFilter
+from indicateurs.exports import COLONNES_VALEURS, avec_valeur_precedente
+from indicateurs.filters import CampagneFilter, ValeurFilter
 from indicateurs.forms import CampagneForm, FiltreModeleForm, RenvoiForm, RouvrirForm
 from indicateurs.historique import CHAMPS_VALEUR, versions
 from indicateurs.mesures import Perimetre, mesurer
@@ -23,11 +23,11 @@ from indicateurs.models import (
     Valeur,
     transition_en_masse,
 )
-from indicateurs.resources import contenu_valeurs_xlsx
 from indicateurs.views import refuser
 from socle import roles
 from socle.circuits import ActionRefusee
-from socle.tableur import TYPE_XLSX
+from socle.filtres import lignes_filtrees
+from socle.tableur import reponse_export
 
 # --- valeurs ------------------------------------------------------------------------------------
 
@@ -39,7 +39,7 @@ def valeurs(request):
     filtre = ValeurFilter(
         request.GET, queryset=Valeur.objects.for_user(request.user).with_list_data()
     )
-    page = Paginator(filtre.qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(lignes_filtrees(filtre), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "indicateurs/valeurs.html",
@@ -52,14 +52,16 @@ def valeurs(request):
 
 
 @login_required
-def export_valeurs(request):
-    """Les valeurs filtrées, au format du modèle d'import (colonne « Démo » comprise)."""
+def export_valeurs(request, format_="xlsx"):
+    """Les valeurs filtrées, au format du modèle d'import (colonne « Démo » comprise), en
+    xlsx ou en CSV (Excel en français ; `?variante=machine` pour un programme)."""
     filtre = ValeurFilter(
         request.GET, queryset=Valeur.objects.for_user(request.user).with_list_data()
     )
-    reponse = HttpResponse(contenu_valeurs_xlsx(filtre.qs), content_type=TYPE_XLSX)
-    reponse["Content-Disposition"] = 'attachment; filename="valeurs-indicateurs.xlsx"'
-    return reponse
+    valeurs = avec_valeur_precedente(lignes_filtrees(filtre), request.user)
+    return reponse_export(
+        request, valeurs, COLONNES_VALEURS, "valeurs-indicateurs", "Valeurs", format_
+    )
 
 
 @login_required
@@ -161,11 +163,16 @@ def campagnes(request):
         campagne.save()
         messages.success(request, f"Campagne {campagne.annee} créée.")
         return redirect(campagne)
-    liste = list(Campagne.objects.select_related("cloturee_par", "rouverte_par"))
+    filtre = CampagneFilter(
+        request.GET, queryset=Campagne.objects.select_related("cloturee_par", "rouverte_par")
+    )
+    liste = list(lignes_filtrees(filtre))
     mesures = mesurer([c.annee for c in liste])
     for c in liste:
         c.completude = mesures.total(c.annee, libelle=str(c.annee))
-    return render(request, "indicateurs/campagnes.html", {"campagnes": liste, "form": form})
+    return render(
+        request, "indicateurs/campagnes.html", {"campagnes": liste, "form": form, "filtre": filtre}
+    )
 
 
 @login_required

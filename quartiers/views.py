@@ -6,12 +6,13 @@ from django.shortcuts import render
 
 from quartiers.filters import QuartierFilter
 from quartiers.models import Quartier
+from socle.filtres import lignes_filtrees
 
 
 def liste(request):
     """Les 21 QPV avec arrondissements et population (décret)."""
     filtre = QuartierFilter(request.GET, queryset=Quartier.objects.with_list_data())
-    quartiers = filtre.qs
+    quartiers = lignes_filtrees(filtre)
     total = Quartier.objects.aggregate(total=Sum("population"))["total"]
     return render(
         request,

@@ -100,6 +100,12 @@ _REFERENTIEL = (
     "bilan.change_etudequalitative",
     "bilan.delete_etudequalitative",
     "bilan.view_importcredits",
+    # Journal des connexions (django-axes) : le SPV consulte les échecs et lève un
+    # verrouillage (suppression des tentatives d'un compte ou d'une adresse).
+    "axes.view_accessfailurelog",
+    "axes.view_accessattempt",
+    "axes.delete_accessattempt",
+    "axes.view_accesslog",
 )
 
 ROLES = {
@@ -116,6 +122,36 @@ def role_de(user):
         return None
     profil = getattr(user, "profil", None)
     return Role(profil.role) if profil and profil.role else None
+
+
+def roles_attribuables(user):
+    """Les rôles qu'un utilisateur peut donner à un compte. Un rôle qui ouvre l'administration
+    (le SPV, dont le compte devient « équipe ») ne se donne que par un superutilisateur ; un
+    agent SPV attribue les autres (délégué du Préfet, partenaire, structure) ; personne
+    d'autre n'attribue de rôle."""
+    if getattr(user, "is_superuser", False):
+        return list(Role)
+    if role_de(user) == Role.SPV:
+        return [role for role in Role if not ROLES[role].acces_admin]
+    return []
+
+
+def peut_modifier_compte(user, cible):
+    """Un superutilisateur modifie tout compte. Un agent SPV modifie le rôle et le
+    rattachement d'un compte qui n'a pas accès à l'administration : ni un superutilisateur, ni
+    un membre de l'équipe (un autre agent SPV, ni lui-même) ; sinon il pourrait s'élever ou
+    élever un autre compte. Personne d'autre ne modifie un compte."""
+    if getattr(user, "is_superuser", False):
+        return True
+    if role_de(user) != Role.SPV or cible is None:
+        return False
+    profil = getattr(cible, "profil", None)
+    role_cible = Role(profil.role) if profil is not None and profil.role else None
+    return not (
+        cible.is_superuser
+        or cible.is_staff
+        or (role_cible is not None and ROLES[role_cible].acces_admin)
+    )
 
 
 def est_spv(user):

@@ -7,26 +7,23 @@ les structures, les fiches validées et, pour un délégué, les fiches soumises
 compte de structure ne voit que sa structure et toutes ses fiches (son espace) ; un anonyme,
 rien (401). Les fiches se rédigent et se soumettent dans le portail."""
 
-import django_filters
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
-    extend_schema_field,
     extend_schema_serializer,
     extend_schema_view,
 )
 from rest_framework import serializers
 
-from engagements.models import Action, Engagement
+from engagements.models import Action
 from quartiers.api import QuartierCourtSerializer
-from quartiers.models import Arrondissement, Quartier
 from socle.api.rendus import Colonne
 from socle.api.schema import cle_naturelle
 from socle.api.serialiseurs import SerialiseurModele, libelle_de
 from socle.api.vues import VueLectureAPI
-from structures.filters import FicheActionFilter, StructureFilter, structures_visibles
+from structures.filters import FicheActionFilter, StructureFilter
 from structures.models import (
     FicheAction,
     FinancementFiche,
@@ -133,26 +130,6 @@ class StructureSerializer(SerialiseurModele):
         }
 
 
-class StructureFilterAPI(StructureFilter):
-    """Le filtre de la liste des structures, avec les clés naturelles : QPV par identifiant
-    (slug), arrondissement par numéro."""
-
-    quartier = django_filters.ModelChoiceFilter(
-        field_name="quartiers",
-        to_field_name="slug",
-        queryset=Quartier.objects.all(),
-        label="Quartier (identifiant)",
-    )
-    arrondissement = django_filters.ModelChoiceFilter(
-        to_field_name="numero",
-        queryset=Arrondissement.objects.all(),
-        label="Arrondissement (numéro)",
-    )
-
-    class Meta(StructureFilter.Meta):
-        pass
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="Liste des structures",
@@ -170,7 +147,7 @@ class StructureFilterAPI(StructureFilter):
 class StructureViewSet(VueLectureAPI):
     queryset = Structure.objects.all()
     serializer_class = StructureSerializer
-    filterset_class = StructureFilterAPI
+    filterset_class = StructureFilter
     search_fields = ["nom", "commune", "description"]
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]+"
@@ -381,53 +358,6 @@ class FicheActionSerializer(SerialiseurModele):
         }
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class FiltreParIdentifiant(django_filters.ModelChoiceFilter):
-    """Un objet désigné par une clé texte (slug), pour un filtre à méthode."""
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class FiltreParNumero(django_filters.ModelChoiceFilter):
-    """Un objet désigné par un numéro ou un identifiant, pour un filtre à méthode."""
-
-
-class FicheActionFilterAPI(FicheActionFilter):
-    """Le filtre de la liste des fiches du portail (mêmes méthodes), avec les clés
-    naturelles : QPV et structure par identifiant (slug), engagement et arrondissement par
-    numéro, année en nombre (toute année est acceptée)."""
-
-    quartier = FiltreParIdentifiant(
-        queryset=Quartier.objects.all(),
-        to_field_name="slug",
-        method="filtrer_quartier",
-        label="Quartier (identifiant)",
-    )
-    arrondissement = FiltreParNumero(
-        queryset=Arrondissement.objects.all(),
-        to_field_name="numero",
-        method="filtrer_arrondissement",
-        label="Arrondissement (numéro) : QPV de l’action ou siège de la structure",
-    )
-    engagement = FiltreParNumero(
-        queryset=Engagement.objects.all(),
-        to_field_name="numero",
-        method="filtrer_engagement",
-        label="Engagement (numéro)",
-    )
-    action = FiltreParNumero(
-        queryset=Action.objects.all(),
-        method="filtrer_action",
-        label="Action numérotée du contrat (identifiant `id`, voir /api/v1/engagements/)",
-    )
-    structure = django_filters.ModelChoiceFilter(
-        queryset=structures_visibles, to_field_name="slug", label="Structure (identifiant)"
-    )
-    annee = django_filters.NumberFilter(label="Année")
-
-    class Meta(FicheActionFilter.Meta):
-        pass
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="Liste des fiches-actions",
@@ -447,7 +377,7 @@ class FicheActionFilterAPI(FicheActionFilter):
 class FicheActionViewSet(VueLectureAPI):
     queryset = FicheAction.objects.all()
     serializer_class = FicheActionSerializer
-    filterset_class = FicheActionFilterAPI
+    filterset_class = FicheActionFilter
     search_fields = ["titre", "resume", "structure__nom"]
     lookup_value_regex = "[0-9]+"
     tri = ("-annee", "titre", "pk")

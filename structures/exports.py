@@ -39,17 +39,30 @@ def _localisation(fiche):
     return ", ".join(p for p in (structure.commune, structure.departement) if p)
 
 
+SOURCE_FICHE = "Fiche-action saisie par la structure dans le portail"
+
 COLONNES_FICHES = [
-    Colonne("N°", "pk", Format.ENTIER),
-    Colonne("Titre de l’action", "titre"),
+    Colonne("N°", "pk", Format.ENTIER, definition="Numéro de la fiche dans le portail."),
+    Colonne("Titre de l’action", "titre", definition="Titre de l’action.", source=SOURCE_FICHE),
     Colonne("Structure", "structure.nom"),
     Colonne("Localisation de la structure", _localisation),
     Colonne("Structure hors Paris", "structure.hors_paris", Format.BOOLEEN),
-    Colonne("Année", "annee", Format.ENTIER),
-    Colonne("Statut de la fiche", "get_statut_display", largeur=12),
+    Colonne("Année", "annee", Format.ENTIER, definition="Année de l’action rapportée."),
+    Colonne(
+        "Statut de la fiche",
+        "get_statut_display",
+        largeur=12,
+        definition="Étape du circuit de validation : brouillon, soumise, validée, renvoyée.",
+    ),
     Colonne("Statut de l’action", "get_etat_display", largeur=12),
     Colonne("Raisons de la fin", "motif_fin"),
-    Colonne("Engagements", _numeros_engagements, Format.LISTE, largeur=14),
+    Colonne(
+        "Engagements",
+        _numeros_engagements,
+        Format.LISTE,
+        largeur=14,
+        definition="Numéros des engagements du contrat de ville servis par l’action.",
+    ),
     Colonne("Actions numérotées", _actions, Format.LISTE, largeur=50),
     Colonne("QPV", "quartiers", Format.LISTE),
     Colonne("Territoire concerné", "get_territoire_display", largeur=20),
@@ -59,9 +72,29 @@ COLONNES_FICHES = [
     Colonne("À l’initiative", "initiative_libelles", Format.LISTE),
     Colonne("Précision (initiative)", "initiative_precision"),
     Colonne("Partenaires d’action", "partenaires_libelles", Format.LISTE),
-    Colonne("Bénéficiaires", "nb_beneficiaires", Format.ENTIER, largeur=13),
-    Colonne("Dont habitants d’un QPV", "nb_beneficiaires_qpv", Format.ENTIER, largeur=13),
-    Colonne("Budget total", "budget_total", Format.EUROS),
+    Colonne(
+        "Bénéficiaires",
+        "nb_beneficiaires",
+        Format.ENTIER,
+        largeur=13,
+        definition="Nombre de personnes touchées par l’action, déclaré par la structure.",
+        source=SOURCE_FICHE,
+    ),
+    Colonne(
+        "Dont habitants d’un QPV",
+        "nb_beneficiaires_qpv",
+        Format.ENTIER,
+        largeur=13,
+        definition="Part des bénéficiaires qui habitent un quartier prioritaire.",
+        source=SOURCE_FICHE,
+    ),
+    Colonne(
+        "Budget total",
+        "budget_total",
+        Format.EUROS,
+        definition="Budget de l’action, tous financeurs.",
+        source=SOURCE_FICHE,
+    ),
     Colonne("Budget par financeur", _financements, Format.LISTE, largeur=45),
     Colonne("Salariés mobilisés", "nb_salaries", Format.ENTIER),
     Colonne("Bénévoles mobilisés", "nb_benevoles", Format.ENTIER),
@@ -77,6 +110,11 @@ COLONNES_FICHES = [
     Colonne("Soumise le", _date_transition(FicheAction.Statut.SOUMISE), Format.DATE),
     Colonne("Validée le", _date_transition(FicheAction.Statut.VALIDEE), Format.DATE),
     Colonne("Modifiée le", "modifie_le", Format.DATE),
-    Colonne("Source", "source"),
+    Colonne(
+        "Source",
+        "source",
+        definition="Origine de la fiche quand elle n’a pas été saisie dans le portail "
+        "(observatoire national des centres sociaux, rapport d’activité…).",
+    ),
     Colonne("Lien", lambda fiche: lien_absolu(fiche.get_absolute_url()), largeur=45),
 ]

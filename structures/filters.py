@@ -1,4 +1,7 @@
-"""FilterSets des structures et des fiches-actions (pages, API, exports)."""
+"""FilterSets des structures et des fiches-actions : un par liste, partagé par la page, l'API
+et les exports (et la couverture pour les fiches). Les objets se désignent par leur clé
+naturelle : slug d'un QPV ou d'une structure, numéro d'un arrondissement ou d'un engagement ;
+une action numérotée, par son identifiant (voir /api/v1/engagements/)."""
 
 from functools import reduce
 from operator import or_
@@ -11,31 +14,50 @@ from django.db.models.functions import Cast
 
 from engagements.models import Action, Engagement
 from quartiers.models import Arrondissement, Quartier
+from socle.filtres import (
+    FiltreAnnee,
+    FiltreOuiNon,
+    FiltreParIdentifiant,
+    FiltreParNumero,
+    FiltreTexte,
+)
 from structures import listes
 from structures.models import FicheAction, Structure
 
+# Le menu « Localisation » des pages : hors_paris=false, c'est Paris.
+CHOIX_LOCALISATION = [("", "Toutes"), ("false", "Paris"), ("true", "Hors Paris")]
+
 
 class StructureFilter(django_filters.FilterSet):
-    """Nom, type, arrondissement, QPV, Paris ou hors Paris."""
+    """Nom, type, arrondissement (numéro), QPV (slug), Paris ou hors Paris."""
 
-    q = django_filters.CharFilter(method="rechercher", label="Recherche")
+    q = FiltreTexte(method="rechercher", label="Recherche")
     type = django_filters.ChoiceFilter(
         choices=Structure.Type.choices, label="Type", empty_label="Tous"
     )
-    arrondissement = django_filters.ModelChoiceFilter(
-        queryset=Arrondissement.objects.all(), label="Arrondissement", empty_label="Tous"
+    arrondissement = FiltreParNumero(
+        to_field_name="numero",
+        queryset=Arrondissement.objects.all(),
+        label="Arrondissement",
+        empty_label="Tous",
     )
-    quartier = django_filters.ModelChoiceFilter(
-        field_name="quartiers", queryset=Quartier.objects.all(), label="QPV", empty_label="Tous"
+    quartier = FiltreParIdentifiant(
+        field_name="quartiers",
+        to_field_name="slug",
+        queryset=Quartier.objects.all(),
+        label="QPV",
+        empty_label="Tous",
     )
-    hors_paris = django_filters.BooleanFilter(
-        label="Localisation",
-        widget=forms.Select(choices=[("", "Toutes"), ("false", "Paris"), ("true", "Hors Paris")]),
-    )
+    hors_paris = FiltreOuiNon(label="Localisation", choix=CHOIX_LOCALISATION)
 
     class Meta:
         model = Structure
         fields = ["q", "type", "arrondissement", "quartier", "hors_paris"]
+        descriptions_api = {
+            "quartier": "Quartier (identifiant)",
+            "arrondissement": "Arrondissement (numéro)",
+            "hors_paris": "Structures hors Paris (true) ou à Paris (false)",
+        }
 
     def rechercher(self, queryset, name, value):
         return queryset.filter(
@@ -116,34 +138,35 @@ def structures_visibles(request):
 
 
 class FicheActionFilter(django_filters.FilterSet):
-    """Le filtre des fiches-actions, partagé par la liste, l'export tableur, la couverture et,
-    plus tard, l'API. À appliquer à un queryset déjà restreint par `for_user(user)`.
+    """Le filtre des fiches-actions, partagé par la liste, l'export tableur, la couverture et
+    l'API. À appliquer à un queryset déjà restreint par `for_user(user)`.
 
     Aucun filtre ne fait de jointure multipliant les lignes (sous-requêtes pour les relations
     plusieurs-à-plusieurs) : ni doublon, ni `distinct()` nécessaire."""
 
-    q = django_filters.CharFilter(method="filtrer_texte", label="Recherche")
-    quartier = django_filters.ModelChoiceFilter(
+    q = FiltreTexte(method="filtrer_texte", label="Recherche")
+    quartier = FiltreParIdentifiant(
         queryset=Quartier.objects.order_by("ordre", "nom"),
+        to_field_name="slug",
         method="filtrer_quartier",
         label="QPV",
         empty_label="Tous",
     )
-    arrondissement = django_filters.ModelChoiceFilter(
+    arrondissement = FiltreParNumero(
         queryset=Arrondissement.objects.all(),
         to_field_name="numero",
         method="filtrer_arrondissement",
         label="Arrondissement",
         empty_label="Tous",
     )
-    engagement = django_filters.ModelChoiceFilter(
+    engagement = FiltreParNumero(
         queryset=Engagement.objects.order_by("numero"),
         to_field_name="numero",
         method="filtrer_engagement",
         label="Engagement",
         empty_label="Tous",
     )
-    action = django_filters.ModelChoiceFilter(
+    action = FiltreParNumero(
         queryset=Action.objects.select_related("engagement").order_by(
             "engagement__numero", "ordre"
         ),
@@ -152,9 +175,7 @@ class FicheActionFilter(django_filters.FilterSet):
         empty_label="Toutes",
         widget=forms.HiddenInput,
     )
-    annee = django_filters.ChoiceFilter(
-        choices=annees_des_fiches, label="Année", empty_label="Toutes"
-    )
+    annee = FiltreAnnee(choix=annees_des_fiches, label="Année")
     statut = django_filters.ChoiceFilter(
         choices=FicheAction.Statut.choices, label="Statut de la fiche", empty_label="Tous"
     )
@@ -167,13 +188,13 @@ class FicheActionFilter(django_filters.FilterSet):
     public = django_filters.ChoiceFilter(
         choices=listes.PUBLICS, method="filtrer_public", label="Public", empty_label="Tous"
     )
-    structure = django_filters.ModelChoiceFilter(
-        queryset=structures_visibles, label="Structure", empty_label="Toutes"
+    structure = FiltreParIdentifiant(
+        queryset=structures_visibles, to_field_name="slug", label="Structure", empty_label="Toutes"
     )
-    hors_paris = django_filters.BooleanFilter(
+    hors_paris = FiltreOuiNon(
         field_name="structure__hors_paris",
         label="Structures hors Paris",
-        widget=forms.Select(choices=[("", "Toutes"), ("false", "Paris"), ("true", "Hors Paris")]),
+        choix=CHOIX_LOCALISATION,
     )
 
     class Meta:
@@ -192,6 +213,13 @@ class FicheActionFilter(django_filters.FilterSet):
             "structure",
             "hors_paris",
         ]
+        descriptions_api = {
+            "quartier": "Quartier (identifiant)",
+            "arrondissement": "Arrondissement (numéro) : QPV de l’action ou siège de la structure",
+            "engagement": "Engagement (numéro)",
+            "action": "Action numérotée du contrat (identifiant `id`, voir /api/v1/engagements/)",
+            "structure": "Structure (identifiant)",
+        }
 
     def filtrer_texte(self, queryset, name, value):
         return rechercher_fiches(queryset, value)

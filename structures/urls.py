@@ -10,6 +10,7 @@ urlpatterns = [
     path("mon-espace/", views.mon_espace, name="mon_espace"),
     path("fiches/", views.fiches, name="fiches"),
     path("fiches/export.xlsx", views.fiches_export, name="fiches_export"),
+    path("fiches/export.csv", views.fiches_export, {"format_": "csv"}, name="fiches_export_csv"),
     path("fiches/couverture/", views.couverture, name="couverture"),
     path("fiches/nouvelle/", views.fiche_nouvelle, name="fiche_nouvelle"),
     path("fiches/<int:pk>/", views.fiche, name="fiche"),

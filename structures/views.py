@@ -4,12 +4,14 @@ formulaire de fiche, circuit de validation, listes et export, couverture, invita
 Qui voit quoi : `Structure.objects.for_user` et `FicheAction.objects.for_user` ; qui
 peut agir : les règles de socle/roles.py. Les vues ne recodent aucune condition."""
 
+import json
 import secrets
 from datetime import timedelta
 from functools import wraps
 from itertools import groupby
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -28,9 +30,10 @@ from engagements.models import Action, Engagement
 from quartiers.models import Quartier
 from socle import roles
 from socle.circuits import REGLE, ActionRefusee
+from socle.filtres import lignes_filtrees
 from socle.models import Profil
 from socle.roles import Role
-from socle.tableur import reponse_xlsx
+from socle.tableur import reponse_export
 from structures import emails
 from structures import invitations as jetons
 from structures.exports import COLONNES_FICHES
@@ -56,7 +59,7 @@ def liste(request):
         Structure.objects.for_user(request.user).with_list_data(request.user).order_by("nom", "pk")
     )
     filtre = StructureFilter(request.GET, queryset=base)
-    page = Paginator(filtre.qs, 25).get_page(request.GET.get("page"))
+    page = Paginator(lignes_filtrees(filtre), 25).get_page(request.GET.get("page"))
     return render(
         request,
         "structures/liste.html",
@@ -172,8 +175,7 @@ def fiches_filtrees(request, donnees=None):
     filtre = FicheActionFilter(
         request.GET if donnees is None else donnees, queryset=base, request=request
     )
-    qs = filtre.qs if filtre.form.is_valid() else base.none()
-    return filtre, qs
+    return filtre, lignes_filtrees(filtre)
 
 
 def _exiger(regle, user):
@@ -207,12 +209,15 @@ def fiches(request):
 
 
 @login_required
-def fiches_export(request):
-    """Les fiches de la liste (mêmes filtres), en tableur .xlsx."""
+def fiches_export(request, format_="xlsx"):
+    """Les fiches de la liste (mêmes filtres), en tableur .xlsx ou en CSV (Excel en
+    français ; `?variante=machine` pour un programme), lues par paquets."""
     _exiger(roles.peut_consulter_fiches, request.user)
     _, qs = fiches_filtrees(request)
     fiches = qs.with_export_data().order_by("-annee", "titre", "pk")
-    return reponse_xlsx(fiches, COLONNES_FICHES, "fiches-actions", feuille="Fiches-actions")
+    return reponse_export(
+        request, fiches, COLONNES_FICHES, "fiches-actions", "Fiches-actions", format_
+    )
 
 
 def _lien_liste(parametres, **ajouts):
@@ -274,7 +279,7 @@ def couverture(request):
             {
                 "quartier": q,
                 "n": comptes.get((type_, cle, q.pk), 0),
-                "lien": _lien_liste(parametres, quartier=q.pk, **params),
+                "lien": _lien_liste(parametres, quartier=q.slug, **params),
             }
             for q in quartiers
         ]
@@ -303,7 +308,7 @@ def couverture(request):
         {
             "quartier": q,
             "n": comptes.get(("q", None, q.pk), 0),
-            "lien": _lien_liste(parametres, quartier=q.pk),
+            "lien": _lien_liste(parametres, quartier=q.slug),
         }
         for q in quartiers
     ]
@@ -507,6 +512,23 @@ CLE_REPRISE = "saisies_a_reprendre"
 REPRISES_GARDEES = 5
 
 
+def taille_de(reprise):
+    """La place (octets) qu'une saisie gardée prend dans la session."""
+    return len(json.dumps(reprise, ensure_ascii=False).encode())
+
+
+def garder_dans_la_borne(reprises, taille_max):
+    """Les saisies les plus récentes (au plus REPRISES_GARDEES) qui tiennent ensemble dans
+    `taille_max` octets ; les plus anciennes sont oubliées."""
+    gardees, total = [], 0
+    for jeton, reprise in reversed(list(reprises.items())[-REPRISES_GARDEES:]):
+        total += taille_de(reprise)
+        if total > taille_max:
+            break
+        gardees.append((jeton, reprise))
+    return dict(reversed(gardees))
+
+
 def conserver_la_saisie(vue):
     """Comme `login_required`, mais un formulaire envoyé alors que la session a expiré n'est
     pas perdu : les données sont gardées dans la session (anonyme) sous un jeton, la personne
@@ -520,8 +542,7 @@ def conserver_la_saisie(vue):
         if request.method != "POST":
             return redirect_to_login(request.get_full_path())
         jeton = secrets.token_urlsafe(16)
-        reprises = request.session.get(CLE_REPRISE, {})
-        reprises[jeton] = {
+        reprise = {
             "chemin": request.path,
             "donnees": {
                 cle: valeurs
@@ -531,7 +552,20 @@ def conserver_la_saisie(vue):
             "avec_fichiers": bool(request.FILES),
             "le": timezone.now().isoformat(),
         }
-        request.session[CLE_REPRISE] = dict(list(reprises.items())[-REPRISES_GARDEES:])
+        # N'importe qui peut envoyer ce formulaire sans compte : ce qui est gardé dans la
+        # session est borné (REPRISE_SAISIE_TAILLE_MAX octets pour toutes les saisies d'une
+        # session), sinon chaque envoi anonyme ferait grossir la table des sessions.
+        taille_max = settings.REPRISE_SAISIE_TAILLE_MAX
+        if taille_de(reprise) > taille_max:
+            messages.warning(
+                request,
+                "Votre session a expiré avant l’enregistrement, et vos saisies sont trop "
+                f"volumineuses pour être conservées (plus de {taille_max // 1024} Ko) : "
+                "reconnectez-vous, puis saisissez-les à nouveau.",
+            )
+            return redirect_to_login(request.path)
+        reprises = {**request.session.get(CLE_REPRISE, {}), jeton: reprise}
+        request.session[CLE_REPRISE] = garder_dans_la_borne(reprises, taille_max)
         messages.warning(
             request,
             "Votre session a expiré avant l’enregistrement. Vos saisies sont conservées : "

@@ -19,14 +19,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from indicateurs.models import Territoire
-from quartiers.filters import ProjetFilter
 from quartiers.forms import SuiviProjetForm
 from quartiers.models import Arrondissement, ChiffreCle, ProjetStructurant, Quartier, Secteur
 from socle import acces, roles, vues_travaux
+from socle.filtres import lignes_filtrees
 from socle.models import Profil
-from socle.tableur import Colonne, Format, reponse_xlsx
+from socle.tableur import Colonne, Format, reponse_export
 from territoire import donnees
-from territoire.filters import ProjetSuiviFilter
+from territoire.filters import ProjetFilter
 from territoire.pdf import rendre_pdf
 
 T = Territoire.Type
@@ -77,7 +77,7 @@ def contexte_quartier(user, quartier, filtres=None):
     rôle."""
     projets_qs = donnees.projets_avec_portage(ProjetStructurant.objects.filter(quartier=quartier))
     filtre = ProjetFilter(filtres or {}, queryset=projets_qs)
-    projets = donnees.preparer_projets(list(filtre.qs.order_by("ordre")))
+    projets = donnees.preparer_projets(list(lignes_filtrees(filtre).order_by("ordre")))
     voit_suivi = roles.peut_voir_suivi_projets(user)
     for p in projets:
         p.peut_suivre = roles.peut_suivre_projet(user, p)
@@ -303,25 +303,34 @@ def comparaison(request):
 
 
 @login_required
-def comparaison_export(request):
-    """Le tableau comparatif en xlsx : mêmes colonnes, même tri, lignes de référence à la
-    fin, et une colonne qui nomme les valeurs de démonstration."""
+def comparaison_export(request, format_="xlsx"):
+    """Le tableau comparatif en xlsx (ou en CSV) : mêmes colonnes, même tri, lignes de
+    référence à la fin, et une colonne qui nomme les valeurs de démonstration."""
     contexte = _comparaison(request)
     colonnes = [
         Colonne("Territoire", "nom"),
         Colonne("Arrondissement(s)", "arrondissements"),
-        Colonne("Population (décret)", "population", Format.ENTIER, largeur=12),
+        Colonne(
+            "Population (décret)",
+            "population",
+            Format.ENTIER,
+            largeur=12,
+            definition="Population du quartier prioritaire.",
+            source="Décret n° 2023-1314 (Insee, Filosofi 2019)",
+        ),
         Colonne("Projets structurants", "nb_projets", Format.ENTIER, largeur=12),
         Colonne("Projets à l’échéance dépassée", "nb_en_retard", Format.ENTIER, largeur=12),
     ]
     for ind in contexte["indicateurs"]:
-        format_ = Format.POURCENTAGE if ind.est_pourcentage else Format.DECIMAL
+        format_valeur = Format.POURCENTAGE if ind.est_pourcentage else Format.DECIMAL
         colonnes += [
             Colonne(
                 f"{ind.code} – {ind.libelle[:80]}",
                 lambda ligne, code=ind.code: ligne.valeur(code),
-                format_,
+                format_valeur,
                 largeur=16,
+                definition=f"{ind.libelle} : valeur la plus récente affichée par le "
+                "tableau comparatif (année dans la colonne suivante).",
             ),
             Colonne(
                 f"{ind.code} – année",
@@ -335,13 +344,17 @@ def comparaison_export(request):
             "Valeurs de démonstration (non réelles)",
             lambda ligne: ligne.codes_demo,
             Format.LISTE,
+            definition="Codes des indicateurs dont la valeur de la ligne est synthétique "
+            "(démonstration) : ce ne sont pas des données réelles.",
         )
     )
-    return reponse_xlsx(
+    return reponse_export(
+        request,
         [*contexte["lignes"], *contexte["references"]],
         colonnes,
         "comparaison-qpv",
-        feuille="Comparaison des QPV",
+        "Comparaison des QPV",
+        format_,
     )
 
 
@@ -450,14 +463,14 @@ def _filtre_projets(request):
     queryset = donnees.projets_avec_portage(ProjetStructurant.objects.all()).order_by(
         "quartier__ordre", "ordre"
     )
-    return ProjetSuiviFilter(request.GET, queryset=queryset)
+    return ProjetFilter(request.GET, queryset=queryset)
 
 
 def projets(request):
     """Tous les projets structurants, filtrables (QPV, arrondissement, statut, engagement,
     échéance), paginés par 50, avec leur dernier suivi pour le SPV et les délégués."""
     filtre = _filtre_projets(request)
-    page = Paginator(filtre.qs, PROJETS_PAR_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(lignes_filtrees(filtre), PROJETS_PAR_PAGE).get_page(request.GET.get("page"))
     donnees.preparer_projets(page.object_list)
     return render(
         request,
@@ -478,9 +491,20 @@ def _colonnes_projets(voit_suivi):
         Colonne("Arrondissement(s)", "quartier.arrondissements_libelle"),
         Colonne("Secteur ou micro-quartier", "secteur.nom"),
         Colonne("Statut", "get_statut_display", largeur=18),
-        Colonne("Statut imprimé dans le contrat", "statut_brut", largeur=18),
+        Colonne(
+            "Statut imprimé dans le contrat",
+            "statut_brut",
+            largeur=18,
+            definition="Le statut tel qu’écrit dans la fiche quartier du contrat.",
+            source="Contrat de ville parisien 2024-2030, fiches quartiers",
+        ),
         Colonne("Année d’échéance", "annee_echeance", Format.ENTIER),
-        Colonne("Échéance dépassée", "echeance_est_depassee", Format.BOOLEEN),
+        Colonne(
+            "Échéance dépassée",
+            "echeance_est_depassee",
+            Format.BOOLEEN,
+            definition="« Oui » : l’année d’échéance est passée et le projet n’est pas réalisé.",
+        ),
         Colonne("Porteur", lambda p: str(p.porteur) if p.porteur else None),
         Colonne(
             "Engagements servis",
@@ -506,19 +530,22 @@ def _colonnes_projets(voit_suivi):
     return colonnes
 
 
-def projets_export(request):
-    """Les projets filtrés (toutes les pages) en xlsx ; le suivi pour ceux qui le lisent."""
+def projets_export(request, format_="xlsx"):
+    """Les projets filtrés (toutes les pages) en xlsx ou en CSV ; le suivi pour ceux qui le
+    lisent."""
     filtre = _filtre_projets(request)
     if not filtre.is_valid():
         return refuser(
             request, "Les filtres ne sont pas valides : corrigez-les avant d’exporter.", 400
         )
     projets = donnees.preparer_projets(list(filtre.qs))
-    return reponse_xlsx(
+    return reponse_export(
+        request,
         projets,
         _colonnes_projets(roles.peut_voir_suivi_projets(request.user)),
         "projets-structurants",
-        feuille="Projets structurants",
+        "Projets structurants",
+        format_,
     )
 
 

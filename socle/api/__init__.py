@@ -3,7 +3,7 @@ drf-spectacular).
 
 Ce paquet porte l'infrastructure commune ; chaque application déclare ses sérialiseurs et
 ses vues dans son propre `api.py` (`engagements/api.py`, `quartiers/api.py`,
-`indicateurs/api.py`…), qui exporte une liste `ROUTES` de triplets
+`territoire/api.py`, le paquet `indicateurs/api/`…), qui exporte une liste `ROUTES` de triplets
 `(préfixe d'URL, ViewSet, basename)`. `contratville/urls_api.py` les enregistre tous.
 
 - `vues.py` : `VueLectureAPI`, la base des ViewSets (visibilité par utilisateur, tri stable,
@@ -13,6 +13,8 @@ ses vues dans son propre `api.py` (`engagements/api.py`, `quartiers/api.py`,
 - `erreurs.py` : erreurs JSON en français avec un `code` stable ;
 - `limites.py` : débits (anonymes par IP, comptes par utilisateur), lus dans les réglages ;
 - `concurrence.py` : ETag / If-Match pour les écritures (412, 428) ;
-- `pagination.py`, `filtres.py`, `rendus.py` (CSV, xlsx), `schema.py` (OpenAPI en français),
+- `filtres.py` : le FilterSet de chaque liste appliqué strictement (paramètre inconnu ou
+  valeur invalide : 400) et la recherche ;
+- `pagination.py`, `rendus.py` (CSV, xlsx), `schema.py` (OpenAPI en français),
   `docs.py` (Swagger UI et Redoc servis hors ligne).
 """

@@ -4,8 +4,11 @@ peuvent tester sans lire le message.
     {"code": "non_authentifie", "detail": "…", "erreurs": {}}
 
 `erreurs` détaille les champs fautifs (400) ; il est vide pour les autres erreurs. Une
-réponse 429 ajoute `attente` (secondes), aussi donnée par l'en-tête `Retry-After`."""
+réponse 429 ajoute `attente` (secondes), aussi donnée par l'en-tête `Retry-After`. Une liste
+demandée avec un paramètre qu'elle ne connaît pas répond 400 `parametre_inconnu` (la clé la
+plus proche dans `erreurs`), avec une valeur de filtre invalide 400 `donnees_invalides`."""
 
+import difflib
 import math
 
 from django.core import exceptions as django_exceptions
@@ -71,6 +74,51 @@ class LotPerime(PreconditionEchouee):
         self.erreurs = erreurs
 
 
+class FiltresInvalides(exceptions.ValidationError):
+    """Une liste demandée avec une valeur de filtre qu'elle ne sait pas lire (choix inconnu,
+    nombre mal formé) : 400 `donnees_invalides`, le message de chaque paramètre fautif dans
+    `erreurs`. Jamais ignorée : la liste entière passerait pour filtrée."""
+
+    def __init__(self, erreurs):
+        super().__init__(erreurs)
+        noms = ", ".join(f"« {nom} »" for nom in erreurs)
+        if len(erreurs) > 1:
+            self.resume = (
+                f"Valeurs de filtre invalides : {noms} (voir « erreurs ») ; aucun résultat "
+                "n’est renvoyé tant qu’elles ne sont pas corrigées."
+            )
+        else:
+            self.resume = (
+                f"Valeur de filtre invalide : {noms} (voir « erreurs ») ; aucun résultat "
+                "n’est renvoyé tant qu’elle n’est pas corrigée."
+            )
+
+
+class ParametresInconnus(exceptions.ValidationError):
+    """Une liste demandée avec un paramètre qu'elle ne connaît pas (400 `parametre_inconnu`) :
+    une faute de frappe dans un filtre (`?engagment=1`) ne doit pas rendre toute la liste.
+    `erreurs` donne, pour chaque paramètre inconnu, la clé acceptée la plus proche s'il y en
+    a une ; `detail` liste les paramètres acceptés."""
+
+    code_stable = "parametre_inconnu"
+
+    def __init__(self, inconnus, acceptes):
+        erreurs = {}
+        for nom in inconnus:
+            message = "Paramètre inconnu pour cette liste."
+            proches = difflib.get_close_matches(nom, acceptes, n=1)
+            if proches:
+                message += f" Vouliez-vous dire « {proches[0]} » ?"
+            erreurs[nom] = [message]
+        super().__init__(erreurs)
+        pluriel = "s" if len(inconnus) > 1 else ""
+        noms = ", ".join(f"« {nom} »" for nom in inconnus)
+        self.resume = (
+            f"Paramètre{pluriel} inconnu{pluriel} pour cette liste : {noms}. Paramètres "
+            f"acceptés : {', '.join(acceptes)}."
+        )
+
+
 # Codes stables par classe d'exception DRF (la première classe qui correspond l'emporte).
 CODES = (
     (exceptions.NotAuthenticated, "non_authentifie"),
@@ -122,6 +170,8 @@ def _convertir(exc):
 
 def code_de(exc):
     """Le code stable d'une exception DRF."""
+    if getattr(exc, "code_stable", None):
+        return exc.code_stable
     propre = exc.detail.code if isinstance(exc.detail, exceptions.ErrorDetail) else None
     if propre and propre not in CODES_DRF:
         return propre

@@ -1,8 +1,27 @@
-"""Filtres communs de l'API. Les filtres propres à chaque modèle sont les FilterSets de
-`*/filters.py`, partagés avec les pages HTML et les exports."""
+"""Filtres communs de l'API. Les filtres propres à chaque liste sont les FilterSets de
+`*/filters.py`, les mêmes que ceux de sa page et de ses exports.
 
+Une liste ne filtre jamais « à moitié » :
+
+- un paramètre que la liste ne connaît pas (une faute de frappe : `?engagment=1`) est refusé
+  (400, code `parametre_inconnu`, avec la clé la plus proche) au lieu d'être ignoré, ce qui
+  rendrait toute la liste comme si le filtre avait été appliqué ;
+- une valeur de filtre invalide (choix inconnu, nombre mal formé, année hors bornes) est
+  refusée (400, code `donnees_invalides`, message par paramètre), jamais ignorée.
+
+Sont acceptés, en plus des filtres du FilterSet : la pagination (`page`, `page_size`), le
+format d'export (`format`), la recherche (`search`) et le tri quand la vue en a un.
+
+Les adresses de détail (`/api/v1/projets/12/`) désignent un objet : les paramètres de liste
+n'y ont pas cours et y sont ignorés (ni filtre, ni refus), `format` compris pour les rendus."""
+
+from django.conf import settings
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from rest_framework import exceptions
-from rest_framework.filters import SearchFilter
+from rest_framework.filters import OrderingFilter, SearchFilter
+
+from socle.api.erreurs import FiltresInvalides, ParametresInconnus
 
 
 class Recherche(SearchFilter):
@@ -22,3 +41,96 @@ class Recherche(SearchFilter):
                 {self.search_param: ["Le caractère nul n’est pas autorisé."]}
             )
         return terms
+
+
+class FiltresDeListe(DjangoFilterBackend):
+    """Le FilterSet de la liste, appliqué strictement : une valeur invalide donne 400 avec le
+    message de chaque paramètre fautif (et non le message générique de django-filter)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise FiltresInvalides(
+                {champ: [str(m) for m in messages] for champ, messages in filterset.errors.items()}
+            )
+        return filterset.qs
+
+
+# Les attributs des classes de pagination de DRF qui nomment un paramètre de la requête.
+PARAMETRES_DE_PAGINATION = (
+    "page_query_param",
+    "page_size_query_param",
+    "limit_query_param",
+    "offset_query_param",
+    "cursor_query_param",
+)
+
+
+def noms_des_filtres(filterset_class):
+    """Les paramètres qu'un FilterSet lit (un filtre à plusieurs champs, comme un intervalle,
+    en lit un par suffixe)."""
+    noms = []
+    for nom, filtre in filterset_class.base_filters.items():
+        suffixes = getattr(filtre.field_class.widget, "suffixes", None)
+        noms += [f"{nom}_{s}" if s else nom for s in suffixes] if suffixes else [nom]
+    return noms
+
+
+def parametres_acceptes(view):
+    """Tous les paramètres qu'une liste de l'API comprend, dans l'ordre de la documentation :
+    ses filtres, puis la recherche et le tri, la pagination et le format."""
+    noms = []
+    filterset_class = getattr(view, "filterset_class", None)
+    if filterset_class is not None:
+        noms += noms_des_filtres(filterset_class)
+    for backend in getattr(view, "filter_backends", []):
+        if issubclass(backend, SearchFilter):
+            noms.append(backend.search_param)
+        elif issubclass(backend, OrderingFilter):
+            noms.append(backend.ordering_param)
+    paginator = getattr(view, "paginator", None)
+    noms += [
+        getattr(paginator, attribut)
+        for attribut in PARAMETRES_DE_PAGINATION
+        if isinstance(getattr(paginator, attribut, None), str)
+    ]
+    format_ = getattr(settings, "REST_FRAMEWORK", {}).get("URL_FORMAT_OVERRIDE", "format")
+    if format_:
+        noms.append(format_)
+    return list(dict.fromkeys(noms))
+
+
+def verifier_parametres(request, view):
+    """400 (`parametre_inconnu`) si la requête porte un paramètre que la liste ne lit pas."""
+    acceptes = parametres_acceptes(view)
+    inconnus = [nom for nom in request.query_params if nom not in acceptes]
+    if inconnus:
+        raise ParametresInconnus(inconnus, acceptes)
+
+
+class FiltresDeListeExtension(DjangoFilterExtension):
+    """Le schéma OpenAPI des filtres : chaque paramètre est décrit, même quand son type est
+    déclaré par `extend_schema_field` (drf-spectacular n'en reprend alors pas le libellé).
+    `Meta.descriptions_api` d'un FilterSet précise la clé attendue là où le libellé de la
+    page (« Quartier prioritaire », un menu) ne le dit pas (« Quartier (identifiant) »)."""
+
+    target_class = "socle.api.filtres.FiltresDeListe"
+    match_subclasses = True
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parametres = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        descriptions = getattr(getattr(filterset_class, "Meta", None), "descriptions_api", {})
+        description = descriptions.get(field_name)
+        for parametre in parametres:
+            if description:
+                # Les choix énumérés que drf-spectacular ajoute au libellé sont gardés.
+                _, separateur, choix = parametre.get("description", "").partition("\n\n*")
+                parametre["description"] = description + (separateur + choix if choix else "")
+            elif not parametre.get("description") and filter_field.label:
+                parametre["description"] = str(filter_field.label)
+        return parametres

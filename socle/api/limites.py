@@ -2,8 +2,13 @@
 par utilisateur. Les taux viennent de REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] et sont relus
 à chaque requête, pour qu'un réglage surchargé (tests, `override_settings`) s'applique.
 
-Les compteurs sont dans le cache par défaut de Django : en production avec plusieurs
-processus, un cache partagé (Redis, memcached) rend la limite commune à tous."""
+Les compteurs sont dans le cache par défaut de Django, une table de la base en production
+(`CACHES` : DatabaseCache, table créée par `manage.py createcachetable`) : tous les processus
+gunicorn comptent ensemble, la limite tient quel que soit le processus qui répond. Pendant une
+panne de la base, le débit ne se lit plus et l'API répond 503 (rien n'est écrit).
+
+L'adresse d'un anonyme est celle que donne `NUM_PROXIES` (réglage NOMBRE_PROXYS, partagé avec
+le verrouillage des connexions : contratville/connexion.py)."""
 
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.settings import api_settings

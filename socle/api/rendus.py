@@ -1,22 +1,42 @@
-"""Rendus tableur des listes : `?format=csv` et `?format=xlsx`.
+"""Rendus tableur des listes de l'API : `?format=csv`, `?format=csv-excel` et `?format=xlsx`.
+
+Adaptateurs minces de l'écrivain du portail (socle/tableur.py), qui type les cellules et
+neutralise les formules :
+
+- `csv` : CSV « machine » (RFC 4180, UTF-8 sans BOM, virgule, dates ISO 8601, point
+  décimal, true/false) ;
+- `csv-excel` : CSV « Excel (français) » (UTF-8 avec BOM, « ; », virgule décimale, dates
+  jj/mm/aaaa, Oui/Non) ;
+- `xlsx` : classeur en écriture seule, vraies dates et vrais nombres.
+
+Une liste est écrite en flux : `VueLectureAPI.list` passe le queryset filtré à
+`reponse_liste`, qui le parcourt par paquets (`iterator(chunk_size=…)`), sérialise un paquet
+à la fois et écrit les lignes au fil de l'eau (CSV : `StreamingHttpResponse`).
 
 Les colonnes se déclarent comme des données sur la vue (`colonnes_export`) : un en-tête, un
-chemin dans la réponse JSON, un format. Dans un chemin, `a.b` descend dans un objet et `a[]`
-parcourt une liste ; les listes sont jointes par « ; ». Les booléens s'écrivent Oui/Non, les
-dates jj/mm/aaaa. Sans déclaration, les colonnes se déduisent de la première ligne."""
+chemin dans la réponse JSON, un format (`texte`, `nombre`, `date`, `dateheure`). Dans un
+chemin, `a.b` descend dans un objet et `a[]` parcourt une liste ; les listes sont jointes par
+« ; ». Sans déclaration, les colonnes se déduisent de la première ligne."""
 
-import csv
-import datetime
-import io
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from itertools import chain
 
-from django.utils import timezone
+from django.http import HttpResponse, StreamingHttpResponse
 from rest_framework.renderers import BaseRenderer
+
+from socle import tableur
+from socle.tableur import Format, Variante
 
 SEPARATEUR_LISTE = " ; "
 # Clés tentées, dans l'ordre, pour résumer un objet d'une liste en une valeur de cellule.
 CLES_RESUME = ("libelle", "nom", "sigle", "code", "numero", "slug", "texte", "id")
+# Format déclaré sur une colonne de l'API → format de l'écrivain.
+FORMATS = {
+    "texte": Format.TEXTE,
+    "nombre": Format.NOMBRE,
+    "date": Format.DATE,
+    "dateheure": Format.DATE_HEURE,
+}
 
 
 @dataclass(frozen=True)
@@ -27,6 +47,15 @@ class Colonne:
     entete: str
     chemin: object
     format: str = "texte"
+
+    def pour_tableur(self) -> tableur.Colonne:
+        """La même colonne pour l'écrivain du portail (lecture dans le JSON)."""
+        return tableur.Colonne(
+            self.entete,
+            lambda ligne: aplatir(extraire(ligne, self.chemin)),
+            FORMATS.get(self.format, Format.TEXTE),
+            separateur=SEPARATEUR_LISTE,
+        )
 
 
 def extraire(donnees, chemin):
@@ -59,52 +88,17 @@ def resumer(objet):
     return ", ".join(f"{k} : {v}" for k, v in objet.items() if v not in (None, "", [], {}))
 
 
-def formater(valeur, format="texte", tableur=False):
-    """Valeur d'une cellule : chaîne pour le CSV, et nombre natif pour le xlsx quand la
-    colonne est numérique."""
-    if valeur is None:
-        return ""
-    if isinstance(valeur, bool):
-        return "Oui" if valeur else "Non"
-    if isinstance(valeur, list):
-        morceaux = [formater(v, format) for v in valeur]
-        return SEPARATEUR_LISTE.join(str(m) for m in morceaux if m != "")
+def aplatir(valeur):
+    """Une valeur JSON prête pour une cellule : objet résumé, listes imbriquées mises à plat."""
     if isinstance(valeur, dict):
-        return formater(resumer(valeur), format)
-    if format == "nombre":
-        return _nombre(valeur) if tableur else str(valeur)
-    if format == "date":
-        return _date(valeur)
-    if format == "dateheure":
-        return _dateheure(valeur)
-    return valeur if isinstance(valeur, (int, float, Decimal)) and tableur else str(valeur)
-
-
-def _nombre(valeur):
-    if isinstance(valeur, (int, float, Decimal)):
-        return valeur
-    try:
-        nombre = Decimal(str(valeur))
-    except InvalidOperation:
-        return str(valeur)
-    return int(nombre) if nombre == nombre.to_integral_value() else nombre
-
-
-def _date(valeur):
-    try:
-        return datetime.date.fromisoformat(str(valeur)[:10]).strftime("%d/%m/%Y")
-    except ValueError:
-        return str(valeur)
-
-
-def _dateheure(valeur):
-    try:
-        moment = datetime.datetime.fromisoformat(str(valeur))
-    except ValueError:
-        return str(valeur)
-    if timezone.is_aware(moment):
-        moment = timezone.localtime(moment)
-    return moment.strftime("%d/%m/%Y %H:%M")
+        return resumer(valeur)
+    if isinstance(valeur, list):
+        return list(
+            chain.from_iterable(
+                v if isinstance(v, list) else [v] for v in (aplatir(x) for x in valeur)
+            )
+        )
+    return valeur
 
 
 def colonnes_deduites(ligne, prefixe=""):
@@ -121,7 +115,7 @@ def colonnes_deduites(ligne, prefixe=""):
 
 
 class RenduTableau(BaseRenderer):
-    """Base des rendus tableur : des lignes et des colonnes tirées de la réponse JSON."""
+    """Base des rendus tableur : des lignes (objets JSON) et des colonnes déclarées sur la vue."""
 
     extension = ""
 
@@ -132,107 +126,96 @@ class RenduTableau(BaseRenderer):
             return data
         return [data] if isinstance(data, dict) else []
 
-    def colonnes(self, lignes, view):
+    def colonnes(self, premiere, view):
+        """Les colonnes de l'écrivain : celles de la vue, sinon déduites de la première ligne."""
         declarees = getattr(view, "colonnes_export", None)
         if declarees:
-            return list(declarees)
-        return colonnes_deduites(lignes[0]) if lignes else []
+            colonnes = list(declarees)
+        else:
+            colonnes = colonnes_deduites(premiere) if isinstance(premiere, dict) else []
+        return [c.pour_tableur() for c in colonnes]
 
-    def tableau(self, data, renderer_context):
-        view = (renderer_context or {}).get("view")
-        lignes = self.lignes(data)
-        colonnes = self.colonnes(lignes, view)
-        valeurs = [
-            [formater(extraire(ligne, c.chemin), c.format, tableur=self.tableur) for c in colonnes]
-            for ligne in lignes
-        ]
-        return colonnes, valeurs
+    def nom_export(self, view):
+        return getattr(view, "nom_export", None) or getattr(view, "basename", None) or "export"
 
     def nom_fichier(self, renderer_context):
         view = (renderer_context or {}).get("view")
-        nom = getattr(view, "nom_export", None) or getattr(view, "basename", None) or "export"
-        return f"{nom}-{timezone.localdate():%Y-%m-%d}.{self.extension}"
+        return tableur.nom_avec_date(self.nom_export(view), self.extension)
 
-    def annoncer_piece_jointe(self, renderer_context):
+    def annoncer_piece_jointe(self, reponse, view):
+        nom = tableur.nom_avec_date(self.nom_export(view), self.extension)
+        reponse["Content-Disposition"] = f'attachment; filename="{nom}"'
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        """Une réponse déjà en mémoire (détail d'un objet) : écrite d'un coup."""
+        view = (renderer_context or {}).get("view")
+        lignes = self.lignes(data)
+        colonnes = self.colonnes(lignes[0] if lignes else None, view)
         reponse = (renderer_context or {}).get("response")
         if reponse is not None:
-            nom = self.nom_fichier(renderer_context)
-            reponse["Content-Disposition"] = f'attachment; filename="{nom}"'
+            self.annoncer_piece_jointe(reponse, view)
+        return self.ecrire(lignes, colonnes, view)
+
+    def reponse_liste(self, queryset, view):
+        """La liste entière, en flux : paquets du queryset sérialisés l'un après l'autre."""
+
+        def objets():
+            for paquet in tableur.par_paquets(queryset):
+                yield from view.get_serializer(paquet, many=True).data
+
+        lignes = objets()
+        premiere = next(lignes, None)
+        if premiere is not None:
+            lignes = chain([premiere], lignes)
+        reponse = self.reponse(lignes, self.colonnes(premiere, view), view)
+        self.annoncer_piece_jointe(reponse, view)
+        return reponse
 
 
 class RenduCSV(RenduTableau):
-    """CSV (RFC 4180) en UTF-8, séparateur virgule, une ligne d'en-têtes."""
+    """CSV « machine » : RFC 4180, UTF-8 sans BOM, virgule, dates ISO 8601, true/false."""
 
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
     extension = "csv"
-    tableur = False
+    variante = Variante.MACHINE
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        colonnes, valeurs = self.tableau(data, renderer_context)
-        sortie = io.StringIO()
-        ecrivain = csv.writer(sortie, lineterminator="\r\n")
-        ecrivain.writerow([c.entete for c in colonnes])
-        for ligne in valeurs:
-            ecrivain.writerow([_neutraliser_formule(v) for v in ligne])
-        self.annoncer_piece_jointe(renderer_context)
-        return sortie.getvalue().encode("utf-8")
+    def ecrire(self, lignes, colonnes, view):
+        return b"".join(tableur.lignes_csv(lignes, colonnes, self.variante))
+
+    def reponse(self, lignes, colonnes, view):
+        return StreamingHttpResponse(
+            tableur.lignes_csv(lignes, colonnes, self.variante),
+            content_type=f"{self.media_type}; charset={self.charset}",
+        )
 
 
-def _neutraliser_formule(valeur):
-    """Un texte commençant par = + - @ serait pris pour une formule par un tableur ouvrant le
-    CSV : on le préfixe d'une apostrophe (les nombres négatifs restent des nombres)."""
-    if isinstance(valeur, str) and valeur[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        try:
-            Decimal(valeur)
-        except InvalidOperation:
-            return "'" + valeur
-    return valeur
+class RenduCSVExcel(RenduCSV):
+    """CSV « Excel (français) » : UTF-8 avec BOM, « ; », virgule décimale, jj/mm/aaaa, Oui/Non.
+    Demandé par `?format=csv-excel` (`Accept: text/csv` donne la variante machine)."""
+
+    format = "csv-excel"
+    variante = Variante.EXCEL
 
 
 class RenduXLSX(RenduTableau):
-    """Classeur Excel (openpyxl) : une feuille, en-têtes en gras et figés, nombres natifs."""
+    """Classeur Excel en écriture seule : une feuille, en-têtes en gras et figés, nombres et
+    dates natifs."""
 
-    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    media_type = tableur.TYPE_XLSX
     format = "xlsx"
     charset = None
     render_style = "binary"
     extension = "xlsx"
-    tableur = True
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        from openpyxl import Workbook
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-        from openpyxl.styles import Font
-        from openpyxl.utils import get_column_letter
+    def ecrire(self, lignes, colonnes, view):
+        return tableur.contenu_xlsx(lignes, colonnes, feuille=self.nom_export(view))
 
-        colonnes, valeurs = self.tableau(data, renderer_context)
-        classeur = Workbook()
-        feuille = classeur.active
-        view = (renderer_context or {}).get("view")
-        feuille.title = str(getattr(view, "nom_export", None) or "export")[:31]
-        feuille.append([c.entete for c in colonnes])
-        for cellule in feuille[1]:
-            cellule.font = Font(bold=True)
-        feuille.freeze_panes = "A2"
-        for ligne in valeurs:
-            feuille.append(
-                [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in ligne]
-            )
-        # Un texte qui commence par « = » reste un texte, jamais une formule.
-        for rangee in feuille.iter_rows(min_row=2):
-            for cellule in rangee:
-                if cellule.data_type == "f":
-                    cellule.data_type = "s"
-        for i, colonne in enumerate(colonnes, start=1):
-            largeur = max([len(colonne.entete)] + [len(str(v[i - 1])) for v in valeurs[:200]])
-            feuille.column_dimensions[get_column_letter(i)].width = min(max(largeur, 8), 60) + 2
-        sortie = io.BytesIO()
-        classeur.save(sortie)
-        self.annoncer_piece_jointe(renderer_context)
-        return sortie.getvalue()
+    def reponse(self, lignes, colonnes, view):
+        return HttpResponse(self.ecrire(lignes, colonnes, view), content_type=self.media_type)
 
 
-RENDUS_TABLEUR = (RenduCSV, RenduXLSX)
+# Ordre : à `Accept: text/csv`, la variante machine répond (la première qui correspond).
+RENDUS_TABLEUR = (RenduCSV, RenduCSVExcel, RenduXLSX)
 FORMATS_TABLEUR = {r.format for r in RENDUS_TABLEUR}

@@ -39,10 +39,20 @@ de territoire (`qpv-goutte-dor`), année de campagne, sigle ; les identifiants n
 ## Listes
 
 Les listes sont paginées (`page`, `page_size` : 50 par défaut, 500 au plus), triées de façon
-stable et filtrables ; `search` fait une recherche plein texte. `format=csv` ou `format=xlsx`
-renvoie **toute** la liste filtrée en fichier tableur (listes jointes par « ; », booléens
-Oui/Non), sans pagination. Les valeurs de démonstration (synthétiques) y sont signalées par
-la colonne « Démo ».
+stable et filtrables ; `search` fait une recherche plein texte. `format=csv`, `format=csv-excel`
+ou `format=xlsx` renvoie **toute** la liste filtrée en fichier tableur, sans pagination,
+écrite en flux (listes jointes par « ; ») :
+
+- `csv` : pour les programmes — RFC 4180, UTF-8 sans BOM, virgule, dates ISO 8601
+  (`2025-03-01`, `2025-03-01T09:30:00+01:00`), point décimal, booléens `true`/`false` ;
+- `csv-excel` : pour Excel en français — UTF-8 avec BOM, point-virgule, virgule décimale,
+  dates `jj/mm/aaaa`, booléens Oui/Non ;
+- `xlsx` : classeur Excel, vraies dates et vrais nombres, en-têtes figés.
+
+Un texte qui commence par `=`, `+`, `-`, `@`, une tabulation ou un retour chariot n'est
+jamais une formule (apostrophe en tête en CSV, cellule de texte en xlsx). Une valeur absente
+donne une cellule vide. Les valeurs de démonstration (synthétiques) sont signalées par la
+colonne « Démo ».
 
 ## Écritures : les valeurs des indicateurs
 
@@ -264,8 +274,10 @@ REPONSES_ERREUR = {
 PARAMETRE_FORMAT = OpenApiParameter(
     "format",
     OpenApiTypes.STR,
-    enum=["json", "csv", "xlsx"],
-    description="Format de la réponse : `json` (par défaut), `csv` ou `xlsx`. En CSV et en "
+    enum=["json", "csv", "csv-excel", "xlsx"],
+    description="Format de la réponse : `json` (par défaut) ; `csv` (RFC 4180, UTF-8, virgule, "
+    "dates ISO 8601, point décimal, true/false) ; `csv-excel` (Excel en français : UTF-8 avec "
+    "BOM, point-virgule, virgule décimale, dates jj/mm/aaaa, Oui/Non) ; `xlsx`. En CSV et en "
     "xlsx, une liste est renvoyée en entier (filtres appliqués, sans pagination).",
 )
 

@@ -7,22 +7,30 @@
   que voient les pages ;
 - **chargement** : `charger(queryset)` ajoute les `select_related` / `prefetch_related` /
   `annotate` (un nombre de requêtes constant, testé) ;
+- **filtres** : le FilterSet de la liste (`filterset_class`, celui de sa page et de ses
+  exports) et la recherche, appliqués strictement aux listes — paramètre inconnu ou valeur
+  invalide : 400 (socle/api/filtres.py) ; une adresse de détail ignore les paramètres de
+  liste ;
 - **tri stable** : `tri` est appliqué en dernier et doit finir par une clé unique ;
-- **exports** : `?format=csv` / `?format=xlsx` renvoient toute la liste filtrée, sans
-  pagination, avec les colonnes de `colonnes_export` ;
+- **exports** : `?format=csv` (CSV machine), `?format=csv-excel` (CSV Excel en français) et
+  `?format=xlsx` renvoient toute la liste filtrée, sans pagination, avec les colonnes de
+  `colonnes_export`, écrite en flux par socle/tableur.py (voir rendus.py) ;
 - **limites** : corps de requête borné (413), débits (429), erreurs toujours en JSON.
 
 Une ressource réservée aux comptes (valeurs, structures, fiches) garde la permission par
 défaut `Connecte` ; le référentiel public met `permission_classes = [LectureLibre]`."""
 
 from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import viewsets
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.renderers import JSONRenderer
 
 from socle.api.erreurs import RequeteTropVolumineuse
+from socle.api.filtres import FiltresDeListe, Recherche, verifier_parametres
 from socle.api.permissions import Connecte
-from socle.api.rendus import FORMATS_TABLEUR, RenduCSV, RenduXLSX
+from socle.api.rendus import FORMATS_TABLEUR, RenduCSV, RenduCSVExcel, RenduTableau, RenduXLSX
+from socle.api.schema import ErreurAPISerializer, exemple_erreur
 
 
 def appliquer_visibilite(queryset, user):
@@ -51,7 +59,7 @@ class BaseVueAPI:
     les APIView du second volet : valeurs, envoi groupé)."""
 
     permission_classes = [Connecte]
-    renderer_classes = [JSONRenderer, RenduCSV, RenduXLSX]
+    renderer_classes = [JSONRenderer, RenduCSV, RenduCSVExcel, RenduXLSX]
     # Plafond du corps de requête pour cette vue (octets) ; None : API_TAILLE_MAX_REQUETE.
     taille_max_requete = None
 
@@ -76,8 +84,40 @@ class BaseVueAPI:
         return super().finalize_response(request, response, *args, **kwargs)
 
 
+REPONSE_400_LISTE = OpenApiResponse(
+    ErreurAPISerializer,
+    description="Paramètre inconnu de la liste (`parametre_inconnu`, avec la clé la plus "
+    "proche) ou valeur de filtre invalide (`donnees_invalides`, message par paramètre dans "
+    "`erreurs`) : rien n’est renvoyé plutôt qu’une liste filtrée à moitié.",
+    examples=[
+        exemple_erreur(
+            "Paramètre inconnu",
+            "parametre_inconnu",
+            "Paramètre inconnu pour cette liste : « engagment ». Paramètres acceptés : q, "
+            "quartier, engagement, statut, search, page, page_size, format.",
+            "400",
+            {
+                "engagment": [
+                    "Paramètre inconnu pour cette liste. Vouliez-vous dire « engagement » ?"
+                ]
+            },
+        ),
+        exemple_erreur(
+            "Filtre invalide",
+            "donnees_invalides",
+            "Valeur de filtre invalide : « statut » (voir « erreurs ») ; aucun résultat n’est "
+            "renvoyé tant qu’elle n’est pas corrigée.",
+            "400",
+            {"statut": ["Sélectionnez un choix valide. inconnu n’en fait pas partie."]},
+        ),
+    ],
+)
+
+
 class VueLectureAPI(BaseVueAPI, viewsets.ReadOnlyModelViewSet):
     """Liste et détail d'une ressource, filtrables, paginés et exportables."""
+
+    filter_backends = [FiltresDeListe, Recherche]
 
     # Tri final de la liste ; doit se terminer par une clé unique (tri stable entre pages).
     tri = ("pk",)
@@ -93,6 +133,29 @@ class VueLectureAPI(BaseVueAPI, viewsets.ReadOnlyModelViewSet):
     def charger(self, queryset):
         """Ajoute les jointures et préchargements que le sérialiseur lit."""
         return queryset
+
+    def list(self, request, *args, **kwargs):
+        rendu = getattr(request, "accepted_renderer", None)
+        if isinstance(rendu, RenduTableau):
+            # Export : toute la liste filtrée, lue par paquets et écrite en flux.
+            return rendu.reponse_liste(self.filter_queryset(self.get_queryset()), self)
+        return super().list(request, *args, **kwargs)
+
+    def filter_queryset(self, queryset):
+        # Une adresse de détail désigne un objet : ni filtre de liste, ni contrôle des
+        # paramètres (un lien partagé avec ses paramètres de liste reste lisible).
+        if getattr(self, "detail", False):
+            return queryset
+        verifier_parametres(self.request, self)
+        return super().filter_queryset(queryset)
+
+    def codes_erreur_de(self, methode, action_nom):
+        """Réponses d'erreur propres à chaque opération (lues par le schéma OpenAPI) : celles
+        de la vue pour toutes ses opérations, et le 400 des paramètres d'une liste."""
+        codes = dict(getattr(self, "codes_erreur_supplementaires", {}))
+        if methode == "GET" and action_nom == "list":
+            codes["400"] = REPONSE_400_LISTE
+        return codes
 
     def paginate_queryset(self, queryset):
         if self.est_export:

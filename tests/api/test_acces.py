@@ -37,6 +37,7 @@ PUBLIQUES = [
     "indicateur",
     "territoires",
     "territoire",
+    "recherche",
 ]
 CONNECTES = set(ROLES) - {"anonyme"}
 TOUS = set(ROLES)
@@ -111,6 +112,7 @@ def adresses(db):
         "indicateur": "/api/v1/indicateurs/E05-2/",
         "territoires": "/api/v1/territoires/",
         "territoire": "/api/v1/territoires/qpv-goutte-dor/",
+        "recherche": "/api/v1/recherche/?q=sant%C3%A9",
         "campagnes": "/api/v1/campagnes/",
         "campagne": "/api/v1/campagnes/2025/",
         "valeurs": "/api/v1/valeurs/",
@@ -156,7 +158,7 @@ def test_matrice_des_acces(utilisateurs, adresses, role, mode):
 
 def test_la_matrice_couvre_toutes_les_ressources(api):
     racine = set(api.get("/api/v1/").json())
-    couvertes = {nom for nom in NOMS if nom.endswith("s")} | {"fiches-actions"}
+    couvertes = {nom for nom in NOMS if nom.endswith("s")} | {"fiches-actions", "recherche"}
     assert racine <= couvertes, racine - couvertes
 
 
@@ -239,6 +241,7 @@ def test_matrice_des_ecritures(utilisateurs, adresses, role, mode, operation):
         "structure",
         "fiches-actions",
         "fiche-brouillon",
+        "recherche",
     ],
 )
 @pytest.mark.parametrize("role", ["anonyme", "spv"])

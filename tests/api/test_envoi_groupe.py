@@ -42,7 +42,7 @@ def test_upsert_tout_bon(utilisateurs, campagne, ind_caf, ind_part_caf, mode):
         [
             element(valeur=120, source="Caf de Paris"),
             element("paris", valeur=5400, source="Caf", version=1),
-            element("ensemble-qpv", valeur=900),
+            element("ensemble-qpv", valeur=900, version=1),
             element("qpv-algerie", indicateur="E05-1", nombre=30, base=120),
         ],
     )
@@ -86,7 +86,7 @@ def test_tout_ou_rien_erreurs_par_indice_et_champ(utilisateurs, campagne, ind_ca
         client_api(utilisateurs["partenaire"], "jeton"),
         [
             element(valeur=120),  # bon
-            element("paris", valeur=5100),  # bon (mise à jour)
+            element("paris", valeur=5100, version=1),  # bon (mise à jour)
             element("ensemble-qpv", valeur="12.5"),  # unité
             element("qpv-algerie", indicateur="E01-1", valeur=5),  # autre organisation
             element("qpv-algerie", annee=2024, valeur=5),  # pas de campagne
@@ -183,7 +183,7 @@ def test_soumettre_dans_la_foulee(utilisateurs, campagne, ind_caf):
     renvoyee = creer_valeur(ind_caf, "paris", statut="renvoye", motif_renvoi="Source ?")
     reponse = envoyer(
         client_api(utilisateurs["partenaire"], "jeton"),
-        [element(valeur=7), element("paris", valeur=12, source="Caf")],
+        [element(valeur=7), element("paris", valeur=12, source="Caf", version=1)],
         soumettre=True,
     )
     assert reponse.status_code == 200, reponse.content
@@ -212,9 +212,9 @@ def test_forme_du_corps(utilisateurs, campagne, ind_caf, corps, champ):
 
 
 def test_nombre_d_elements_borne(utilisateurs, campagne, ind_caf, monkeypatch):
-    import indicateurs.api
+    import indicateurs.api.envoi
 
-    monkeypatch.setattr(indicateurs.api, "MAX_ELEMENTS_ENVOI", 2)
+    monkeypatch.setattr(indicateurs.api.envoi, "MAX_ELEMENTS_ENVOI", 2)
     corps = verifier_erreur(
         envoyer(client_api(utilisateurs["spv"], "jeton"), [element(valeur=1)] * 3),
         400,
@@ -224,9 +224,9 @@ def test_nombre_d_elements_borne(utilisateurs, campagne, ind_caf, monkeypatch):
 
 
 def test_corps_trop_volumineux_413(settings, utilisateurs, campagne, ind_caf, monkeypatch):
-    import indicateurs.api
+    import indicateurs.api.envoi
 
-    monkeypatch.setattr(indicateurs.api, "TAILLE_MAX_ENVOI", 500)
+    monkeypatch.setattr(indicateurs.api.envoi, "TAILLE_MAX_ENVOI", 500)
     elements = [element(valeur=1, commentaire="x" * 600)]
     verifier_erreur(
         envoyer(client_api(utilisateurs["spv"], "jeton"), elements),
@@ -264,7 +264,7 @@ def test_debit_applique_a_l_envoi_groupe(settings, utilisateurs, campagne, ind_c
     }
     client = client_api(utilisateurs["partenaire"], "jeton")
     for i in range(2):
-        assert envoyer(client, [element(valeur=10 + i)]).status_code == 200
+        assert envoyer(client, [element(valeur=10 + i, version=i)]).status_code == 200
     corps = verifier_erreur(envoyer(client, [element(valeur=20)]), 429, "trop_de_requetes")
     assert corps["attente"] > 0
     assert Valeur.objects.get(annee=ANNEE).valeur == 11

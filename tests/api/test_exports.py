@@ -1,5 +1,6 @@
-"""Rendus tableur : `?format=csv` et `?format=xlsx` relus et vérifiés (en-têtes, listes
-jointes par « ; », Oui/Non, nombres natifs en xlsx, nom de fichier, toute la liste)."""
+"""Rendus tableur : `?format=csv`, `?format=csv-excel` et `?format=xlsx` relus et vérifiés
+(en-têtes, listes jointes par « ; », true/false en CSV machine et Oui/Non pour les personnes,
+nombres natifs en xlsx, nom de fichier, toute la liste, écrite en flux)."""
 
 import csv
 import io
@@ -9,7 +10,8 @@ from openpyxl import load_workbook
 
 from engagements.models import Engagement
 from quartiers.models import ProjetStructurant
-from socle.api.rendus import Colonne, extraire, formater
+from socle.api.rendus import Colonne, aplatir, extraire
+from socle.tableur import Variante, texte_csv
 from tests.api.conftest import verifier_erreur
 
 pytestmark = pytest.mark.django_db
@@ -17,10 +19,19 @@ pytestmark = pytest.mark.django_db
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def lire_csv(reponse):
-    assert reponse.status_code == 200, reponse.content[:300]
+def contenu(reponse):
+    if reponse.streaming:
+        return b"".join(reponse.streaming_content)
+    return reponse.content
+
+
+def lire_csv(reponse, separateur=","):
+    assert reponse.status_code == 200, contenu(reponse)[:300]
     assert reponse["Content-Type"] == "text/csv; charset=utf-8"
-    return list(csv.reader(io.StringIO(reponse.content.decode("utf-8"))))
+    texte = contenu(reponse).decode("utf-8")
+    # CSV machine : sans BOM ; CSV Excel : avec BOM.
+    assert texte.startswith("\ufeff") == (separateur == ";")
+    return list(csv.reader(io.StringIO(texte.removeprefix("\ufeff")), delimiter=separateur))
 
 
 def lire_xlsx(reponse):
@@ -43,7 +54,7 @@ def test_engagements_csv(api):
     assert e1["Numéro"] == "1" and e1["Titre"] == engagement.titre
     assert e1["Indicateurs à suivre"] == " ; ".join(i.code for i in engagement.indicateurs.all())
     assert e1["Pilotes"] == " ; ".join(a.nom for a in engagement.pilotes)
-    assert e1["Indicateurs en cours de définition"] in ("Oui", "Non")
+    assert e1["Indicateurs en cours de définition"] in ("true", "false")  # CSV machine
     assert e1["Actions"].count(" ; ") == engagement.actions.count() - 1
 
 
@@ -58,7 +69,7 @@ def test_csv_filtre_et_non_pagine(api):
     i = a_venir[0].index("Statut")
     assert {ligne[i] for ligne in a_venir[1:]} == {"À venir"}
     j = a_venir[0].index("Cartographiable")
-    assert {ligne[j] for ligne in a_venir[1:]} <= {"Oui", "Non"}
+    assert {ligne[j] for ligne in a_venir[1:]} <= {"true", "false"}
 
 
 def test_projets_xlsx(api):
@@ -135,24 +146,43 @@ def test_chemins_et_formats():
         "vide": None,
     }
     assert extraire(ligne, "a.b") == 3
-    assert formater(extraire(ligne, "l[].x")) == "1 ; 2"
-    assert formater(extraire(ligne, "l")) == "Un ; Deux"  # objets résumés par leur nom
-    assert formater(ligne["v"]) == "Oui" and formater(False) == "Non"
-    assert formater(ligne["d"], "date") == "01/03/2025"
-    assert formater(ligne["h"], "dateheure") == "01/03/2025 09:30"
-    assert formater(ligne["n"], "nombre", tableur=True) == pytest.approx(12.5)
-    assert formater(ligne["n"], "nombre") == "12.50"
-    assert formater(ligne["vide"]) == ""
+    assert aplatir(extraire(ligne, "l[].x")) == [1, 2]
+    assert aplatir(extraire(ligne, "l")) == ["Un", "Deux"]  # objets résumés par leur nom
     assert extraire(ligne, "absent.x") is None
     assert Colonne("X", lambda x: x["a"]["b"] * 2).chemin(ligne) == 6
 
+    def cellule(chemin, format_="texte", variante=Variante.MACHINE):
+        return texte_csv(Colonne("X", chemin, format_).pour_tableur().typer(ligne), variante)
+
+    assert cellule("l[].x") == "1 ; 2"
+    assert cellule("l") == "Un ; Deux"
+    assert cellule("v") == "true" and cellule("v", variante=Variante.EXCEL) == "Oui"
+    assert cellule("d", "date") == "2025-03-01"
+    assert cellule("d", "date", Variante.EXCEL) == "01/03/2025"
+    assert cellule("h", "dateheure") == "2025-03-01T09:30:00+01:00"
+    assert cellule("h", "dateheure", Variante.EXCEL) == "01/03/2025 09:30"
+    assert cellule("n", "nombre") == "12.50"
+    assert cellule("n", "nombre", Variante.EXCEL) == "12,50"
+    assert cellule("vide") == ""
+    xlsx = Colonne("X", "n", "nombre").pour_tableur().valeur(ligne)
+    assert xlsx == pytest.approx(12.5) and not isinstance(xlsx, str)
+
 
 def test_csv_neutralise_les_formules():
-    from socle.api.rendus import _neutraliser_formule
+    assert texte_csv("=HYPERLINK(1)", Variante.MACHINE) == "'=HYPERLINK(1)"
+    assert texte_csv("-12.5", Variante.EXCEL) == "'-12.5"  # un texte, pas un nombre
+    assert texte_csv(-12.5, Variante.MACHINE) == "-12.5"  # un nombre reste un nombre
+    assert texte_csv("texte", Variante.MACHINE) == "texte"
 
-    assert _neutraliser_formule("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert _neutraliser_formule("-12.5") == "-12.5"
-    assert _neutraliser_formule("texte") == "texte"
+
+def test_csv_excel(api):
+    """`?format=csv-excel` : BOM, point-virgule, Oui/Non, jj/mm/aaaa."""
+    reponse = api.get("/api/v1/projets/?format=csv-excel")
+    assert reponse.streaming and reponse["Content-Disposition"].endswith('.csv"')
+    lignes = lire_csv(reponse, separateur=";")
+    assert len(lignes) == 1 + ProjetStructurant.objects.count()
+    j = lignes[0].index("Cartographiable")
+    assert {ligne[j] for ligne in lignes[1:]} <= {"Oui", "Non"}
 
 
 # --- second volet : valeurs, territoires, campagnes, structures, fiches ---------------------
@@ -178,8 +208,8 @@ def test_valeurs_csv_avec_la_colonne_demo(utilisateurs, campagne, ind_caf):
     par_territoire = {ligne[entetes.index("Code territoire")]: ligne for ligne in lignes[1:]}
     assert set(par_territoire) == {"paris", "qpv-goutte-dor"}
     demo = entetes.index("Démo")
-    assert par_territoire["qpv-goutte-dor"][demo] == "Oui"
-    assert par_territoire["paris"][demo] == "Non"
+    assert par_territoire["qpv-goutte-dor"][demo] == "true"
+    assert par_territoire["paris"][demo] == "false"
     assert par_territoire["paris"][entetes.index("Valeur")] == "40.00"
     assert par_territoire["paris"][entetes.index("Statut")] == "Validée"
     # Toute la liste filtrée et visible, sans pagination.

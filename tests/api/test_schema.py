@@ -33,6 +33,7 @@ PUBLIQUES = {
     "projets",
     "indicateurs",
     "territoires",
+    "recherche",
 }
 
 

@@ -343,7 +343,7 @@ def test_modification_perimee_412(utilisateurs, campagne, ind_caf):
 def test_modification_concurrente_sous_verrou_412(utilisateurs, campagne, ind_caf, monkeypatch):
     """La version est contrôlée une seconde fois sous verrou, dans `enregistrer_valeur` : une
     écriture arrivée entre la lecture de l'ETag et l'écriture est refusée."""
-    import indicateurs.api as module
+    import indicateurs.ecriture as module
 
     v = creer_valeur(ind_caf, "paris")
     original = module.enregistrer_valeur

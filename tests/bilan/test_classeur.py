@@ -1,6 +1,7 @@
-"""Le classeur Excel du bilan : feuilles, en-têtes, chiffres égaux aux agrégats recalculés ici
-depuis la base, graphiques natifs, formats français, valeurs de démonstration, portée des
-valeurs et périmètre d'arrondissement."""
+"""Le classeur Excel du bilan : feuilles (un tableau par feuille, synthèses sur leurs propres
+feuilles, « Définitions »), en-têtes, chiffres égaux aux agrégats recalculés ici depuis la
+base, graphiques natifs, formats français, cellules vides pour les valeurs absentes, valeurs de
+démonstration, portée des valeurs et périmètre d'arrondissement."""
 
 from decimal import Decimal
 
@@ -107,10 +108,44 @@ def test_feuilles_et_entetes(donnees):
     ]
 
 
+def test_un_tableau_par_feuille_et_definitions(donnees):
+    """Les synthèses sont sur leurs propres feuilles (plus rien à droite du tableau principal),
+    aucune cellule « — », et la feuille « Définitions » décrit chaque colonne."""
+    wb = produire()
+    for nom in ENTETES:
+        ws = wb[nom]
+        assert ws.max_column == len(ENTETES[nom]), nom
+    assert [c.value for c in wb["Crédits par type"][1]] == [
+        "Type de crédit",
+        str(ANNEE),
+        str(ANNEE - 1),
+        "Évolution",
+        "Évolution (%)",
+    ]
+    assert wb["Crédits par type"]["A2"].value == "Crédits dans les QPV"
+    assert wb["Fiches par QPV"]["A1"].value == "Quartier"
+    for ws in wb.worksheets:
+        for ligne in ws.iter_rows(values_only=True):
+            assert "—" not in ligne, ws.title
+    definitions = [
+        dict(zip([c.value for c in wb["Définitions"][1]], ligne, strict=True))
+        for ligne in wb["Définitions"].iter_rows(min_row=2, values_only=True)
+    ]
+    montant = next(
+        d for d in definitions if d["Feuille"] == "Crédits" and d["Colonne"] == "Montant (€)"
+    )
+    assert montant["Unité ou format"] == "Euros (€)" and montant["Définition"]
+    assert {(d["Feuille"], d["Colonne"]) for d in definitions} >= {
+        (nom, entete) for nom, entetes in ENTETES.items() for entete in entetes
+    }
+
+
 def test_graphiques_natifs(donnees):
     wb = produire()
     assert len(wb["Synthèse"]._charts) == 3
-    assert len(wb["Engagements"]._charts) == 1
+    # Le graphique par engagement est à côté de ses données, sur la feuille de synthèse.
+    assert len(wb["Complétude par engagement"]._charts) == 1
+    assert not wb["Engagements"]._charts
     titres = [
         "".join(r.t for p in g.title.tx.rich.p for r in (p.r or [])) for g in wb["Synthèse"]._charts
     ]
@@ -184,16 +219,16 @@ def test_engagements_annee_precedente_et_paris(donnees):
     assert e01["Territoire"] == "Ensemble des QPV parisiens"
     assert (e01[f"Valeur {ANNEE}"], e01[f"Valeur {ANNEE - 1}"]) == (21.0, 20.0)
     assert e01["Évolution"] == 1.0
-    assert e01["Évolution (%)"] == "—"  # une part évolue en points
+    assert e01["Évolution (%)"] is None  # une part évolue en points : cellule vide
     assert (e01[f"Paris {ANNEE}"], e01["Écart à Paris (pts)"]) == (17.0, 4.0)
     assert e01["Démo"] == "Non"
     # E28-2 : la valeur de l'ensemble est un brouillon, exclue par défaut ; Paris n'a pas de
-    # valeur 2024 : « — », rien d'inventé.
+    # valeur 2024 : cellule vide (jamais « — » dans une colonne de nombres), rien d'inventé.
     e28 = par_code["E28-2"]
-    assert e28[f"Valeur {ANNEE}"] == "—"
+    assert e28[f"Valeur {ANNEE}"] is None
     assert e28[f"Paris {ANNEE}"] == 1000
-    assert e28[f"Paris {ANNEE - 1}"] == "—"
-    assert e28["Évolution"] == "—"
+    assert e28[f"Paris {ANNEE - 1}"] is None
+    assert e28["Évolution"] is None
     # Chaque indicateur du contrat a sa ligne, même sans valeur.
     assert len(par_code) == Indicateur.objects.du_contrat().count()
     cellule = next(c for c in ws["J"] if c.value == 1.0)

@@ -1,11 +1,15 @@
 """Déploiement : pile docker-compose (lue, faute de moteur Docker ici), démarrage réel du
-point d'entrée du conteneur (migrate, sync_roles, load_referentiel, gunicorn) contre
-PostgreSQL hors Docker, et réglages de production (DEBUG désactivé, formats français)."""
+point d'entrée du conteneur (migrate, createcachetable, sync_roles, load_referentiel,
+gunicorn) contre PostgreSQL hors Docker, derrière le vrai nginx configuré par le gabarit de
+la pile (TLS, statiques, clients lents), et réglages de production (DEBUG désactivé, formats
+français)."""
 
 import json
 import os
+import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -24,6 +28,9 @@ BASE = Path(settings.BASE_DIR)
 COMPOSE = BASE / "docker-compose.yml"
 DOCKERFILE = BASE / "Dockerfile"
 ENTRYPOINT = BASE / "docker" / "entrypoint.sh"
+TACHES = BASE / "docker" / "taches.sh"
+GABARIT_NGINX = BASE / "docker" / "nginx" / "portail.conf.template"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 DOCKERIGNORE = BASE / ".dockerignore"
 # Le binaire de l'environnement virtuel courant (python, gunicorn) : sans résoudre le lien
 # symbolique, sinon on perdrait le venv.
@@ -57,12 +64,15 @@ def env_propre(**variables):
 def test_docker_compose_decrit_la_pile_de_production():
     compose = charger_compose()
     services = compose["services"]
-    assert set(services) == {"db", "web", "worker"}
+    assert set(services) == {"db", "web", "proxy", "taches", "worker"}
 
     db = services["db"]
     assert db["image"].startswith("postgres:15")
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
     assert any(v.endswith(":/var/lib/postgresql/data") for v in db["volumes"])
+    # Aucun mot de passe par défaut : la pile refuse de démarrer sans POSTGRES_PASSWORD.
+    assert db["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    assert "ports" not in db
 
     web = services["web"]
     assert web["build"] == "."
@@ -71,13 +81,74 @@ def test_docker_compose_decrit_la_pile_de_production():
     assert "DEBUG" not in env, "la production tourne DEBUG désactivé"
     assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")
     assert env["ALLOWED_HOSTS"].startswith("${ALLOWED_HOSTS:?")
-    assert env["DATABASE_URL"].startswith("postgres://")
+    assert env["DATABASE_URL"].startswith("postgres://contratville:${POSTGRES_PASSWORD:?")
     assert "@db:5432/" in env["DATABASE_URL"]
+    assert env["NOMBRE_PROXYS"] == "1"  # nginx devant : adresse client dans X-Forwarded-For
+    assert env["STATIC_PARTAGE"] == "/srv/static"
     sonde = " ".join(web["healthcheck"]["test"])
     assert "/sante/" in sonde
-    assert any(p.endswith(":8000") for p in web["ports"])
+    # gunicorn n'est plus publié sur l'hôte : seul le proxy le joint.
+    assert "ports" not in web and web["expose"] == ["8000"]
+    assert "media:/app/media" in web["volumes"] and "static:/srv/static" in web["volumes"]
     # gunicorn est lancé par le point d'entrée de l'image (pas de `command` qui le court-circuite).
     assert "command" not in web and "entrypoint" not in web
+
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("nginx:")
+    assert proxy["depends_on"] == {"web": {"condition": "service_healthy"}}
+    assert sorted(p.rsplit(":", 1)[1] for p in proxy["ports"]) == ["443", "80"]
+    assert proxy["environment"]["APPLICATION"] == "web:8000"
+    volumes = proxy["volumes"]
+    assert (
+        "./docker/nginx/portail.conf.template:/etc/nginx/templates/default.conf.template:ro"
+        in volumes
+    )
+    assert "static:/srv/static:ro" in volumes
+    assert any(v.startswith("${TLS_CERTIFICATS:?") for v in volumes)
+    # Les pièces jointes ne sont jamais servies par le proxy : il n'a pas leur volume.
+    assert not any("media" in v.split(":")[0] for v in volumes)
+
+    taches = services["taches"]
+    assert taches["entrypoint"] == ["/app/docker/taches.sh"]
+    assert taches["depends_on"] == {"web": {"condition": "service_healthy"}}
+    assert taches["environment"]["DATABASE_URL"] == env["DATABASE_URL"]
+    assert "ports" not in taches
+
+    # L'exécutant des travaux de fond : même image et même base que le web, et le volume des
+    # médias où il dépose les fichiers produits que le web sert à leur propriétaire.
+    worker = services["worker"]
+    assert worker["image"] == web["image"]
+    assert worker["entrypoint"][-3:] == ["manage.py", "db_worker", "--no-reload"]
+    assert worker["depends_on"] == {"web": {"condition": "service_healthy"}}
+    assert worker["environment"]["DATABASE_URL"] == env["DATABASE_URL"]
+    assert "media:/app/media" in worker["volumes"]
+    assert "ports" not in worker
+    assert set(compose["volumes"]) == {"db-data", "media", "static"}
+
+
+def test_gabarit_nginx():
+    gabarit = GABARIT_NGINX.read_text(encoding="utf-8")
+    for directive in (
+        "proxy_request_buffering on;",
+        "proxy_buffering on;",
+        "client_header_timeout 10s;",
+        "client_body_timeout 20s;",
+        "proxy_set_header X-Forwarded-Proto $scheme;",
+        "proxy_set_header X-Forwarded-For $remote_addr;",
+        "ssl_certificate /etc/nginx/certs/fullchain.pem;",
+        "alias /srv/static/;",
+        "return 301 https://$host$request_uri;",
+        "server ${APPLICATION};",
+    ):
+        assert directive in gabarit, directive
+    assert "/app/media" not in gabarit and "alias /srv/media" not in gabarit
+
+
+def test_taches_planifiees():
+    assert os.access(TACHES, os.X_OK), "docker/taches.sh doit être exécutable"
+    script = TACHES.read_text(encoding="utf-8")
+    assert "python manage.py clearsessions" in script
+    assert "TACHES_INTERVALLE_SECONDES:-86400" in script
 
 
 def test_dockerfile_et_point_d_entree():
@@ -86,6 +157,7 @@ def test_dockerfile_et_point_d_entree():
     assert "npm ci" in dockerfile
     assert "collectstatic --noinput" in dockerfile
     assert 'ENTRYPOINT ["/app/docker/entrypoint.sh"]' in dockerfile
+    assert "chmod 0755 docker/entrypoint.sh docker/taches.sh" in dockerfile
     # Les fichiers copiés individuellement existent.
     for nom in ("pyproject.toml", "package.json", "package-lock.json"):
         assert (BASE / nom).is_file()
@@ -95,6 +167,7 @@ def test_dockerfile_et_point_d_entree():
     etapes = [
         "ensure_connection",
         "manage.py migrate --noinput",
+        "manage.py createcachetable",
         "manage.py sync_roles",
         "manage.py load_referentiel",
         "exec gunicorn contratville.wsgi",
@@ -134,22 +207,42 @@ def url_base_de_test():
     return f"postgres://{identifiants}@{hote}{port}/{quote(s['NAME'], safe='')}"
 
 
-# Aucun proxy pour les requêtes vers 127.0.0.1, quel que soit l'environnement.
-OUVREUR = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+class SansRedirection(urllib.request.HTTPRedirectHandler):
+    """Une redirection est une réponse à vérifier, pas à suivre."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
 
 
-def requete(url, host=None):
+# Aucun proxy pour les requêtes vers 127.0.0.1, quel que soit l'environnement ; TLS sans
+# vérification (certificat autosigné du test).
+TLS_DU_TEST = ssl.create_default_context()
+TLS_DU_TEST.check_hostname = False
+TLS_DU_TEST.verify_mode = ssl.CERT_NONE
+OUVREUR = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}),
+    SansRedirection(),
+    urllib.request.HTTPSHandler(context=TLS_DU_TEST),
+)
+# Ce que le proxy frontal ajoute à chaque requête qu'il relaie (connexion TLS terminée chez lui).
+DERRIERE_LE_PROXY = {"X-Forwarded-Proto": "https"}
+
+
+def requete(url, host=None, entetes=None, delai=10):
     """(statut, en-têtes, corps) ; les erreurs HTTP sont des réponses comme les autres."""
-    req = urllib.request.Request(url, headers={"Host": host} if host else {})
+    entetes = dict(DERRIERE_LE_PROXY if entetes is None else entetes)
+    if host:
+        entetes["Host"] = host
+    req = urllib.request.Request(url, headers=entetes)
     try:
-        with OUVREUR.open(req, timeout=10) as r:
+        with OUVREUR.open(req, timeout=delai) as r:
             return r.status, r.headers, r.read()
     except urllib.error.HTTPError as e:
         with e:
             return e.code, e.headers, e.read()
 
 
-def attendre(url, processus, journal, delai=40):
+def attendre(url, processus, journal, delai=180):
     limite = time.monotonic() + delai
     while time.monotonic() < limite:
         if processus.poll() is not None:
@@ -182,6 +275,8 @@ def test_demarrage_gunicorn_postgresql(tmp_path):
     debut = time.monotonic()
     port = port_libre()
     statiques = tmp_path / "staticfiles"
+    partage = tmp_path / "statiques-du-proxy"
+    partage.mkdir()
     env = env_propre(
         SECRET_KEY="cle-du-test-de-demarrage",
         # Le premier hôte sert d'en-tête Host à la sonde de docker-compose.
@@ -192,6 +287,7 @@ def test_demarrage_gunicorn_postgresql(tmp_path):
         GUNICORN_BIND=f"127.0.0.1:{port}",
         GUNICORN_WORKERS="2",
         DB_WAIT_SECONDS="10",
+        STATIC_PARTAGE=str(partage),
     )
 
     # 1. collectstatic comme dans le Dockerfile : DEBUG et TESTING absents, donc stockage
@@ -202,7 +298,7 @@ def test_demarrage_gunicorn_postgresql(tmp_path):
         env=env,
         check=True,
         capture_output=True,
-        timeout=60,
+        timeout=240,
     )
     manifeste = json.loads((statiques / "staticfiles.json").read_text(encoding="utf-8"))
     bootstrap_hache = manifeste["paths"][BOOTSTRAP_CSS]
@@ -234,6 +330,20 @@ def test_demarrage_gunicorn_postgresql(tmp_path):
         assert statut == 200
         assert entetes["Content-Type"] == "application/json"
         assert json.loads(corps) == {"statut": "ok"}
+        # La sonde interroge gunicorn en HTTP simple : jamais redirigée.
+        statut, _, _ = requete(f"{base_url}/sante/", entetes={})
+        assert statut == 200
+        # Une page demandée en HTTP (sans le proxy) est redirigée vers HTTPS ; derrière le
+        # proxy, HSTS et la politique de sécurité du contenu accompagnent chaque page.
+        statut, entetes, _ = requete(f"{base_url}/engagements/", entetes={})
+        assert statut == 301
+        assert entetes["Location"] == f"https://127.0.0.1:{port}/engagements/"
+        statut, entetes, _ = requete(f"{base_url}/engagements/")
+        assert statut == 200
+        assert entetes["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+        assert "script-src 'self'" in entetes["Content-Security-Policy"]
+        # Les statiques de l'image, copiés pour nginx.
+        assert (partage / bootstrap_hache).is_file()
 
         statut, _, corps = requete(f"{base_url}/")
         page = corps.decode()
@@ -259,7 +369,8 @@ def test_demarrage_gunicorn_postgresql(tmp_path):
         assert "immutable" in entetes["Cache-Control"]
         assert b"Bootstrap" in corps[:500]
         req = urllib.request.Request(
-            f"{base_url}/static/{bootstrap_hache}", headers={"Accept-Encoding": "gzip"}
+            f"{base_url}/static/{bootstrap_hache}",
+            headers={"Accept-Encoding": "gzip", **DERRIERE_LE_PROXY},
         )
         with OUVREUR.open(req, timeout=10) as r:
             assert r.headers["Content-Encoding"] == "gzip"
@@ -289,13 +400,163 @@ def test_demarrage_gunicorn_postgresql(tmp_path):
             timeout=20,
         )
         assert resultat.returncode != 0
+
+        # 3. Le vrai nginx, configuré par le gabarit de la pile, devant ce gunicorn.
+        verifier_derriere_nginx(tmp_path, port, partage, bootstrap_hache)
     finally:
         arreter(processus)
 
-    journal_final = journal()
+    journal_final = journal_chemin.read_text(encoding="utf-8", errors="replace")
     assert "Référentiel chargé" in journal_final
     assert "Booting worker" in journal_final
     print(f"démarrage (collectstatic + point d'entrée) : {demarrage:.1f} s")
+
+
+# --- nginx devant gunicorn ----------------------------------------------------------------
+
+
+def certificat_autosigne(dossier):
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=127.0.0.1",
+            "-keyout", str(dossier / "privkey.pem"), "-out", str(dossier / "fullchain.pem"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )  # fmt: skip
+
+
+def configurer_nginx(dossier, port_http, port_https, port_gunicorn, statiques):
+    """Le gabarit de docker/nginx tel quel, avec ce que l'image officielle et la pile y
+    mettent (variables, chemins des certificats et des statiques), dans un nginx.conf minimal
+    équivalent à celui de l'image."""
+    certificat_autosigne(dossier)
+    gabarit = GABARIT_NGINX.read_text(encoding="utf-8")
+    serveur = (
+        gabarit.replace("${PORTAIL_HOTE}", "127.0.0.1")
+        .replace("${APPLICATION}", f"127.0.0.1:{port_gunicorn}")
+        .replace("listen 80;", f"listen 127.0.0.1:{port_http};")
+        .replace("listen 443 ssl;", f"listen 127.0.0.1:{port_https} ssl;")
+        .replace("/etc/nginx/certs/", f"{dossier}/")
+        .replace("alias /srv/static/;", f"alias {statiques}/;")
+        .replace("root /srv;", f"root {statiques.parent};")
+    )
+    assert "${" not in serveur
+    # Les fichiers hachés sont servis par « root » : le dossier doit s'appeler static/.
+    (dossier / "portail.conf").write_text(serveur, encoding="utf-8")
+    utilisateur = "user root;\n" if os.geteuid() == 0 else ""
+    temporaires = "\n".join(
+        f"    {d}_temp_path {dossier}/{d};"
+        for d in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    (dossier / "nginx.conf").write_text(
+        f"""{utilisateur}worker_processes 1;
+pid {dossier}/nginx.pid;
+error_log {dossier}/erreurs.log warn;
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+{temporaires}
+    include {dossier}/portail.conf;
+}}
+""",
+        encoding="utf-8",
+    )
+    return dossier / "nginx.conf"
+
+
+def connexions_lentes(port, nombre, tls=False):
+    """Des clients qui envoient le début d'une requête et n'envoient jamais la fin."""
+    prises = []
+    for _ in range(nombre):
+        prise = socket.create_connection(("127.0.0.1", port), timeout=5)
+        if tls:
+            prise = TLS_DU_TEST.wrap_socket(prise, server_hostname="127.0.0.1")
+        prise.sendall(b"GET /sante/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Lent: ")
+        prises.append(prise)
+    return prises
+
+
+def repond_a_temps(url, delai):
+    try:
+        statut, _, _ = requete(url, entetes={}, delai=delai)
+    except (TimeoutError, OSError, urllib.error.URLError):
+        return False
+    return statut == 200
+
+
+def verifier_derriere_nginx(tmp_path, port_gunicorn, statiques, bootstrap_hache):
+    dossier = tmp_path / "nginx"
+    dossier.mkdir()
+    # Le dossier des statiques porte le nom /srv/static de la pile.
+    servis = tmp_path / "srv" / "static"
+    servis.parent.mkdir()
+    statiques.rename(servis)
+    port_http, port_https = port_libre(), port_libre()
+    conf = configurer_nginx(dossier, port_http, port_https, port_gunicorn, servis)
+    verification = subprocess.run(
+        [NGINX, "-t", "-c", str(conf), "-p", str(dossier)], capture_output=True, text=True
+    )
+    assert verification.returncode == 0, verification.stderr
+    nginx = subprocess.Popen(
+        [NGINX, "-c", str(conf), "-p", str(dossier), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    https = f"https://127.0.0.1:{port_https}"
+    prises = []
+    try:
+        limite = time.monotonic() + 10
+        while not repond_a_temps(f"{https}/sante/", 2):
+            assert time.monotonic() < limite, (dossier / "erreurs.log").read_text()
+            time.sleep(0.2)
+
+        # HTTP → HTTPS, par nginx.
+        statut, entetes, _ = requete(f"http://127.0.0.1:{port_http}/engagements/", entetes={})
+        assert statut == 301
+        assert entetes["Location"] == "https://127.0.0.1/engagements/"
+        # Une page relayée : Django la sait en HTTPS (X-Forwarded-Proto), donc pas de boucle
+        # de redirection, et HSTS ; nginx ne dit pas sa version.
+        statut, entetes, corps = requete(f"{https}/engagements/1/", entetes={})
+        assert statut == 200, corps[:500]
+        assert entetes["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+        assert entetes["Server"] == "nginx"
+        # Statiques servis par nginx lui-même (ses en-têtes, pas ceux de whitenoise).
+        statut, entetes, corps = requete(f"{https}/static/{bootstrap_hache}", entetes={})
+        assert statut == 200 and b"Bootstrap" in corps[:500]
+        assert entetes["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert entetes["Content-Type"].startswith("text/css")
+        # Les pièces jointes ne sont jamais servies directement.
+        statut, _, _ = requete(f"{https}/media/fiches/1/piece.pdf", entetes={})
+        assert statut == 404
+
+        # Clients lents : quatre requêtes jamais terminées suffisent à immobiliser les deux
+        # workers de gunicorn joint directement…
+        prises = connexions_lentes(port_gunicorn, 4)
+        time.sleep(0.5)
+        assert not repond_a_temps(f"http://127.0.0.1:{port_gunicorn}/sante/", 2)
+        for prise in prises:
+            prise.close()
+        prises = []
+        limite = time.monotonic() + 10
+        while not repond_a_temps(f"http://127.0.0.1:{port_gunicorn}/sante/", 2):
+            assert time.monotonic() < limite, "gunicorn ne s'est pas libéré"
+        # … mais pas derrière nginx, qui attend la requête complète avant de relayer.
+        prises = connexions_lentes(port_https, 8, tls=True)
+        time.sleep(0.5)
+        reponses = [repond_a_temps(f"{https}/sante/", 2) for _ in range(4)]
+        assert reponses == [True] * 4
+    finally:
+        for prise in prises:
+            prise.close()
+        if nginx.poll() is None:
+            os.killpg(nginx.pid, signal.SIGTERM)
+            nginx.wait(timeout=10)
 
 
 # --- réglages de production ----------------------------------------------------------------

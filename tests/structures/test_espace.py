@@ -269,11 +269,11 @@ def test_fiches_des_sources_validees_et_hors_paris_signale(client, comptes):
     assert not FicheAction.objects.exclude(cle="").exclude(statut="validee").exists()
     hors_paris = FicheAction.objects.filter(structure__hors_paris=True).first()
     client.force_login(comptes["spv"])
-    html = client.get(f"/structures/fiches/?structure={hors_paris.structure_id}").content.decode()
+    html = client.get(f"/structures/fiches/?structure={hors_paris.structure.slug}").content.decode()
     assert "hors Paris" in html
     html = client.get(hors_paris.get_absolute_url()).content.decode()
     assert "hors Paris" in html and "publiée d’emblée" in html
-    html = client.get("/structures/fiches/?structure=" + str(Structure.objects.get(slug="j2p").pk))
+    html = client.get("/structures/fiches/?structure=j2p")
     assert "hors Paris</span>" not in html.content.decode().split("<tbody>")[1]
 
 

@@ -131,13 +131,13 @@ def test_filtres_lieu_structure_action(client, comptes, jeu, qpv_delegue, qpv_ho
     liste = lambda **p: nouvelles(  # noqa: E731
         client.get("/structures/fiches/", p).context["page"].paginator.object_list
     )
-    assert liste(quartier=qpv_hors_delegue.pk) == {
+    assert liste(quartier=qpv_hors_delegue.slug) == {
         "Café des parents",
         "Marche santé",
         "Repair café",
     }
     danube = Structure.objects.get(slug="centre-social-danube")
-    assert liste(structure=danube.pk) == {"Marche santé", "Repair café"}
+    assert liste(structure=danube.slug) == {"Marche santé", "Repair café"}
     assert liste(action=jeu["action_e5"].pk) == {"Café des parents"}
     # Arrondissement : celui d'un QPV de la fiche, ou celui de la structure.
     numero = qpv_delegue.arrondissements.first().numero
@@ -260,7 +260,9 @@ def test_matrice_de_couverture(client, comptes, jeu, qpv_delegue, qpv_hors_deleg
     }
     # Le lien d'une cellule mène à la liste filtrée qui donne le même nombre.
     lien = cellules[qpv_delegue]["lien"]
-    assert "annee=2025" in lien and f"quartier={qpv_delegue.pk}" in lien and "engagement=5" in lien
+    assert (
+        "annee=2025" in lien and f"quartier={qpv_delegue.slug}" in lien and "engagement=5" in lien
+    )
     liste = client.get(lien)
     assert liste.context["page"].paginator.count == cellules[qpv_delegue]["n"]
     totaux = {c["quartier"]: c["n"] for c in reponse.context["totaux_qpv"]}

@@ -1,6 +1,7 @@
 """Crée un compte de démonstration par rôle, pour un lancement local uniquement.
 
-Refuse de s'exécuter quand DEMO_ACCOUNTS est désactivé (production). Idempotent : les
+Refuse de s'exécuter quand DEBUG est désactivé (production), sans exception possible : ces
+comptes ont un mot de passe publié dans le README, dont un superutilisateur. Idempotent : les
 comptes existants sont remis dans leur rôle et leur mot de passe de démonstration."""
 
 import io
@@ -32,15 +33,15 @@ COMPTES = [
 class Command(BaseCommand):
     help = "Crée les comptes de démonstration (un par rôle) — lancement local uniquement."
 
-    def add_arguments(self, parser):
-        parser.add_argument("--force", action="store_true", help="ignorer DEMO_ACCOUNTS")
-
     @transaction.atomic
-    def handle(self, *args, force=False, **options):
-        if not (settings.DEMO_ACCOUNTS or force):
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
             raise CommandError(
-                "Comptes de démonstration refusés : DEMO_ACCOUNTS est désactivé (production)."
+                "Comptes de démonstration refusés : DEBUG est désactivé (production). Leurs mots "
+                "de passe sont publics ; ils ne servent qu’à un lancement local (make run)."
             )
+        if not settings.DEMO_ACCOUNTS:
+            raise CommandError("Comptes de démonstration refusés : DEMO_ACCOUNTS est désactivé.")
         call_command(
             "sync_roles", stdout=self.stdout if options["verbosity"] > 1 else io.StringIO()
         )

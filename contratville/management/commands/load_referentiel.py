@@ -34,6 +34,7 @@ from quartiers.models import (
     Secteur,
     SuiviProjet,
 )
+from recherche.indexation import reindexer
 from structures.models import FicheAction, FinancementStructure, Structure
 
 DOSSIER = Path(settings.BASE_DIR) / "fixtures"
@@ -72,6 +73,8 @@ class Command(BaseCommand):
         # Campagne des indicateurs : territoires, puis chiffres clés en valeurs validées.
         charger_territoires(synchro)
         rapport_chiffres = charger_chiffres_cles(synchro)
+        # L'index de la recherche, en une passe plutôt qu'objet par objet (signaux).
+        index = reindexer()
 
         for modele, compteur in synchro.compteurs.items():
             self.stdout.write(
@@ -80,6 +83,7 @@ class Command(BaseCommand):
             )
         for ligne in rapport_chiffres:
             self.stdout.write(self.style.WARNING(f"  Chiffres clés : {ligne}"))
+        self.stdout.write(f"  Index de recherche : {index.resume()}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Référentiel chargé : {synchro.total('créés')} créés, "

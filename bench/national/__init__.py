@@ -1,0 +1,1 @@
+"""Jeu de données synthétique à l'échelle nationale (générateur : `generateur.py`)."""

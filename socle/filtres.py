@@ -1,0 +1,215 @@
+"""Les briques des FilterSets du portail (`*/filters.py`).
+
+Une liste a un seul FilterSet, partagé par sa page, son point d'accès de l'API et ses
+exports : les mêmes clés, désignées par leurs clés naturelles (slug d'un QPV ou d'une
+structure, numéro d'un arrondissement ou d'un engagement, code d'un indicateur ou d'un
+territoire), avec le même sens partout.
+
+Une valeur de filtre invalide n'est jamais ignorée en silence : django-filter abandonne un
+champ invalide (la liste revient entière) ; ces filtres refusent ce qu'ils ne savent pas lire,
+la page l'affiche en erreur et l'API répond 400. D'où :
+
+- `FiltreEntier` / `FiltreAnnee` plutôt que `NumberFilter` : « 2.5 » ou « 1e400 » ne sont pas
+  des entiers (un NumberFilter arrondirait le premier et passerait le second à la base) ;
+- `FiltreOuiNon` plutôt que `BooleanFilter`, qui lit « peut-être » comme « pas de filtre » ;
+- `FiltreTexte` : une recherche bornée en longueur (et sans caractère nul, comme tout
+  `CharField`).
+
+Les choix d'un menu déroulant tirés des données (`FiltreAnnee(choix=…)`) ne sont lus qu'au
+rendu de la page : l'API, qui ne rend pas le formulaire, ne paie pas cette requête."""
+
+import copy
+
+import django_filters
+from django import forms
+from django.core.exceptions import MultipleObjectsReturned, ValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+ENTIER_MAX = 2_147_483_647  # le plus grand entier d'une colonne « integer » de PostgreSQL
+ANNEE_MIN, ANNEE_MAX = 1900, 2100
+LONGUEUR_MAX_TEXTE = 200
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class FiltreEntier(django_filters.Filter):
+    """Un nombre entier borné (0 à 2 147 483 647 par défaut)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, min_value=0, max_value=ENTIER_MAX, **kwargs):
+        super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
+
+
+class MenuDesDonnees(forms.Select):
+    """Un menu déroulant dont les options sont tirées des données par `choix()` : lues une
+    seule fois, au premier rendu (le contrôle de « required » et les options les lisent tous
+    deux), et jamais quand le formulaire n'est pas rendu (l'API)."""
+
+    def __init__(self, choix, vide="Toutes", attrs=None):
+        self.source, self.vide, self._options = choix, vide, None
+        super().__init__(attrs)
+
+    @property
+    def choices(self):
+        if self._options is None:
+            self._options = [("", self.vide), *self.source()]
+        return self._options
+
+    @choices.setter
+    def choices(self, value):
+        """Les options viennent toujours de la source."""
+
+    def __deepcopy__(self, memo):
+        # Chaque formulaire a sa copie, encore à lire (Select copierait les options lues).
+        copie = copy.copy(self)
+        copie.attrs, copie._options = self.attrs.copy(), None
+        memo[id(self)] = copie
+        return copie
+
+
+class FiltreAnnee(FiltreEntier):
+    """Une année (1900 à 2100), quelle qu'elle soit : une année sans données donne une liste
+    vide, pas une erreur. `choix` (une fonction qui rend [(année, libellé)]) fait de la page un
+    menu déroulant des années présentes, lu seulement au rendu (`MenuDesDonnees`)."""
+
+    def __init__(self, *args, choix=None, vide="Toutes", **kwargs):
+        kwargs.setdefault("min_value", ANNEE_MIN)
+        kwargs.setdefault("max_value", ANNEE_MAX)
+        if choix is not None:
+            kwargs.setdefault("widget", MenuDesDonnees(choix, vide))
+        super().__init__(*args, **kwargs)
+
+
+class ChampOuiNon(forms.Field):
+    """Oui ou non : `true`/`false` (aussi `1`/`0`, `oui`/`non`) ; vide : pas de filtre ; toute
+    autre valeur est une erreur."""
+
+    VRAI = {"true", "1", "oui"}
+    FAUX = {"false", "0", "non"}
+    default_error_messages = {
+        "invalid": "« %(valeur)s » n’est pas une valeur possible : true ou false.",
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        texte = str(value).strip().lower()
+        if texte in self.VRAI:
+            return True
+        if texte in self.FAUX:
+            return False
+        raise ValidationError(
+            self.error_messages["invalid"], code="invalid", params={"valeur": value}
+        )
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class FiltreOuiNon(django_filters.BooleanFilter):
+    """Un filtre oui/non, rendu sur les pages en menu (« Tous », « Oui », « Non » ou des
+    libellés propres : `choix=[("", "Toutes"), ("false", "Paris"), ("true", "Hors Paris")]`)."""
+
+    field_class = ChampOuiNon
+
+    def __init__(self, *args, choix=None, **kwargs):
+        choix = choix or [("", "Tous"), ("true", "Oui"), ("false", "Non")]
+        kwargs.setdefault("widget", forms.Select(choices=choix))
+        super().__init__(*args, **kwargs)
+
+
+class FiltreTexte(django_filters.CharFilter):
+    """Un texte recherché, borné en longueur."""
+
+    def __init__(self, *args, max_length=LONGUEUR_MAX_TEXTE, **kwargs):
+        super().__init__(*args, max_length=max_length, **kwargs)
+
+
+class ChoixParIdentifiant(django_filters.fields.ModelChoiceField):
+    """Un objet désigné par une clé texte : une clé trop longue ou porteuse d'un caractère nul
+    est refusée avant d'interroger la base (PostgreSQL refuse le caractère nul : ce serait une
+    erreur 500)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        verifier_cle_texte(value)
+        return super().to_python(value)
+
+
+def verifier_cle_texte(value):
+    texte = str(value)
+    if "\x00" in texte:
+        raise ValidationError("Le caractère nul n’est pas autorisé.", code="null_characters")
+    if len(texte) > LONGUEUR_MAX_TEXTE:
+        raise ValidationError(
+            f"Identifiant trop long ({len(texte)} caractères ; {LONGUEUR_MAX_TEXTE} au plus).",
+            code="max_length",
+        )
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class FiltreParIdentifiant(django_filters.ModelChoiceFilter):
+    """Un objet désigné par une clé texte (slug, code) ; le type est déclaré pour le schéma
+    OpenAPI, qui ne le devine pas d'un filtre à méthode."""
+
+    field_class = ChoixParIdentifiant
+
+
+class ChoixParNumero(django_filters.fields.ModelChoiceField):
+    """Un objet désigné par un numéro : « abc » ou « 2.5 » ne sont pas des numéros (le message
+    le dit, plutôt que « choix invalide »)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            int(str(value).strip())
+        except ValueError:
+            raise ValidationError("Saisissez un nombre entier.", code="invalid") from None
+        return super().to_python(str(value).strip())
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class FiltreParNumero(django_filters.ModelChoiceFilter):
+    """Un objet désigné par un numéro (arrondissement, engagement, thématique) ou par son
+    identifiant (signataire, action) ; le type est déclaré pour le schéma OpenAPI."""
+
+    field_class = ChoixParNumero
+
+
+class ChoixSansCasse(django_filters.fields.ModelChoiceField):
+    """Un objet désigné par une clé texte comparée sans tenir compte de la casse
+    (`e28-2` désigne E28-2)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        verifier_cle_texte(value)
+        try:
+            return self.queryset.get(**{f"{self.to_field_name}__iexact": str(value).strip()})
+        except (ValueError, TypeError, MultipleObjectsReturned, self.queryset.model.DoesNotExist):
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class FiltreParCode(django_filters.ModelChoiceFilter):
+    """Un objet désigné par son code, sans casse, saisi dans un champ texte (pas de menu de
+    centaines d'options, ni de requête pour le construire)."""
+
+    field_class = ChoixSansCasse
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "code")
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
+
+
+def lignes_filtrees(filtre):
+    """Les lignes que retient un FilterSet lié ; aucune si un filtre est invalide. django-filter
+    laisserait tomber le seul filtre fautif et rendrait le reste : la page montrerait « tout »
+    là où l'API répond 400. La page affiche l'erreur (includes/erreurs_filtre.html)."""
+    return filtre.qs if filtre.is_valid() else filtre.queryset.none()

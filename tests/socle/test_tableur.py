@@ -1,0 +1,207 @@
+"""L'écrivain de tableurs (socle/tableur.py), sans base de données : cellules typées, cellules
+vides, Oui/Non, listes, en-tête figé et filtre, largeurs, feuille « Définitions », un tableau
+par feuille, neutralisation des formules, deux variantes de CSV, écriture en flux."""
+
+import csv
+import io
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from itertools import count, islice
+from types import SimpleNamespace
+
+import pytest
+from openpyxl import load_workbook
+
+from socle.tableur import (
+    Classeur,
+    Colonne,
+    Format,
+    Variante,
+    contenu_xlsx,
+    formater,
+    lignes_csv,
+    reponse_csv,
+    texte_csv,
+    typer,
+)
+
+OBJETS = [
+    SimpleNamespace(
+        nom="Café des parents",
+        annee=2025,
+        budget=Decimal("1500.50"),
+        part=Decimal("12.5"),
+        le=date(2025, 3, 1),
+        modifie=datetime(2025, 3, 1, 8, 30, tzinfo=UTC),
+        hors_paris=False,
+        qpv=["Goutte d’Or", "Chapelle"],
+        structure=SimpleNamespace(nom="J2P"),
+    ),
+    SimpleNamespace(
+        nom='=HYPERLINK("http://x")',
+        annee=None,
+        budget=None,
+        part=None,
+        le=None,
+        modifie=None,
+        hors_paris=True,
+        qpv=[],
+        structure=None,
+    ),
+]
+COLONNES = [
+    Colonne("Nom", "nom", definition="Nom de l’action.", source="Saisie"),
+    Colonne("Année", "annee", Format.ENTIER),
+    Colonne("Budget", "budget", Format.EUROS),
+    Colonne("Part", "part", Format.POURCENTAGE),
+    Colonne("Le", "le", Format.DATE),
+    Colonne("Modifiée", "modifie", Format.DATE_HEURE),
+    Colonne("Hors Paris", "hors_paris", Format.BOOLEEN),
+    Colonne("QPV", "qpv", Format.LISTE),
+    Colonne("Structure", "structure.nom"),
+]
+
+
+def classeur(octets):
+    return load_workbook(io.BytesIO(octets))
+
+
+def test_cellules_typees_et_vides():
+    wb = classeur(contenu_xlsx(OBJETS, COLONNES, feuille="Actions"))
+    assert wb.sheetnames == ["Actions", "Définitions"]
+    ws = wb["Actions"]
+    assert [c.value for c in ws[1]] == [c.entete for c in COLONNES]
+    assert all(c.font.b for c in ws[1])
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:I3"
+    premiere = [c.value for c in ws[2]]
+    assert premiere[:4] == ["Café des parents", 2025, 1500.5, 12.5]
+    assert premiere[4] == datetime(2025, 3, 1)  # une vraie date
+    assert ws["E2"].number_format == "DD/MM/YYYY"
+    assert premiere[5] == datetime(2025, 3, 1, 9, 30)  # heure de Paris, sans fuseau
+    assert premiere[6:] == ["Non", "Goutte d’Or; Chapelle", "J2P"]
+    # Valeur absente : cellule vide, jamais « — » ni 0.
+    assert [c.value for c in ws[3]][1:6] == [None] * 5
+    assert ws["G3"].value == "Oui" and ws["H3"].value is None and ws["I3"].value is None
+    assert ws.column_dimensions["A"].width == 24  # ajustée au contenu (liste en mémoire)
+    # Lignes en flux (générateur, queryset) : la largeur du format, sans tout relire.
+    en_flux = classeur(contenu_xlsx(iter(OBJETS), COLONNES))["Export"]
+    assert en_flux.column_dimensions["A"].width == 40
+
+
+def test_formule_jamais_executee():
+    ws = classeur(contenu_xlsx(OBJETS, COLONNES))["Export"]
+    cellule = ws["A3"]
+    assert cellule.value == '=HYPERLINK("http://x")'
+    assert cellule.data_type == "s" and cellule.quotePrefix
+    assert not ws["A2"].quotePrefix
+    for texte in ("+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1"):
+        assert texte_csv(texte, Variante.MACHINE) == "'" + texte
+        assert texte_csv(texte, Variante.EXCEL) == "'" + texte
+    assert texte_csv(-1, Variante.MACHINE) == "-1"  # un nombre n'est pas neutralisé
+
+
+def test_feuille_definitions():
+    wb = classeur(contenu_xlsx(OBJETS, COLONNES))
+    lignes = list(wb["Définitions"].iter_rows(values_only=True))
+    assert lignes[0] == ("Colonne", "Définition", "Unité ou format", "Source")
+    assert lignes[1] == ("Nom", "Nom de l’action.", "Texte", "Saisie")
+    assert ("Budget", None, "Euros (€)", None) in lignes
+    # Sans aucune définition déclarée : pas de feuille, sauf demande.
+    sans = [Colonne("Nom", "nom")]
+    assert classeur(contenu_xlsx(OBJETS, sans)).sheetnames == ["Export"]
+    assert classeur(contenu_xlsx(OBJETS, sans, definitions=True)).sheetnames == [
+        "Export",
+        "Définitions",
+    ]
+
+
+def test_plusieurs_feuilles_un_tableau_chacune():
+    c = Classeur(titre="Essai")
+    f = c.feuille("Synthèse : [totaux]")  # caractères interdits dans un nom de feuille
+    f.texte("Titre", gras=True)
+    f.ligne_vide()
+    tableau = f.tableau(OBJETS, COLONNES[:3])
+    assert (tableau.ligne_entete, tableau.premiere_ligne, tableau.derniere_ligne) == (3, 4, 5)
+    with pytest.raises(ValueError, match="une par feuille"):
+        f.tableau(OBJETS, COLONNES[:3])
+    c.tableau("Détail", OBJETS, COLONNES)
+    c.feuille_definitions()
+    wb = classeur(c.contenu())
+    assert wb.sheetnames == ["Synthèse totaux", "Détail", "Définitions"]
+    ws = wb["Synthèse totaux"]
+    assert ws["A1"].value == "Titre" and ws["A1"].font.b
+    assert ws["A3"].value == "Nom" and ws.freeze_panes == "A4"
+    # Largeurs ajustées au contenu quand les lignes sont déjà en mémoire.
+    assert 8 <= ws.column_dimensions["A"].width <= 62
+    definitions = list(wb["Définitions"].iter_rows(values_only=True))
+    assert definitions[0][0] == "Feuille" and ("Détail", "QPV") in {d[:2] for d in definitions}
+
+
+def test_modele_a_remplir():
+    """Ce dont un modèle d'import a besoin : une feuille de texte seul (mode d'emploi) et une
+    liste de choix sur une colonne."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    c = Classeur()
+    donnees = c.feuille("Crédits")
+    donnees.tableau(OBJETS, COLONNES[:2])
+    choix = DataValidation(type="list", formula1='"Oui,Non"', allow_blank=True)
+    choix.add("B2:B500")
+    donnees.ajouter_validation(choix)
+    aide = c.feuille("Mode d’emploi")
+    aide.texte("Modèle de saisie", gras=True)
+    aide.texte("=Une ligne qui ressemble à une formule")
+    wb = classeur(c.contenu())
+    assert str(wb["Crédits"].data_validations.dataValidation[0].sqref) == "B2:B500"
+    ws = wb["Mode d’emploi"]
+    assert ws["A1"].value == "Modèle de saisie" and ws["A2"].quotePrefix
+    assert ws.column_dimensions["A"].width == 40
+
+
+def test_csv_machine():
+    texte = b"".join(lignes_csv(OBJETS, COLONNES, Variante.MACHINE)).decode()
+    assert not texte.startswith("\ufeff")
+    lignes = list(csv.reader(io.StringIO(texte)))
+    assert lignes[1] == [
+        "Café des parents",
+        "2025",
+        "1500.50",
+        "12.5",
+        "2025-03-01",
+        "2025-03-01T09:30:00+01:00",
+        "false",
+        "Goutte d’Or; Chapelle",
+        "J2P",
+    ]
+    assert lignes[2] == ['\'=HYPERLINK("http://x")', "", "", "", "", "", "true", "", ""]
+    assert texte.endswith("\r\n")
+
+
+def test_csv_excel_francais():
+    octets = b"".join(lignes_csv(OBJETS, COLONNES, Variante.EXCEL))
+    assert octets.startswith(b"\xef\xbb\xbf")  # BOM : Excel lit l'UTF-8
+    lignes = list(csv.reader(io.StringIO(octets.decode("utf-8-sig")), delimiter=";"))
+    assert lignes[1][1:7] == ["2025", "1500,50", "12,5", "01/03/2025", "01/03/2025 09:30", "Non"]
+
+
+def test_csv_en_flux():
+    """Les lignes sont lues à la demande : une source sans fin donne ses premiers morceaux."""
+    colonnes = [Colonne("N", lambda n: n, Format.ENTIER)]
+    morceaux = list(islice(lignes_csv(count(), colonnes), 3))
+    assert morceaux[0] == b"N\r\n" and morceaux[1].startswith(b"0\r\n1\r\n")
+    reponse = reponse_csv(count(), colonnes, "essai")
+    assert reponse.streaming and reponse["Content-Type"] == "text/csv; charset=utf-8"
+    assert next(iter(reponse.streaming_content)).startswith(b"\xef\xbb\xbfN")
+
+
+def test_typer():
+    assert typer("  ") is None and typer(None) is None and typer([]) is None
+    assert typer("12,5", Format.DECIMAL) == Decimal("12.5")
+    assert typer("douze", Format.ENTIER) == "douze"  # jamais perdu : reste du texte
+    assert typer(Decimal("3.0"), Format.ENTIER) == 3
+    assert typer("2025-03-01", Format.DATE) == date(2025, 3, 1)
+    assert typer(7) == 7  # TEXTE : un nombre reste un nombre
+    assert typer(["a", None, "b"]) == "a; b"
+    assert typer("a\x00b") == "ab"  # caractère interdit retiré
+    assert len(typer("x" * 40_000)) == 32_767
+    assert formater(True, Format.BOOLEEN) == "Oui" and formater(0, Format.BOOLEEN) == "Non"
