@@ -106,6 +106,8 @@ def environnement(url, dossier):
         "MEDIA_ROOT": str(Path(dossier) / "media"),
         "TRAVAUX_FICHIERS_ROOT": str(Path(dossier) / "travaux"),
         "LOG_LEVEL": "ERROR",
+        # Les réglages du banc (BENCH_TRAVAUX_…) valent aussi pour le processus de la base.
+        **{cle: valeur for cle, valeur in os.environ.items() if cle.startswith("BENCH_")},
     }
 
 
