@@ -12,7 +12,6 @@ ligne nouvelle identique à un crédit existant est comptée « inchangée » : 
 fichier ne crée pas de doublon. Deux lignes nouvelles identiques dans le même fichier sont
 refusées (doublon probable)."""
 
-import io
 import re
 import unicodedata
 from decimal import Decimal
@@ -37,8 +36,8 @@ from socle.imports import (
     nombre,
     texte,
 )
+from socle.tableur import Classeur, Format
 from socle.tableur import Colonne as ColonneExport
-from socle.tableur import Format, classeur
 
 COLONNES = [
     "Identifiant",
@@ -335,8 +334,9 @@ def modele_xlsx(annee=None):
         if annee
         else []
     )
-    wb = classeur(credits, COLONNES_MODELE, f"Crédits {annee}" if annee else "Crédits")
-    feuille = wb.active
+    c = Classeur()
+    feuille = c.feuille(f"Crédits {annee}" if annee else "Crédits")
+    feuille.tableau(credits, COLONNES_MODELE)
 
     listes = {
         "Signataires": [s.nom for s in Signataire.objects.all()],
@@ -349,7 +349,6 @@ def modele_xlsx(annee=None):
         ColonneExport(titre, lambda ligne, i=i: ligne[i], largeur=45 if i % 2 == 0 else 20)
         for i, titre in enumerate(listes)
     ]
-    classeur(zip_longest(*listes.values()), colonnes_listes, "Listes", dans=wb)
     # Listes déroulantes (sans blocage : un nom approchant est reconnu à l'import).
     for colonne_liste, colonne_credits, nombre_valeurs in (
         ("A", "C", len(listes["Signataires"])),
@@ -363,21 +362,14 @@ def modele_xlsx(annee=None):
             allow_blank=True,
             showErrorMessage=False,
         )
-        feuille.add_data_validation(validation)
         validation.add(f"{colonne_credits}2:{colonne_credits}2000")
+        feuille.ajouter_validation(validation)
+    c.tableau("Listes", zip_longest(*listes.values()), colonnes_listes, filtre=False)
 
-    aide = [ligne.format(annee=f" — crédits {annee}" if annee else "") for ligne in MODE_D_EMPLOI]
-    classeur(
-        aide[1:],
-        [ColonneExport(aide[0], lambda ligne: ligne, largeur=120)],
-        "Mode d’emploi",
-        dans=wb,
-    )
-    wb["Mode d’emploi"].auto_filter.ref = None
-    wb.active = 0
-    sortie = io.BytesIO()
-    wb.save(sortie)
-    return sortie.getvalue(), len(credits)
+    aide = c.feuille("Mode d’emploi")
+    for rang, ligne in enumerate(MODE_D_EMPLOI):
+        aide.texte(ligne.format(annee=f" — crédits {annee}" if annee else ""), gras=rang == 0)
+    return c.contenu(), len(credits)
 
 
 __all__ = [

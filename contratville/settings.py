@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "territoire",
     "bilan",
     "recherche",
+    "afaire",
 ]
 
 MIDDLEWARE = [
@@ -387,7 +388,8 @@ INVITATION_DUREE_JOURS = int(os.environ.get("INVITATION_DUREE_JOURS", "14"))
 PORTAIL_URL = os.environ.get("PORTAIL_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "accueil"
+# Après la connexion, chacun arrive sur son « À faire » (afaire/).
+LOGIN_REDIRECT_URL = "afaire:index"
 LOGOUT_REDIRECT_URL = "accueil"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -19,6 +19,7 @@ urlpatterns = [
     path("glossaire/", engagements_views.glossaire, name="glossaire"),
     path("engagements/", include("engagements.urls")),
     path("indicateurs/", include("indicateurs.urls")),
+    path("a-faire/", include("afaire.urls")),
     path("mon-territoire/", territoire_views.mon_territoire, name="mon_territoire"),
     # La liste des QPV (app quartiers) et les pages du territoire (fiche enrichie, PDF,
     # comparaison, arrondissement, projets) : territoire/urls.py.

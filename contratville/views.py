@@ -10,23 +10,24 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
+from afaire import donnees as afaire_donnees
+from afaire import views as afaire_views
 from engagements.models import Action, Contrat, Engagement, Sigle, Signataire, Thematique
 from indicateurs.models import Indicateur
 from quartiers.models import ProjetStructurant, Quartier, Secteur
 from recherche import moteur
 from recherche import texte as texte_recherche
-from socle import roles
 from socle.acces import raison
 from socle.api import erreurs as erreurs_api
-from territoire import views as territoire_views
 
 
 def accueil(request):
-    """Le contrat d'un coup d'œil : chiffres, thématiques et liens. Un délégué du Préfet
-    arrive sur « Mon territoire » (ses QPV et leurs alertes) ; la présentation du contrat lui
-    reste accessible par /?vue=contrat."""
-    if roles.a_un_territoire(request.user) and request.GET.get("vue") != "contrat":
-        return territoire_views.mon_territoire(request)
+    """Le contrat d'un coup d'œil : chiffres, thématiques et liens. Un compte qui a un rôle
+    (SPV, délégué du Préfet, partenaire, structure) arrive sur son « À faire » (afaire/) ; la
+    présentation du contrat lui reste accessible par /?vue=contrat."""
+    vue_contrat = request.GET.get("vue") == "contrat"
+    if not vue_contrat and afaire_donnees.role_a_faire(request.user) is not None:
+        return afaire_views.a_faire(request)
     thematiques = Thematique.objects.annotate(nb=Count("engagements")).order_by("numero")
     quartiers = Quartier.objects.aggregate(nb=Count("pk"), population=Sum("population"))
     contexte = {

@@ -1,15 +1,14 @@
 """Formulaires de la campagne des indicateurs : métadonnées d'un indicateur, ligne de la
 grille de saisie, campagne, renvoi d'une valeur et filtre du modèle à télécharger."""
 
-import re
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from engagements.models import Signataire
 from indicateurs.models import ANNEE_MAX, ANNEE_MIN, Campagne, Indicateur, Territoire
-from indicateurs.saisie import anomalie, valeur_comparable
+from indicateurs.saisie import controler_saisie
+from socle import imports
 
 
 class IndicateurMetadonneesForm(forms.ModelForm):
@@ -65,42 +64,51 @@ class IndicateurMetadonneesForm(forms.ModelForm):
         return donnees
 
 
-def _sans_espaces(valeur):
-    """« 12 100,5 » → « 12100.5 » : on accepte les espaces (ordinaires, insécables, fines) et
-    la virgule comme on les tape en français."""
-    if isinstance(valeur, str):
-        return re.sub(r"[\s\u00a0\u202f]", "", valeur).replace(",", ".")
-    return valeur
+def _lire(lecteur, valeur):
+    """Lit une saisie avec le lecteur de cellule de l'import (socle/imports.py) : « 12 100,5 »,
+    « 30 % » à la française, et le même message qu'un tableur pour ce qui ne se lit pas
+    (« « douze » n’est pas un nombre. »)."""
+    if valeur is None or (isinstance(valeur, str) and not valeur.strip()):
+        return None
+    try:
+        return lecteur(valeur)
+    except ValueError as erreur:
+        raise ValidationError(str(erreur), code="invalid") from None
 
 
 class NombreFrField(forms.DecimalField):
     def to_python(self, value):
-        return super().to_python(_sans_espaces(value))
+        return _lire(imports.nombre, value)
 
 
 class EntierFrField(forms.IntegerField):
     def to_python(self, value):
-        return super().to_python(_sans_espaces(value))
+        return _lire(imports.entier, value)
 
 
 class LigneSaisieForm(forms.Form):
     """Une ligne de la grille : la valeur d'un territoire pour l'année de la campagne.
 
-    Pour un « nombre et part », seuls le nombre et la base se saisissent. Une valeur
-    atypique (écart de plus de ±50 % avec l'année précédente, ou hors de la plage observée)
-    n'est enregistrée qu'avec un commentaire qui l'explique."""
+    Pour un « nombre et part », seuls le nombre et la base se saisissent. Les contrôles
+    suivent l'ordre de `saisie.controler_saisie`, le même que l'import et l'API : ce qui ne se
+    lit pas, puis les valeurs impossibles (part hors de 0 à 100, nombre négatif, nombre
+    supérieur à la base), puis la règle métier (`refus`, passé par la grille), et seulement
+    ensuite le commentaire qu'exige une valeur atypique (écart de plus de ±50 % avec l'année
+    précédente, ou hors de la plage observée). Toutes les erreurs sont rendues ensemble."""
 
     valeur = NombreFrField(label="Valeur", required=False, max_digits=14, decimal_places=2)
-    nombre = EntierFrField(label="Nombre", required=False, min_value=0)
-    base = EntierFrField(label="Base", required=False, min_value=1)
+    # Entiers positifs ou nuls (lecteur de l'import) ; une base nulle est refusée par
+    # Valeur.clean, comme dans l'import.
+    nombre = EntierFrField(label="Nombre", required=False)
+    base = EntierFrField(label="Base", required=False)
     source = forms.CharField(label="Source", required=False, max_length=500)
     commentaire = forms.CharField(label="Commentaire", required=False, max_length=2000)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, *args, indicateur, annee, precedente=None, plage=None, **kwargs):
+    def __init__(self, *args, indicateur, annee, precedente=None, plage=None, refus=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.indicateur, self.annee = indicateur, annee
-        self.precedente, self.plage = precedente, plage
+        self.precedente, self.plage, self.refus = precedente, plage, refus
         self.anomalie = None
         for nom in ("valeur", "nombre", "base", "source", "commentaire"):
             self.fields[nom].widget.attrs.update({"form": self.form_id})
@@ -118,19 +126,18 @@ class LigneSaisieForm(forms.Form):
 
     def clean(self):
         donnees = super().clean()
-        if self.indicateur.est_nombre_part:
-            if donnees.get("nombre") is None and "nombre" not in self.errors:
-                self.add_error("nombre", "Renseignez le nombre.")
-            if donnees.get("base") is None and "base" not in self.errors:
-                self.add_error("base", "Renseignez la base.")
-        elif donnees.get("valeur") is None and "valeur" not in self.errors:
-            self.add_error("valeur", "Renseignez la valeur.")
-        if self.errors:
-            return donnees
-        nouvelle = valeur_comparable(self.indicateur, donnees)
-        self.anomalie = anomalie(self.indicateur, nouvelle, self.precedente, self.annee, self.plage)
-        if self.anomalie and not donnees.get("commentaire", "").strip():
-            self.add_error("commentaire", self.anomalie)
+        controle = controler_saisie(
+            self.indicateur,
+            donnees,
+            annee=self.annee,
+            precedente=self.precedente,
+            plage=self.plage,
+            invalides=set(self.errors),
+            refus=self.refus,
+        )
+        self.anomalie = controle.anomalie
+        for _rang, champ, message in controle.erreurs:
+            self.add_error(champ, message)
         return donnees
 
 

@@ -26,7 +26,7 @@ from indicateurs.models import (
     Territoire,
     Valeur,
 )
-from indicateurs.saisie import Plage, anomalie, valeur_comparable
+from indicateurs.saisie import Plage, controler_saisie
 from socle import roles
 from socle.imports import (
     Colonne,
@@ -189,7 +189,7 @@ class DeclarationValeurs(DeclarationImport):
             )
         refus = valeur.motif_refus_saisie(self.operateur, self.campagne, campagne_connue=True)
         if refus:
-            ligne.erreur(None, refus)
+            self.controler_valeur(ligne, valeur, indicateur, territoire, refus)
             return
         version = ligne.valeurs.get("version_fichier")
         if not creation and VERSION in ligne.cellules and "version_fichier" not in ligne.illisibles:
@@ -203,18 +203,25 @@ class DeclarationValeurs(DeclarationImport):
             ligne.erreur(
                 "version_fichier", "Cette valeur n’existe plus : téléchargez un modèle à jour."
             )
-        if ligne.en_erreur("valeur", "nombre", "base"):
-            return  # une valeur impossible n'a pas d'écart à expliquer
-        donnees = {"valeur": valeur.valeur, "nombre": valeur.nombre, "base": valeur.base}
-        message = anomalie(
+        self.controler_valeur(ligne, valeur, indicateur, territoire)
+
+    def controler_valeur(self, ligne, valeur, indicateur, territoire, refus=None):
+        """La règle d'ordre de la grille et de l'API (`saisie.controler_saisie`) : les champs
+        déjà en erreur (illisibles, ou impossibles selon `Valeur.clean`, contrôlé par la
+        mécanique) ne sont pas signalés deux fois, et une valeur illisible, impossible ou
+        refusée n'a pas d'écart à expliquer."""
+        deja = {champ for _rang, champ, _message in ligne.erreurs} | ligne.illisibles
+        controle = controler_saisie(
             indicateur,
-            valeur_comparable(indicateur, donnees),
-            self.precedentes.get((indicateur.pk, territoire.pk)),
-            self.annee,
-            self.plages.get(indicateur.pk),
+            {c: getattr(valeur, c) for c in ("valeur", "nombre", "base", "commentaire")},
+            annee=self.annee,
+            precedente=self.precedentes.get((indicateur.pk, territoire.pk)),
+            plage=self.plages.get(indicateur.pk),
+            invalides=deja,
+            refus=refus,
         )
-        if message and not valeur.commentaire:
-            ligne.erreur("commentaire", message, Rang.EXPLICATION)
+        for rang, champ, message in controle.erreurs:
+            ligne.erreur(champ, message, rang)
 
     # --- écriture -----------------------------------------------------------------------------
 

@@ -1,12 +1,27 @@
-"""Saisie des valeurs : comparaison à l'année précédente, repérage des valeurs atypiques et
-enregistrement protégé contre les écrasements silencieux.
+"""Saisie des valeurs : l'ordre des règles d'une saisie, comparaison à l'année précédente,
+repérage des valeurs atypiques et enregistrement protégé contre les écrasements silencieux.
 
-Partagé par la grille (htmx) et par l'import de tableurs, pour que les deux appliquent
-exactement les mêmes règles."""
+Partagé par la grille (htmx), l'import de tableurs et l'API, pour que les trois appliquent
+exactement les mêmes règles, dans le même ordre (`controler_saisie`) :
 
-from dataclasses import dataclass
+1. **illisible** : ce qui ne se lit pas (« douze » dans un nombre) — signalé par l'appelant,
+   qui lit le texte (formulaire de la grille, lecteur de cellule de l'import, sérialiseur de
+   l'API) et passe les champs concernés dans `invalides` ;
+2. **impossible** : valeur manquante, part ou taux hors de 0 à 100, nombre négatif ou non
+   entier, nombre supérieur à la base, base nulle (`Valeur.clean`, la seule définition) ;
+3. **règle métier** : organisation, campagne, valeur déjà validée (`Valeur.motif_refus_saisie`),
+   passée par l'appelant dans `refus` ;
+4. **explication** : un écart atypique (`anomalie`) demande un commentaire — jamais pour une
+   valeur illisible, impossible ou refusée : on ne demande pas d'expliquer une valeur qui ne
+   sera de toute façon pas enregistrée.
+
+Toutes les erreurs d'une saisie sont rendues ensemble, rangées dans cet ordre (les rangs de
+`socle.imports.Rang`, ceux de la mécanique d'import)."""
+
+from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
@@ -18,6 +33,7 @@ from indicateurs.models import (
     nombre_fr,
 )
 from socle.circuits import ActionRefusee
+from socle.imports import Rang
 
 SEUIL_ECART = Decimal(50)  # en % de la valeur de l'année précédente
 CHAMPS_SAISIS = ("valeur", "nombre", "base", "source", "commentaire")
@@ -125,6 +141,87 @@ def valeur_comparable(indicateur, donnees):
             return None
         return (Decimal(nombre) * 100 / Decimal(base)).quantize(Decimal("0.01"))
     return donnees.get("valeur")
+
+
+# --- l'ordre des règles ----------------------------------------------------------------------------
+
+CHAMPS_VALEUR = ("valeur", "nombre", "base")
+# Une valeur absente : la grille et l'API disent simplement quoi renseigner.
+REQUIS = {
+    "valeur": "Renseignez la valeur.",
+    "nombre": "Renseignez le nombre.",
+    "base": "Renseignez la base.",
+}
+
+
+@dataclass
+class ControleSaisie:
+    """Le résultat de `controler_saisie` : les erreurs dans l'ordre des règles, chacune
+    `(rang, champ, message)` (champ None : la ligne entière), et l'anomalie repérée (à
+    afficher même quand un commentaire l'explique)."""
+
+    erreurs: list = field(default_factory=list)
+    anomalie: str | None = None
+
+    @property
+    def valide(self):
+        return not self.erreurs
+
+    @property
+    def premiere(self):
+        """Le message de la première erreur (la plus grave), ou None."""
+        return self.erreurs[0][2] if self.erreurs else None
+
+
+def champs_de_valeur(indicateur):
+    """Les champs qui portent la valeur : le nombre et la base pour un « nombre et part » (la
+    part est calculée), la valeur sinon."""
+    return ("nombre", "base") if indicateur.est_nombre_part else ("valeur",)
+
+
+def controler_saisie(
+    indicateur, donnees, *, annee, precedente=None, plage=None, invalides=(), refus=None
+):
+    """LA règle d'ordre d'une saisie de valeur (voir le module), pour la grille, l'import et
+    l'API. Aucune requête : tout ce qui est consulté est passé.
+
+    `donnees` : valeur, nombre, base, commentaire déjà lus (None : vide). `invalides` : les
+    champs que l'appelant n'a pas pu lire ou a déjà refusés (rien n'est ajouté sur eux, et une
+    valeur illisible n'a pas d'écart à expliquer). `precedente`, `plage` : la valeur de
+    l'année précédente et la plage observée (`plage_observee`). `refus` : la raison d'une règle
+    métier (`motif_refus_saisie`), ou None. Retourne un `ControleSaisie`."""
+    invalides = set(invalides)
+    controle = ControleSaisie()
+    champs = champs_de_valeur(indicateur)
+    # 2. Impossible : ce qui manque, puis les unités (Valeur.clean), sur les champs lus.
+    manquants = [c for c in champs if c not in invalides and donnees.get(c) is None]
+    for champ in manquants:
+        controle.erreurs.append((Rang.VALEUR, champ, REQUIS[champ]))
+    essai = Valeur(
+        indicateur=indicateur,
+        annee=annee,
+        **{c: donnees.get(c) for c in champs if c not in invalides},
+    )
+    try:
+        essai.clean()
+    except ValidationError as exc:
+        for champ, messages in exc.message_dict.items():
+            if champ in invalides or champ in manquants:
+                continue
+            controle.erreurs.extend((Rang.VALEUR, champ, m) for m in messages)
+    # 3. Règle métier.
+    if refus:
+        controle.erreurs.append((Rang.REGLE, None, refus))
+    # 4. Explication : seulement pour une valeur lisible, possible et acceptée.
+    if refus or invalides & set(CHAMPS_VALEUR) or controle.erreurs:
+        return controle
+    controle.anomalie = anomalie(
+        indicateur, valeur_comparable(indicateur, donnees), precedente, annee, plage
+    )
+    commentaire = (donnees.get("commentaire") or "").strip()
+    if controle.anomalie and not commentaire and "commentaire" not in invalides:
+        controle.erreurs.append((Rang.EXPLICATION, "commentaire", controle.anomalie))
+    return controle
 
 
 def enregistrer_valeur(

@@ -3,20 +3,29 @@ modifiée sur place (htmx), avec la valeur de l'année précédente et l'évolut
 
 Chaque ligne est un formulaire (les champs des autres cellules s'y rattachent par l'attribut
 `form`) : Entrée enregistre la ligne, et htmx remplace la ligne par sa nouvelle version en
-gardant le focus sur le champ qui l'avait (identifiants stables). Sans JavaScript, le même
-formulaire se poste normalement et la page revient avec un message."""
+gardant le focus sur le champ qui l'avait (identifiants stables). La même réponse met à jour,
+hors de la ligne (`hx-swap-oob`), les compteurs de la grille (brouillons, soumises, validées,
+manquantes), la complétude de l'indicateur pour l'année (indicateurs/mesures.py), les boutons
+d'envoi groupé et leur nombre, et la zone d'annonce (role="status") qui dit le résultat de
+l'enregistrement, erreurs comprises. Sans JavaScript, le même formulaire se poste normalement
+et la page revient avec un message.
+
+Les contrôles d'une ligne suivent l'ordre unique de `saisie.controler_saisie` (illisible,
+impossible, règle métier, puis explication d'un écart) et sont tous rendus ensemble."""
 
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from indicateurs.forms import LigneSaisieForm
+from indicateurs.mesures import Perimetre, mesurer
 from indicateurs.models import (
     ANNEE_MAX,
     ANNEE_MIN,
@@ -32,6 +41,9 @@ from indicateurs.saisie import anomalie, enregistrer_valeur, plage_observee
 from indicateurs.views import refuser
 from socle import chiffres, roles
 from socle.circuits import ActionRefusee
+from socle.pagination import page_sans_comptage
+
+GRILLE_PAR_PAGE = 100
 
 
 @dataclass
@@ -68,29 +80,97 @@ class Ligne:
         return self.erreur or self.succes
 
 
+@dataclass
+class Compteurs:
+    """Ce que la grille compte pour un indicateur et une année : ses lignes par statut (les
+    brouillons comprennent les valeurs renvoyées, que « Soumettre » envoie aussi), les lignes
+    encore sans valeur, et la complétude de l'indicateur (indicateurs/mesures.py, la même que
+    sur la page de la campagne ; None pour un indicateur de contexte, qu'aucune campagne
+    n'attend)."""
+
+    brouillons: int = 0
+    soumises: int = 0
+    validees: int = 0
+    manquantes: int = 0
+    completude: object = None
+
+
+def compter(indicateur, annee, ctx, user):
+    """Les compteurs de toute la grille : lus dans les valeurs déjà chargées quand la page est
+    la grille entière (`_contexte_grille(complet=True)`), sinon comptés en SQL (une page d'une
+    grille nationale, ou la seule ligne enregistrée) ; plus une requête pour la complétude."""
+    compteurs = Compteurs()
+    if not ctx["complet"]:
+        niveaux = list(indicateur.niveaux_attendus)
+        par_statut = dict(
+            Valeur.objects.for_user(user)
+            .filter(indicateur=indicateur, annee=annee, territoire__type__in=niveaux)
+            .values_list("statut")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        attendus = Territoire.objects.des_niveaux(niveaux).count()
+        compteurs.brouillons = par_statut.get(Valeur.Statut.BROUILLON, 0) + par_statut.get(
+            Valeur.Statut.RENVOYE, 0
+        )
+        compteurs.soumises = par_statut.get(Valeur.Statut.SOUMIS, 0)
+        compteurs.validees = sum(par_statut.values()) - compteurs.brouillons - compteurs.soumises
+        compteurs.manquantes = max(0, attendus - sum(par_statut.values()))
+    for territoire in ctx["territoires"] if ctx["complet"] else ():
+        valeur = ctx["valeurs"].get((territoire.pk, annee))
+        if valeur is None:
+            compteurs.manquantes += 1
+        elif valeur.statut in (Valeur.Statut.BROUILLON, Valeur.Statut.RENVOYE):
+            compteurs.brouillons += 1
+        elif valeur.statut == Valeur.Statut.SOUMIS:
+            compteurs.soumises += 1
+        else:
+            compteurs.validees += 1
+    mesures = mesurer(annee, Perimetre(indicateur=indicateur.pk), indicateurs=[indicateur])
+    compteurs.completude = mesures.indicateur(annee, indicateur)
+    return compteurs
+
+
+def resume_erreurs(territoire, form, erreur=""):
+    """Toutes les erreurs d'une ligne en une phrase (zone d'annonce, message sans
+    JavaScript) : chaque champ refusé avec son libellé, puis les refus de la ligne."""
+    morceaux = []
+    for champ, erreurs in form.errors.items():
+        libelle = form.fields[champ].label if champ in form.fields else ""
+        morceaux += [f"{libelle} : {e}" if libelle else str(e) for e in erreurs]
+    if erreur and erreur not in morceaux:
+        morceaux.append(erreur)
+    return f"La ligne n’a pas été enregistrée ({territoire.nom}) : " + " ; ".join(morceaux)
+
+
 def _indicateur(code):
     return get_object_or_404(
         Indicateur.objects.select_related("producteur", "engagement"), code=code
     )
 
 
-def _contexte_grille(indicateur, annee, user):
-    """Campagne, territoires attendus, valeurs de l'année et de la précédente, plage observée :
-    un nombre fixe de requêtes quel que soit le nombre de territoires."""
-    campagne = Campagne.objects.filter(annee=annee).first()
-    territoires = list(Territoire.objects.des_niveaux(indicateur.niveaux_attendus))
+def _contexte_grille(indicateur, annee, user, territoires, complet=False):
+    """Campagne, valeurs de l'année et de la précédente sur les seuls `territoires` (ceux de la
+    page, ou la ligne enregistrée), plage observée : un nombre fixe de requêtes quel que soit
+    le nombre de territoires. `complet` : les territoires sont toute la grille (les compteurs
+    se lisent alors dans les valeurs chargées). Les campagnes sont lues toutes ensemble (une
+    par année, quelques lignes) : celle de l'année et le menu des années."""
+    campagnes = list(Campagne.objects.order_by("-annee"))
+    campagne = next((c for c in campagnes if c.annee == annee), None)
     valeurs = {}
     for v in (
         Valeur.objects.for_user(user)
-        .filter(indicateur=indicateur, annee__in=[annee, annee - 1])
+        .filter(indicateur=indicateur, annee__in=[annee, annee - 1], territoire__in=territoires)
         .select_related("valide_par")
     ):
         v.indicateur = indicateur
         valeurs[(v.territoire_id, v.annee)] = v
     return {
         "campagne": campagne,
-        "verrou": Campagne.motif_verrouillage_annee(annee, campagne),
+        "campagnes": [c.annee for c in campagnes],
         "territoires": territoires,
+        "complet": complet,
+        "verrou": Campagne.motif_verrouillage_annee(annee, campagne),
         "valeurs": valeurs,
         "plage": plage_observee(indicateur, annee),
     }
@@ -110,6 +190,10 @@ def _ligne(indicateur, annee, territoire, ctx, user, data=None):
                 "commentaire": valeur.commentaire,
             }
         )
+    modele = valeur or Valeur(indicateur=indicateur, territoire=territoire, annee=annee)
+    refus = modele.motif_refus_saisie(user, ctx["campagne"], campagne_connue=True)
+    # La règle métier (organisation, campagne, valeur validée) passe au formulaire : elle
+    # prend son rang dans l'ordre des contrôles (saisie.controler_saisie).
     form = LigneSaisieForm(
         data,
         initial=initial,
@@ -118,9 +202,8 @@ def _ligne(indicateur, annee, territoire, ctx, user, data=None):
         annee=annee,
         precedente=precedente.valeur if precedente else None,
         plage=ctx["plage"],
+        refus=refus,
     )
-    modele = valeur or Valeur(indicateur=indicateur, territoire=territoire, annee=annee)
-    refus = modele.motif_refus_saisie(user, ctx["campagne"], campagne_connue=True)
     ligne = Ligne(territoire, valeur, precedente, form, refus)
     if valeur is not None and data is None:
         # Une valeur déjà enregistrée mais atypique reste signalée à l'affichage.
@@ -144,24 +227,48 @@ def grille(request, code, annee):
     refus = motif_refus_indicateur(request.user, indicateur)
     if refus:
         return refuser(request, refus)
-    ctx = _contexte_grille(indicateur, annee, request.user)
-    lignes = [_ligne(indicateur, annee, t, ctx, request.user) for t in ctx["territoires"]]
-    statuts = [ligne.valeur.statut for ligne in lignes if ligne.valeur]
+    # À l'échelle nationale, des milliers de territoires attendus : GRILLE_PAR_PAGE lignes à
+    # la fois (Paris, une quarantaine, tient sur une page et n'est pas compté).
+    page = page_sans_comptage(
+        Territoire.objects.des_niveaux(indicateur.niveaux_attendus),
+        request.GET.get("page"),
+        GRILLE_PAR_PAGE,
+    )
+    ctx = _contexte_grille(
+        indicateur,
+        annee,
+        request.user,
+        list(page.object_list),
+        complet=page.paginator.num_pages == 1,
+    )
+    lignes = [_ligne(indicateur, annee, t, ctx, request.user) for t in page.object_list]
     return render(
         request,
         "indicateurs/grille.html",
         {
-            "indicateur": indicateur,
-            "annee": annee,
+            **_contexte_compteurs(request, indicateur, annee, ctx),
             "lignes": lignes,
-            "campagne": ctx["campagne"],
-            "verrou": ctx["verrou"],
-            "campagnes": list(Campagne.objects.order_by("-annee").values_list("annee", flat=True)),
-            "nb_brouillons": sum(s in ("brouillon", "renvoye") for s in statuts),
-            "nb_soumises": statuts.count("soumis"),
-            "peut_valider": roles.peut_valider_valeur(request.user),
+            "campagnes": ctx["campagnes"],
+            "page": page,
         },
     )
+
+
+def _contexte_compteurs(request, indicateur, annee, ctx, oob=False):
+    """Ce que lisent les compteurs et les boutons d'envoi groupé (page, ou fragments hors de
+    la ligne après un enregistrement)."""
+    compteurs = compter(indicateur, annee, ctx, request.user)
+    return {
+        "indicateur": indicateur,
+        "annee": annee,
+        "campagne": ctx["campagne"],
+        "verrou": ctx["verrou"],
+        "compteurs": compteurs,
+        "nb_brouillons": compteurs.brouillons,
+        "nb_soumises": compteurs.soumises,
+        "peut_valider": roles.peut_valider_valeur(request.user),
+        "oob": oob,
+    }
 
 
 @login_required
@@ -184,7 +291,7 @@ def enregistrer_ligne(request, code, annee, territoire):
     refus = motif_refus_indicateur(request.user, indicateur)
     if refus:
         return refuser(request, refus)
-    ctx = _contexte_grille(indicateur, annee, request.user)
+    ctx = _contexte_grille(indicateur, annee, request.user, [territoire])
     ligne = _ligne(indicateur, annee, territoire, ctx, request.user, data=request.POST)
     form = ligne.form
     if form.is_valid():
@@ -195,8 +302,9 @@ def enregistrer_ligne(request, code, annee, territoire):
                 request.user, indicateur, territoire, annee, donnees, version, ctx["campagne"]
             )
         except ActionRefusee as refus:
+            # Refusée sous verrou (la campagne a fermé, la valeur a été validée entre-temps).
             ligne = _ligne(indicateur, annee, territoire, ctx, request.user)
-            ligne.erreur = refus.message
+            ligne.erreur = resume_erreurs(territoire, ligne.form, refus.message)
         except ConflitDeVersion as conflit:
             conflit.actuelle.indicateur = indicateur
             ctx["valeurs"][(territoire.pk, annee)] = conflit.actuelle
@@ -205,7 +313,7 @@ def enregistrer_ligne(request, code, annee, territoire):
         except ValidationError as erreurs:
             for champ, liste in erreurs.message_dict.items():
                 form.add_error(champ if champ in form.fields else None, liste)
-            ligne.erreur = "La ligne n’a pas été enregistrée : corrigez les champs signalés."
+            ligne.erreur = resume_erreurs(territoire, form)
         else:
             ctx["valeurs"][(territoire.pk, annee)] = valeur
             valeur.indicateur = indicateur
@@ -217,12 +325,14 @@ def enregistrer_ligne(request, code, annee, territoire):
                 else f"{territoire.nom} : aucune modification à enregistrer."
             )
     else:
-        ligne.erreur = "La ligne n’a pas été enregistrée : corrigez les champs signalés."
+        ligne.erreur = resume_erreurs(territoire, form)
     if htmx:
+        # La ligne, puis hors d'elle (hx-swap-oob) les compteurs, la complétude, les boutons
+        # d'envoi groupé et l'annonce du résultat.
         return render(
             request,
-            "indicateurs/_ligne.html",
-            {"ligne": ligne, "indicateur": indicateur, "annee": annee},
+            "indicateurs/_ligne_enregistree.html",
+            {**_contexte_compteurs(request, indicateur, annee, ctx, oob=True), "ligne": ligne},
         )
     if ligne.erreur:
         messages.error(request, ligne.erreur)

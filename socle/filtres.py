@@ -213,3 +213,31 @@ def lignes_filtrees(filtre):
     laisserait tomber le seul filtre fautif et rendrait le reste : la page montrerait « tout »
     là où l'API répond 400. La page affiche l'erreur (includes/erreurs_filtre.html)."""
     return filtre.qs if filtre.is_valid() else filtre.queryset.none()
+
+
+MENU_MAX = 300
+
+
+def borner_menus(filtre, *noms, maximum=None):
+    """Sur une page, les menus déroulants `noms` d'un FilterSet tirés d'une table (QPV,
+    structures, arrondissements) : au-delà de `maximum` options (échelle nationale : 1 600
+    QPV, 5 000 structures), le menu devient un champ texte où l'on saisit l'identifiant
+    (la page pèserait des centaines de Ko) ; en deçà, ses options sont lues ici une fois, dans
+    la requête même qui les compte (LIMIT maximum + 1), sans requête de plus au rendu.
+    Le filtrage et ses erreurs ne changent pas."""
+    maximum = MENU_MAX if maximum is None else maximum
+    for nom in noms:
+        champ = filtre.form.fields.get(nom)
+        if champ is None or not isinstance(champ.widget, forms.Select):
+            continue
+        objets = list(champ.queryset[: maximum + 1])
+        if len(objets) > maximum:
+            champ.widget = forms.TextInput(attrs={"placeholder": "identifiant"})
+            champ.help_text = "Saisissez l’identifiant (la liste est trop longue pour un menu)."
+            continue
+        cle = champ.to_field_name or "pk"
+        options = [(getattr(o, cle), champ.label_from_instance(o)) for o in objets]
+        if champ.empty_label is not None:
+            options.insert(0, ("", champ.empty_label))
+        champ.widget.choices = options
+    return filtre

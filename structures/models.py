@@ -405,6 +405,11 @@ class FicheAction(models.Model):
                 fields=["cle"], condition=~models.Q(cle=""), name="fiche_cle_unique"
             )
         ]
+        # L'ordre des listes (-annee, titre, pk) : la première page de /structures/fiches/ se
+        # lit dans l'index au lieu de trier toutes les fiches. 50 000 fiches, EXPLAIN ANALYZE :
+        # avant « Sort (top-N heapsort) ← Seq Scan on structures_ficheaction (rows=50036) »
+        # 253 ms ; après « Limit ← Index Scan using fiche_liste_ordre » < 1 ms.
+        indexes = [models.Index(fields=["-annee", "titre", "id"], name="fiche_liste_ordre")]
 
     def __str__(self):
         return self.titre

@@ -30,8 +30,9 @@ from engagements.models import Action, Engagement
 from quartiers.models import Quartier
 from socle import roles
 from socle.circuits import REGLE, ActionRefusee
-from socle.filtres import lignes_filtrees
+from socle.filtres import borner_menus, lignes_filtrees
 from socle.models import Profil
+from socle.pagination import page_sans_comptage
 from socle.roles import Role
 from socle.tableur import reponse_export
 from structures import emails
@@ -48,6 +49,8 @@ from structures.forms import (
     StructureForm,
 )
 from structures.models import FicheAction, Invitation, PieceJointe, Structure, TransitionFiche
+
+COUVERTURE_QPV_PAR_PAGE = 25
 
 # --- structures ------------------------------------------------------------------------------
 
@@ -188,6 +191,7 @@ def fiches(request):
     """Toutes les fiches-actions visibles, filtrables, paginées par 25, exportables."""
     _exiger(roles.peut_consulter_fiches, request.user)
     filtre, qs = fiches_filtrees(request)
+    borner_menus(filtre, "quartier", "arrondissement", "structure")
     page = Paginator(qs.with_list_data().order_by("-annee", "titre", "pk"), 25).get_page(
         request.GET.get("page")
     )
@@ -226,27 +230,30 @@ def _lien_liste(parametres, **ajouts):
     return f"{reverse('structures:fiches')}?{urlencode(valeurs)}"
 
 
-def comptes_de_couverture(qs):
+def comptes_de_couverture(qs, quartiers=None):
     """Les comptes de la matrice engagement × QPV en une requête (UNION ALL d'agrégats) :
     fiches distinctes par (engagement, QPV), (action, QPV), engagement, action, QPV, et au
-    total. Renvoie un dict {(type, a, b): nombre}."""
+    total. `quartiers` : les seules colonnes de QPV comptées (celles de la page) ; les totaux
+    par engagement et par action restent ceux de toutes les fiches. Renvoie un dict
+    {(type, a, b): nombre}."""
     qs = qs.order_by()
     nul = Value(None, output_field=BigIntegerField())
+    par_qpv = qs if quartiers is None else qs.filter(quartiers__in=quartiers)
 
-    def compte(type_, a, b):
+    def compte(type_, a, b, base=qs):
         return (
-            qs.annotate(t=Value(type_, output_field=CharField()), a=a, b=b)
+            base.annotate(t=Value(type_, output_field=CharField()), a=a, b=b)
             .values("t", "a", "b")
             .annotate(n=Count("pk", distinct=True))
             .values_list("t", "a", "b", "n")
         )
 
     parties = [
-        compte("eq", F("engagements"), F("quartiers")),
-        compte("aq", F("actions"), F("quartiers")),
+        compte("eq", F("engagements"), F("quartiers"), par_qpv),
+        compte("aq", F("actions"), F("quartiers"), par_qpv),
         compte("e", F("engagements"), nul),
         compte("a", F("actions"), nul),
-        compte("q", nul, F("quartiers")),
+        compte("q", nul, F("quartiers"), par_qpv),
         compte("t", nul, nul),
     ]
     requete = parties[0].union(*parties[1:], all=True)
@@ -263,12 +270,25 @@ def couverture(request):
     if "statut" not in donnees:
         donnees["statut"] = FicheAction.Statut.VALIDEE
     filtre, qs = fiches_filtrees(request, donnees)
-    comptes = comptes_de_couverture(qs)
+    borner_menus(filtre, "structure")
+    # Une colonne par QPV : à l'échelle nationale (1 600 QPV), COUVERTURE_QPV_PAR_PAGE
+    # colonnes à la fois, et seuls leurs comptes sont calculés (les 21 QPV parisiens tiennent
+    # sur une page, sans comptage).
+    page = page_sans_comptage(
+        Quartier.objects.order_by("ordre", "nom", "pk"),
+        request.GET.get("page"),
+        COUVERTURE_QPV_PAR_PAGE,
+    )
+    quartiers = list(page.object_list)
+    comptes = comptes_de_couverture(
+        qs, quartiers=quartiers if page.paginator.num_pages > 1 else None
+    )
     statut = filtre.form.cleaned_data.get("statut") if filtre.form.is_valid() else ""
 
     # Les paramètres de filtre propagés aux liens (sans ceux que la cellule fixe).
-    parametres = {k: v for k, v in donnees.items() if k not in ("engagement", "quartier", "action")}
-    quartiers = list(Quartier.objects.order_by("ordre", "nom"))
+    parametres = {
+        k: v for k, v in donnees.items() if k not in ("engagement", "quartier", "action", "page")
+    }
     ids_actions = {a for (t, a, _b) in comptes if t == "a" and a is not None}
     actions_par_engagement = {}
     for action in Action.objects.filter(pk__in=ids_actions).order_by("ordre"):
@@ -317,6 +337,7 @@ def couverture(request):
         "structures/couverture.html",
         {
             "filtre": filtre,
+            "page": page,
             "quartiers": quartiers,
             "lignes": lignes,
             "totaux_qpv": totaux_qpv,

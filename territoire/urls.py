@@ -29,4 +29,5 @@ urlpatterns = [
     path("arrondissement/<int:numero>/", views.arrondissement, name="arrondissement"),
     path("<slug:slug>/", views.fiche, name="fiche"),
     path("<slug:slug>/fiche.pdf", views.fiche_pdf, name="fiche_pdf"),
+    path("<slug:slug>/annees/<str:code>/", views.fiche_annees, name="fiche_annees"),
 ]

@@ -18,11 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from indicateurs.models import Territoire
+from indicateurs.models import Indicateur, Territoire
+from quartiers.filters import QuartierFilter
 from quartiers.forms import SuiviProjetForm
 from quartiers.models import Arrondissement, ChiffreCle, ProjetStructurant, Quartier, Secteur
 from socle import acces, roles, vues_travaux
-from socle.filtres import lignes_filtrees
+from socle.filtres import borner_menus, lignes_filtrees
 from socle.models import Profil
 from socle.tableur import Colonne, Format, reponse_export
 from territoire import donnees
@@ -155,6 +156,33 @@ def fiche(request, slug):
     return render(request, "territoire/fiche.html", contexte_fiche(request, quartier))
 
 
+def fiche_annees(request, slug, code):
+    """Les valeurs validées d'un indicateur du contrat sur un QPV, année par année, face à
+    Paris : le tableau « Valeurs par année » de la fiche, chargé à son ouverture (htmx), ou une
+    page pour qui n'a pas JavaScript. Avec un compte."""
+    refus = _exiger_chiffres(request)
+    if refus:
+        return refus
+    quartier = get_object_or_404(Quartier, slug=slug)
+    indicateur = get_object_or_404(Indicateur.objects.select_related("engagement"), code=code)
+    territoires, paris, _ensemble = donnees.territoires_et_references(
+        Q(quartier=quartier, type=T.QPV)
+    )
+    qpv = territoires[0] if territoires else None
+    index = donnees.IndexValeurs.charger(
+        request.user, [qpv, paris], {indicateur.pk: indicateur}, seulement=[indicateur]
+    )
+    tendance = donnees.TendanceIndicateur(
+        indicateur, index.serie(indicateur, qpv), index.serie(indicateur, paris)
+    )
+    if not tendance.serie:
+        raise Http404("Aucune valeur validée de cet indicateur pour ce quartier.")
+    gabarit = (
+        "territoire/_annees.html" if request.headers.get("HX-Request") else "territoire/annees.html"
+    )
+    return render(request, gabarit, {"quartier": quartier, "t": tendance})
+
+
 def fiche_pdf(request, slug):
     """La fiche du QPV en PDF (A4), pour les comités de pilotage. Avec un compte. Le rendu
     (plusieurs secondes) est un travail de fond : la page présente le PDF, le bouton le met en
@@ -230,38 +258,59 @@ def contexte_mon_territoire(request):
 # --- comparaison des 21 QPV -------------------------------------------------------------------
 
 
-def _comparaison(request):
-    """Lignes, références, colonnes d'indicateurs et tri du tableau comparatif."""
-    cles, contrat, par_id = donnees.charger_indicateurs()
+def _comparaison(request, paginer=True):
+    """Lignes, références, colonnes d'indicateurs et tri du tableau comparatif.
+
+    Le périmètre est celui du filtre des QPV (arrondissement, nom : `QuartierFilter`, comme
+    la liste des quartiers) ; la page montre COMPARAISON_PAR_PAGE QPV à la fois (les 21 QPV
+    parisiens tiennent sur une page), l'export tout le périmètre. Le tri se fait en SQL sur
+    le périmètre entier (une requête qui ne lit que la clé de tri) ; les valeurs ne sont lues
+    que pour les QPV affichés, les indicateurs des colonnes et la dernière année de chacun."""
+    cles, contrat, _par_id = donnees.charger_indicateurs(valeurs_qpv_de=request.user)
     demandes = request.GET.getlist("indicateur")
     par_code = {i.code: i for i in contrat}
     choisis = [par_code[c] for c in dict.fromkeys(demandes) if c in par_code]
     choisis = choisis[:INDICATEURS_COMPARES_MAX]
     indicateurs = cles + choisis
-    quartiers = list(Quartier.objects.with_list_data().order_by("ordre", "nom"))
+    filtre = QuartierFilter(request.GET, queryset=Quartier.objects.all())
+    ids, tri = donnees.qpv_ordonnes(
+        lignes_filtrees(filtre),
+        request.GET.get("tri", ""),
+        {i.code: i for i in indicateurs},
+        request.user,
+    )
+    page = None
+    if paginer:
+        page = Paginator(ids, donnees.COMPARAISON_PAR_PAGE).get_page(request.GET.get("page"))
+        ids = list(page.object_list)
+    rang = {pk: n for n, pk in enumerate(ids)}
+    quartiers = sorted(
+        Quartier.objects.filter(pk__in=ids)
+        .with_list_data()
+        .annotate(nb_en_retard=donnees.nombre_en_retard()),
+        key=lambda q: rang[q.pk],
+    )
     territoires, paris, ensemble = donnees.territoires_et_references(
-        Q(type=T.QPV, quartier__isnull=False)
+        Q(type=T.QPV, quartier__in=ids)
     )
     territoires_qpv = {t.quartier_id: t for t in territoires}
     index = donnees.IndexValeurs.charger(
-        request.user, [*territoires_qpv.values(), paris, ensemble], par_id
+        request.user,
+        [*territoires_qpv.values(), paris, ensemble],
+        {i.pk: i for i in indicateurs},
+        seulement=indicateurs,
+        dernieres=True,
     )
-    en_retard = dict(
-        ProjetStructurant.objects.echeance_depassee()
-        .values("quartier_id")
-        .annotate(n=Count("pk"))
-        .values_list("quartier_id", "n")
-    )
-    comptes = {q.pk: (q.nb_projets, en_retard.get(q.pk, 0)) for q in quartiers}
+    comptes = {q.pk: (q.nb_projets, q.nb_en_retard) for q in quartiers}
     lignes, references = donnees.lignes_comparaison(
         index, quartiers, territoires_qpv, indicateurs, paris, ensemble, comptes
     )
-    lignes, tri = donnees.trier_lignes(
-        lignes, request.GET.get("tri", ""), {i.code for i in indicateurs}
-    )
     # Les indicateurs proposés au choix : ceux du contrat qui ont au moins une valeur de QPV.
-    proposes = [i for i in contrat if any(index.derniere(i, t) for t in territoires_qpv.values())]
+    proposes = [i for i in contrat if i.a_valeurs_qpv]
     return {
+        "filtre": filtre,
+        "page": page,
+        "nb_quartiers": len(rang) if page is None else page.paginator.count,
         "lignes": lignes,
         "references": references,
         "indicateurs": indicateurs,
@@ -280,6 +329,7 @@ def comparaison(request):
     contexte = _comparaison(request)
     params = request.GET.copy()
     params.pop("tri", None)
+    params.pop("page", None)  # un nouveau tri repart de la première page
     tri = contexte["tri"]
 
     def colonne(cle, libelle, indicateur=None):
@@ -298,7 +348,18 @@ def comparaison(request):
     contexte["colonnes"] = [colonne(c, lib) for c, lib in donnees.COLONNES_FIXES.items()] + [
         colonne(i.code, i.libelle, i) for i in contexte["indicateurs"]
     ]
-    contexte["params"] = request.GET.urlencode()
+    export = request.GET.copy()
+    export.pop("page", None)
+    contexte["params"] = export.urlencode()
+    # Le choix du périmètre n'est offert qu'au-delà d'une page (les 21 QPV parisiens n'en
+    # ont pas besoin) ou quand il est déjà utilisé.
+    filtre = contexte["filtre"]
+    contexte["perimetre_offert"] = contexte["page"].paginator.num_pages > 1 or any(
+        filtre.data.get(cle) for cle in filtre.filters
+    )
+    contexte["perimetre"] = [(cle, filtre.data.get(cle)) for cle in filtre.filters]
+    if contexte["perimetre_offert"]:
+        borner_menus(filtre, "arrondissement")
     return render(request, "territoire/comparaison.html", contexte)
 
 
@@ -306,7 +367,7 @@ def comparaison(request):
 def comparaison_export(request, format_="xlsx"):
     """Le tableau comparatif en xlsx (ou en CSV) : mêmes colonnes, même tri, lignes de
     référence à la fin, et une colonne qui nomme les valeurs de démonstration."""
-    contexte = _comparaison(request)
+    contexte = _comparaison(request, paginer=False)
     colonnes = [
         Colonne("Territoire", "nom"),
         Colonne("Arrondissement(s)", "arrondissements"),
@@ -469,7 +530,7 @@ def _filtre_projets(request):
 def projets(request):
     """Tous les projets structurants, filtrables (QPV, arrondissement, statut, engagement,
     échéance), paginés par 50, avec leur dernier suivi pour le SPV et les délégués."""
-    filtre = _filtre_projets(request)
+    filtre = borner_menus(_filtre_projets(request), "quartier", "arrondissement")
     page = Paginator(lignes_filtrees(filtre), PROJETS_PAR_PAGE).get_page(request.GET.get("page"))
     donnees.preparer_projets(page.object_list)
     return render(

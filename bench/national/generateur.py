@@ -738,7 +738,7 @@ class _Generation:
                 "vers": statut_f,
                 # Étalées sur les 400 derniers jours : quelques-unes sont « récentes ».
                 "le": f"now() - {alea(fid, 56)} * interval '400 days'",
-                "commentaire": f"CASE WHEN {statut_f} = %(renvoyee)s "
+                "motif": f"CASE WHEN {statut_f} = %(renvoyee)s "
                 "THEN 'À compléter (banc d’essai).' ELSE '' END",
             },
             f"FROM {table(F)} f WHERE {synthetiques} AND {statut_f} <> %(brouillon)s",

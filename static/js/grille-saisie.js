@@ -1,65 +1,100 @@
 /* Grille de saisie des valeurs (htmx).
  * - Après l'enregistrement d'une ligne, htmx remplace la ligne et remet le focus sur le champ
- *   qui l'avait (même identifiant) ; ce script annonce le résultat dans la zone #annonce-grille
- *   (lecteurs d'écran) : les erreurs, elles, sont des role="alert" dans la ligne.
- * - Pendant la frappe, il prévient qu'un écart de plus de ±50 % avec l'année précédente devra
- *   être expliqué dans le commentaire. Le serveur reste seul juge : c'est une aide.
+ *   qui l'avait (même identifiant). La même réponse met à jour, hors de la ligne
+ *   (hx-swap-oob), les compteurs, la complétude, les boutons d'envoi groupé et la zone
+ *   #annonce-grille (role="status") qui annonce le résultat, erreurs comprises : ce script n'a
+ *   rien à faire pour cela.
+ * - Pendant la frappe, il prévient de ce que le serveur dira, dans le même ordre que lui
+ *   (indicateurs/saisie.py, controler_saisie) : d'abord une valeur impossible (part hors de
+ *   0 à 100, nombre négatif ou non entier, nombre supérieur à la base), et seulement sinon un
+ *   écart de plus de ±50 % avec l'année précédente, qui devra être expliqué dans le
+ *   commentaire. Le serveur reste seul juge : c'est une aide.
  */
 (function () {
   "use strict";
   var SEUIL = 50;
-  var annonce = document.getElementById("annonce-grille");
+  var POURCENTAGES = ["part", "taux"];
 
   function nombre(texte) {
     if (texte === undefined || texte === null) return null;
     var propre = String(texte).replace(/[\s\u00a0\u202f%]/g, "").replace(",", ".");
     if (propre === "") return null;
     var n = Number(propre);
-    return isNaN(n) ? null : n;
+    return isNaN(n) ? NaN : n;
+  }
+
+  function champ(ligne, classe) {
+    return nombre((ligne.querySelector(classe) || {}).value);
+  }
+
+  function fr(n) {
+    return n.toLocaleString("fr-FR", { maximumFractionDigits: 2 });
+  }
+
+  // Ce qui rend la saisie impossible, ou "" : la même règle que Valeur.clean.
+  function impossible(ligne) {
+    if (ligne.dataset.nombrePart) {
+      var nb = champ(ligne, ".champ-nombre");
+      var base = champ(ligne, ".champ-base");
+      if (Number.isNaN(nb) || Number.isNaN(base)) return "⚠ Saisissez des nombres entiers.";
+      if ((nb !== null && (nb < 0 || !Number.isInteger(nb))) || (base !== null && (base <= 0 || !Number.isInteger(base)))) {
+        return "⚠ Le nombre est un entier positif ou nul, la base un entier strictement positif.";
+      }
+      if (nb !== null && base !== null && nb > base) {
+        return "⚠ Le nombre (" + fr(nb) + ") ne peut pas dépasser la base (" + fr(base) + ").";
+      }
+      return "";
+    }
+    var valeur = champ(ligne, ".champ-valeur");
+    if (Number.isNaN(valeur)) return "⚠ Saisissez un nombre.";
+    if (valeur === null) return "";
+    var unite = ligne.dataset.unite;
+    if (POURCENTAGES.indexOf(unite) !== -1 && (valeur < 0 || valeur > 100)) {
+      return "⚠ Une part ou un taux s’exprime en pourcentage, entre 0 et 100.";
+    }
+    if (unite === "nombre" && (valeur < 0 || !Number.isInteger(valeur))) {
+      return "⚠ Un nombre doit être un entier positif ou nul.";
+    }
+    return "";
   }
 
   function valeurLigne(ligne) {
     if (ligne.dataset.nombrePart) {
-      var nb = nombre((ligne.querySelector(".champ-nombre") || {}).value);
-      var base = nombre((ligne.querySelector(".champ-base") || {}).value);
+      var nb = champ(ligne, ".champ-nombre");
+      var base = champ(ligne, ".champ-base");
       return nb !== null && base ? (100 * nb) / base : null;
     }
-    return nombre((ligne.querySelector(".champ-valeur") || {}).value);
+    return champ(ligne, ".champ-valeur");
   }
 
-  function verifierEcart(ligne) {
-    var zone = ligne.querySelector(".alerte-ecart");
+  function ecart(ligne) {
     var precedente = nombre(ligne.dataset.precedente);
-    if (!zone || precedente === null) return;
     var valeur = valeurLigne(ligne);
-    var message = "";
-    if (valeur !== null) {
-      if (precedente === 0 && valeur !== 0) {
-        message = "⚠ La valeur passe de 0 à " + valeur.toLocaleString("fr-FR") + " : un commentaire sera demandé.";
-      } else if (precedente !== 0) {
-        var ecart = (100 * (valeur - precedente)) / Math.abs(precedente);
-        if (Math.abs(ecart) > SEUIL) {
-          message = "⚠ Écart de " + (ecart > 0 ? "+" : "") + ecart.toLocaleString("fr-FR", { maximumFractionDigits: 1 }) +
-            " % avec l’année précédente : expliquez-le dans le commentaire.";
-        }
+    if (precedente === null || Number.isNaN(precedente) || valeur === null) return "";
+    if (precedente === 0 && valeur !== 0) {
+      return "⚠ La valeur passe de 0 à " + fr(valeur) + " : un commentaire sera demandé.";
+    }
+    if (precedente !== 0) {
+      var pourcentage = (100 * (valeur - precedente)) / Math.abs(precedente);
+      if (Math.abs(pourcentage) > SEUIL) {
+        return "⚠ Écart de " + (pourcentage > 0 ? "+" : "") +
+          pourcentage.toLocaleString("fr-FR", { maximumFractionDigits: 1 }) +
+          " % avec l’année précédente : expliquez-le dans le commentaire.";
       }
     }
-    zone.textContent = message;
+    return "";
+  }
+
+  function verifier(ligne) {
+    var zone = ligne.querySelector(".alerte-ecart");
+    if (!zone) return;
+    zone.textContent = impossible(ligne) || ecart(ligne);
   }
 
   document.addEventListener("input", function (e) {
     var ligne = e.target.closest && e.target.closest("#grille-saisie tbody tr");
     if (ligne && e.target.matches(".champ-valeur, .champ-nombre, .champ-base")) {
-      verifierEcart(ligne);
-    }
-  });
-
-  document.body.addEventListener("htmx:afterSettle", function (e) {
-    var cible = e.detail && e.detail.target;
-    if (!cible || !cible.id) return;
-    var ligne = document.getElementById(cible.id);
-    if (ligne && annonce && ligne.dataset.annonce && !ligne.classList.contains("table-danger")) {
-      annonce.textContent = ligne.dataset.annonce;
+      verifier(ligne);
     }
   });
 })();

@@ -19,7 +19,7 @@ from bench.national.generateur import (
     verifier_nom_base,
 )
 from bilan.models import Credit, EtudeQualitative
-from indicateurs.completude import attendus, territoires_par_niveau
+from indicateurs.mesures import territoires_attendus, territoires_par_niveau
 from indicateurs.models import Indicateur, Territoire, Valeur
 from quartiers.models import Arrondissement, ProjetStructurant, Quartier, Secteur
 from structures.models import FicheAction, Structure, TransitionFiche
@@ -72,7 +72,7 @@ def test_volumes_marques_et_validite():
     cles_attendues = {
         (i.pk, t.pk, annee)
         for i in Indicateur.objects.all()
-        for t in attendus(i, groupes)
+        for t in territoires_attendus(i, groupes)
         for annee in (2024, 2025)
     }
     reelles = set(Valeur.objects.reelles().values_list("indicateur_id", "territoire_id", "annee"))

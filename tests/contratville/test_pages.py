@@ -192,7 +192,9 @@ def ajouter_des_lignes():
 
 
 PAGES_COMPTEES = {
-    "accueil": "/",
+    # La présentation du contrat ; « / » d'un compte avec un rôle est son « À faire »,
+    # compté dans tests/afaire/test_requetes.py.
+    "accueil": "/?vue=contrat",
     "engagements": "/engagements/",
     "engagement": "/engagements/1/",
     "indicateurs": "/indicateurs/",

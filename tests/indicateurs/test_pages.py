@@ -212,3 +212,33 @@ def test_nombre_de_requetes_constant(client, utilisateurs, compter_requetes, pag
     apres, _ = compter_requetes(lambda: client.get(url))
     assert avant == apres, f"{url} : {avant} requêtes avant, {apres} après ajout de lignes"
     assert avant == REFERENCE.get(nom), f"{url} : {avant} requêtes, référence {REFERENCE.get(nom)}"
+
+
+def test_page_indicateur_paginee_par_territoires(client, utilisateurs, ind_caf, monkeypatch):
+    """À l'échelle nationale, l'indicateur a des valeurs sur des milliers de territoires : la
+    page en montre une tranche (Paris toujours), l'historique reste celui de toutes les
+    valeurs ; à Paris (peu de territoires), ni pagination ni comptage."""
+    from indicateurs import views
+
+    codes = ["qpv-goutte-dor", "qpv-algerie", "qpv-amandiers", "qpv-petit-belleville"]
+    for code in ["paris", *codes]:
+        creer_valeur(ind_caf, code, statut=Valeur.Statut.VALIDE)
+    client.force_login(utilisateurs["spv"])
+    tout = client.get("/indicateurs/E28-2/").context
+    assert tout["page"] is None and len(tout["graphique"]["series"]) == 5
+
+    monkeypatch.setattr(views, "TERRITOIRES_PAR_PAGE", 2)
+    ordonnes = [t.code for t in Territoire.objects.filter(code__in=codes).order_by("ordre", "code")]
+    vus = []
+    for numero in (1, 2):
+        contexte = client.get(f"/indicateurs/E28-2/?page={numero}").context
+        series = [s["code"] for s in contexte["graphique"]["series"]]
+        assert series[0] == "paris" and len(series) == 3
+        assert contexte["page"].paginator.count == 4
+        vus += series[1:]
+        historique = {h.territoire.code for h, _ in contexte["historique_valeurs"]}
+        assert historique == {"paris", *codes}
+    assert vus == ordonnes
+    # Un choix de territoires passe outre la pagination.
+    choix = client.get(f"/indicateurs/E28-2/?territoire={ordonnes[3]}").context
+    assert [s["code"] for s in choix["graphique"]["series"]] == ["paris", ordonnes[3]]

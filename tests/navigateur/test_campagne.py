@@ -99,8 +99,10 @@ def test_le_spv_remplit_la_grille_et_voit_le_graphique_changer(
     goutte.fill("40")
     goutte.press("Enter")
     ligne_goutte = page.locator("#ligne-qpv-goutte-dor")
-    expect(ligne_goutte.get_by_role("alert")).to_have_text(
-        "La ligne n’a pas été enregistrée : corrigez les champs signalés."
+    # Toutes les erreurs de la ligne sont dites ensemble, dans la zone d'annonce (role="status").
+    expect(ligne_goutte).to_contain_text("La ligne n’a pas été enregistrée (Goutte D'Or) :")
+    expect(page.locator("#annonce-grille")).to_contain_text(
+        "La ligne n’a pas été enregistrée (Goutte D'Or) : Commentaire : La valeur 40 % sort"
     )
     commentaire = page.get_by_label("Commentaire pour Goutte D'Or")
     expect(commentaire).to_have_attribute("aria-invalid", "true")

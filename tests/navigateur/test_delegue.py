@@ -82,11 +82,13 @@ def test_delegue_de_la_connexion_au_pdf(page, live_server, comptes):
         .first()
     )
 
-    # Connexion : l'accueil d'un délégué est « Mon territoire », ses deux QPV seulement.
+    # Connexion : un délégué arrive sur son « À faire », qui mène à « Mon territoire » (ses
+    # deux QPV seulement).
     se_connecter(page, live_server, "delegue")
-    expect(page).to_have_url(live_server.url + "/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Mon territoire")
+    expect(page).to_have_url(live_server.url + "/a-faire/")
     navigation = page.get_by_role("navigation", name="Navigation principale")
+    navigation.get_by_role("link", name="Mon territoire").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon territoire")
     expect(navigation.get_by_role("link", name="Mon territoire")).to_have_attribute(
         "aria-current", "page"
     )

@@ -162,3 +162,33 @@ def test_quartier_aux_chiffres_par_secteur(client, utilisateurs):
     html = reponse.content.decode()
     assert "Le contrat donne les chiffres clés de ce quartier secteur par secteur" in html
     assert not client.get("/quartiers/amandiers/").context["chiffres_par_secteur"]
+
+
+def test_valeurs_par_annee_chargees_a_l_ouverture(client, utilisateurs):
+    """Le tableau « Valeurs par année » d'un indicateur n'est pas dans la fiche (100 tableaux
+    à l'échelle nationale) : il est chargé à l'ouverture (htmx), ou lu sur sa page sans
+    JavaScript ; mêmes valeurs validées, Paris en regard, « démo » signalé."""
+    valeur("E01-1", "qpv-goutte-dor", annee=2022, nombre=20)
+    valeur("E01-1", "qpv-goutte-dor", annee=2023, nombre=25.5, demo=True)
+    valeur("E01-1", "paris", annee=2023, nombre=15)
+    valeur("E01-1", "qpv-goutte-dor", annee=2024, nombre=99, statut=Valeur.Statut.SOUMIS)
+    client.force_login(utilisateurs["delegue"])
+    html = client.get("/quartiers/goutte-dor/").content.decode()
+    adresse = "/quartiers/goutte-dor/annees/E01-1/"
+    assert f'hx-get="{adresse}"' in html and 'hx-trigger="toggle once"' in html
+    assert '<caption class="visually-hidden">E01-1 : valeurs par année' not in html
+    fragment = client.get(adresse, HTTP_HX_REQUEST="true")
+    texte = fragment.content.decode()
+    assert "<html" not in texte and "E01-1 : valeurs par année" in texte
+    assert [
+        (a, loc and loc.affichage, p and p.affichage) for a, loc, p in fragment.context["t"].points
+    ] == [
+        (2022, "20 %", None),
+        (2023, "25,5 %", "15 %"),
+    ]
+    assert "démo</span>" in texte and "99" not in texte
+    page = client.get(adresse)
+    assert "<html" in page.content.decode() and "Goutte D&#x27;Or" in page.content.decode()
+    assert client.get("/quartiers/goutte-dor/annees/E28-2/").status_code == 404
+    client.logout()
+    assert client.get(adresse).status_code == 302

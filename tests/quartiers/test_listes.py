@@ -171,6 +171,48 @@ def test_indicateurs_choisis_et_ensemble_des_qpv(client, utilisateurs):
     assert lignes[-1][chomage] == 11
 
 
+def test_comparaison_paginee_et_restreinte_a_un_perimetre(client, utilisateurs, monkeypatch):
+    """Au-delà d'une page de QPV (échelle nationale), le tableau est paginé et peut se
+    restreindre à un arrondissement ; le tri porte sur tout le périmètre, les valeurs ne sont
+    lues que pour les QPV de la page ; l'export donne tout le périmètre."""
+    from territoire import donnees
+
+    monkeypatch.setattr(donnees, "COMPARAISON_PAR_PAGE", 5)
+    client.force_login(utilisateurs["spv"])
+    tous = client.get("/quartiers/comparaison/?tri=population").context
+    assert tous["nb_quartiers"] == 21 and tous["page"].paginator.num_pages == 5
+    assert tous["perimetre_offert"]
+    deuxieme = client.get("/quartiers/comparaison/?tri=population&page=2")
+    populations = sorted(q.population for q in Quartier.objects.exclude(population=None))
+    assert [ligne.population for ligne in deuxieme.context["lignes"]] == populations[5:10]
+    assert 'name="arrondissement"' in deuxieme.content.decode()
+    # Le lien d'une colonne triée repart de la première page.
+    assert "page=" not in deuxieme.context["colonnes"][0]["lien"]
+
+    du_19e = client.get("/quartiers/comparaison/?arrondissement=19").context
+    attendus = list(Quartier.objects.filter(arrondissements__numero=19).order_by("ordre"))
+    assert [ligne.quartier for ligne in du_19e["lignes"]] == attendus[:5]
+    assert du_19e["nb_quartiers"] == len(attendus)
+
+    _, lignes = lire_xlsx(client.get("/quartiers/comparaison/export.xlsx?arrondissement=19"))
+    assert [ligne["Territoire"] for ligne in lignes[: len(attendus)]] == [q.nom for q in attendus]
+    assert lignes[-1]["Territoire"] == "Paris"
+
+    invalide = client.get("/quartiers/comparaison/?arrondissement=99")
+    assert invalide.context["lignes"] == []
+    assert "ne sont pas valides" in invalide.content.decode()
+
+
+def test_comparaison_parisienne_sans_choix_de_perimetre(client, utilisateurs):
+    """Les 21 QPV parisiens tiennent sur une page : ni pagination ni choix du périmètre."""
+    client.force_login(utilisateurs["spv"])
+    reponse = client.get("/quartiers/comparaison/")
+    assert not reponse.context["perimetre_offert"]
+    html = reponse.content.decode()
+    assert 'aria-label="Pagination"' not in html and 'name="arrondissement"' not in html
+    assert "Comparaison des 21 quartiers prioritaires" in html
+
+
 def test_comparaison_demande_un_compte(client):
     for url in ("/quartiers/comparaison/", "/quartiers/comparaison/export.xlsx"):
         reponse = client.get(url)
@@ -210,3 +252,20 @@ def test_arrondissement_sans_qpv(client, utilisateurs):
     client.force_login(utilisateurs["spv"])
     assert client.get("/quartiers/arrondissement/1/").status_code == 404
     assert client.get("/quartiers/arrondissement/7/").status_code == 404
+
+
+def test_liste_des_quartiers_paginee_au_dela_d_une_page(client, monkeypatch):
+    """Paris (21 QPV) tient sur une page : pas de barre de pagination ni de COUNT(*). Au-delà
+    (échelle nationale), des pages, et le comptage seulement alors."""
+    from quartiers import views
+
+    html = client.get("/quartiers/").content.decode()
+    assert "21 quartiers prioritaires" in html and 'aria-label="Pagination"' not in html
+    monkeypatch.setattr(views, "QUARTIERS_PAR_PAGE", 5)
+    slugs = []
+    for numero in range(1, 6):
+        reponse = client.get(f"/quartiers/?page={numero}")
+        assert 'aria-label="Pagination"' in reponse.content.decode()
+        slugs += [q.slug for q in reponse.context["quartiers"]]
+    assert slugs == list(Quartier.objects.order_by("ordre", "nom").values_list("slug", flat=True))
+    assert "21 quartiers prioritaires (page 5 sur 5)" in reponse.content.decode()

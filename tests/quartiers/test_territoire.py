@@ -35,11 +35,12 @@ def test_le_delegue_voit_ses_qpv_et_eux_seuls(client, utilisateurs):
     assert 'href="/quartiers/petit-belleville/fiche.pdf"' in html
 
 
-def test_l_accueil_d_un_delegue_est_mon_territoire(client, utilisateurs):
+def test_l_accueil_d_un_delegue_mene_a_mon_territoire(client, utilisateurs):
+    """L'accueil d'un délégué est son « À faire » (afaire/), qui mène à « Mon territoire »."""
     client.force_login(utilisateurs["delegue"])
     reponse = client.get("/")
     assert reponse.status_code == 200
-    assert "territoire/mon_territoire.html" in [t.name for t in reponse.templates]
+    assert "afaire/a_faire.html" in [t.name for t in reponse.templates]
     nav = reponse.content.decode().split("</nav>")[0]
     assert 'href="/mon-territoire/">Mon territoire</a>' in nav
     # La présentation du contrat reste accessible.
@@ -51,7 +52,7 @@ def test_l_accueil_d_un_delegue_est_mon_territoire(client, utilisateurs):
 def test_pas_de_mon_territoire_pour_les_autres_roles(client, utilisateurs, role):
     client.force_login(utilisateurs[role])
     accueil = client.get("/")
-    assert "accueil.html" in [t.name for t in accueil.templates]
+    assert "afaire/a_faire.html" in [t.name for t in accueil.templates]
     assert "Mon territoire" not in accueil.content.decode()
     reponse = client.get("/mon-territoire/")
     assert reponse.status_code == 403

@@ -286,3 +286,54 @@ def test_couverture_par_defaut_validees_et_selon_le_role(client, comptes, jeu, q
     assert lignes[5]["total"] == 2  # Café des parents + Jardin partagé
     client.force_login(comptes["partenaire"])
     assert client.get("/structures/fiches/couverture/").status_code == 403
+
+
+def test_couverture_paginee_par_colonnes_de_qpv(client, comptes, jeu, qpv_delegue, monkeypatch):
+    """À l'échelle nationale, une page de colonnes de QPV à la fois : les comptes d'une page
+    sont ceux de la matrice entière, les totaux par engagement portent sur tous les QPV."""
+    from structures import views
+
+    client.force_login(comptes["spv"])
+    entiere = client.get("/structures/fiches/couverture/", {"annee": "2025", "statut": ""})
+    assert entiere.context["page"].paginator.num_pages == 1
+    totaux = [ligne["total"] for ligne in entiere.context["lignes"]]
+    monkeypatch.setattr(views, "COUVERTURE_QPV_PAR_PAGE", 4)
+    vus, numero = {}, 1
+    while True:
+        reponse = client.get(
+            "/structures/fiches/couverture/", {"annee": "2025", "statut": "", "page": numero}
+        )
+        for ligne, total in zip(reponse.context["lignes"], totaux, strict=True):
+            assert ligne["total"] == total
+            for c in ligne["cellules"]:
+                vus[(ligne["engagement"].pk, c["quartier"])] = c["n"]
+        assert len(reponse.context["quartiers"]) <= 4
+        if not reponse.context["page"].has_next():
+            break
+        numero += 1
+    assert numero == -(-Quartier.objects.count() // 4)
+    assert 'aria-label="Pagination"' in reponse.content.decode()
+    complet = {
+        (ligne["engagement"].pk, c["quartier"]): c["n"]
+        for ligne in entiere.context["lignes"]
+        for c in ligne["cellules"]
+    }
+    assert vus == complet and sum(complet.values()) > 0
+
+
+def test_menus_longs_deviennent_des_champs_texte(client, comptes, jeu, j2p, monkeypatch):
+    """Au-delà de MENU_MAX options (5 000 structures à l'échelle nationale), le menu devient un
+    champ texte (identifiant) ; le filtre répond de même."""
+    from socle import filtres
+
+    client.force_login(comptes["spv"])
+    html = client.get("/structures/fiches/").content.decode()
+    assert '<select name="structure"' in html
+    monkeypatch.setattr(filtres, "MENU_MAX", 3)
+    reponse = client.get("/structures/fiches/", {"structure": j2p.slug})
+    html = reponse.content.decode()
+    assert '<select name="structure"' not in html
+    assert f'<input type="text" name="structure" value="{j2p.slug}"' in html
+    assert (
+        reponse.context["page"].paginator.count == FicheAction.objects.filter(structure=j2p).count()
+    )
