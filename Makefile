@@ -42,6 +42,11 @@ run: deps
 	DEBUG=1 $(PY) manage.py load_referentiel
 	DEBUG=1 $(PY) manage.py creer_comptes_demo
 	@echo "Portail servi sur http://$(HOST):$(PORT) — documentation dans README.md"
+# L'exécutant des travaux de fond (PDF, classeurs, imports) tourne à côté du serveur, dans sa
+# propre session (setsid) : il est arrêté, lui et son rechargeur, quand le serveur s'arrête,
+# y compris par Ctrl-C.
+	DEBUG=1 setsid $(PY) manage.py db_worker & executant=$$!; \
+	trap 'kill -TERM -- -$$executant 2>/dev/null; wait $$executant 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 referentiel: deps

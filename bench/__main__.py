@@ -271,6 +271,10 @@ def main(argv=None):
             sortie(ligne)
     for echelle, resultats in tous.items():
         imprimer_plans(echelle, resultats, sortie)
+    if not args.mesures:  # travaux de fond en file, pages servies pendant ce temps
+        from bench import travaux
+
+        travaux.mesurer(url_serveur, dossier, sortie)
     (dossier / "resultats.json").write_text(json.dumps(tous, ensure_ascii=False, indent=1))
     (dossier / "resultats.txt").write_text("\n".join(sortie.lignes) + "\n")
     print(f"\nRésultats : {dossier / 'resultats.txt'} et resultats.json", flush=True)

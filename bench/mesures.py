@@ -102,6 +102,31 @@ def get(url, compte=None, **entetes):
     return preparer
 
 
+def travail(type_, parametres, compte):
+    """Le corps d'un travail de fond (socle/travaux.py : la fonction déclarée par l'app dans
+    son taches.py), exécuté ici pour `compte` : la page web ne fait que le mettre en file
+    (bench/travaux.py mesure la file et l'exécutant)."""
+
+    def preparer(contexte):
+        from types import SimpleNamespace
+
+        from socle import travaux
+
+        fonction = travaux.TYPES[type_].fonction
+        valeurs = parametres(contexte) if callable(parametres) else parametres
+        demande = SimpleNamespace(
+            pk=None, proprietaire=utilisateur(contexte, compte), parametres=valeurs, etape=""
+        )
+
+        def lancer(chrono):
+            resultat = fonction(demande, lambda fait, total, etape=None: None)
+            return len(resultat.contenu)
+
+        return lancer
+
+    return preparer
+
+
 def commande(nom, *args, fichier=None, **options):
     """Une commande de gestion ; `fichier` : nom du fichier de sortie (option `sortie`)."""
 
@@ -439,10 +464,11 @@ def _mesures():
         Mesure(
             "modele",
             "Exports",
-            n("GET modèle de la campagne {annee} (modele.xlsx)"),
-            get(lambda c: f"/indicateurs/campagnes/{c['annee']}/modele.xlsx", "spv"),
+            n("modèle de la campagne {annee} (travail de fond indicateurs.modele)"),
+            travail("indicateurs.modele", lambda c: {"annee": c["annee"]}, "spv"),
             repetitions=2,
             lourde=True,
+            web=False,
         ),
         Mesure(
             "export-valeurs",
@@ -472,9 +498,10 @@ def _mesures():
             Mesure(
                 f"fiche-pdf:{slug}",
                 "Exports",
-                f"GET /quartiers/{slug}/fiche.pdf",
-                get(f"/quartiers/{slug}/fiche.pdf", "spv"),
+                f"fiche PDF {slug} (travail de fond territoire.fiche_pdf)",
+                travail("territoire.fiche_pdf", {"quartier": slug}, "spv"),
                 repetitions=3,
+                web=False,
             )
             for slug in FICHES_PDF
         ],

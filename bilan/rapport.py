@@ -125,9 +125,10 @@ def contexte_rapport(bilan):
     }
 
 
-def rendre_pdf(bilan, request=None):
-    """Les octets du PDF du bilan (même contenu que la page HTML)."""
+def rendre_pdf(bilan, request=None, etape=None):
+    """Les octets du PDF du bilan (même contenu que la page HTML) ; `etape(nom)` : voir
+    `territoire.pdf.rendre_pdf`."""
     # Le rendu WeasyPrint du portail (ressources locales seulement) : celui des fiches quartier.
     from territoire.pdf import rendre_pdf as rendre
 
-    return rendre("bilan/rapport_pdf.html", contexte_rapport(bilan), request)
+    return rendre("bilan/rapport_pdf.html", contexte_rapport(bilan), request, etape=etape)

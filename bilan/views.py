@@ -5,7 +5,6 @@ Les règles d'accès sont celles de socle/roles.py (`peut_produire_bilan`,
 `peut_gerer_credits`, `peut_gerer_etudes`) : un anonyme est renvoyé vers la connexion, un
 compte connecté sans le droit reçoit une page 403 qui dit pourquoi."""
 
-import time
 from functools import wraps
 
 from django.contrib import messages
@@ -19,14 +18,13 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from bilan import imports
-from bilan.classeur import contenu_classeur, nom_fichier
 from bilan.donnees import calculer_bilan, euros_fr
 from bilan.filters import CreditFilter, EtudeFilter
 from bilan.forms import BilanForm, CreditForm, EtudeForm
 from bilan.models import Credit, EtudeQualitative, ImportCredits
-from bilan.rapport import contexte_rapport, rendre_pdf
+from bilan.rapport import contexte_rapport
 from indicateurs.models import Campagne
-from socle import acces, roles
+from socle import acces, roles, vues_travaux
 from socle.filtres import lignes_filtrees
 from socle.lectures import lecture_lourde
 from socle.tableur import TYPE_XLSX
@@ -122,30 +120,73 @@ def rapport(request):
     return render(request, "bilan/rapport.html", contexte)
 
 
+def parametres_travail(form):
+    """Les paramètres d'un bilan valide, tels que le travail de fond les relit (formulaire
+    `BilanForm`, re-validé à l'exécution)."""
+    d = form.cleaned_data
+    return {
+        "annee": d["annee"],
+        "arrondissement": d["arrondissement"].numero if d.get("arrondissement") else None,
+        "toutes_valeurs": bool(d.get("toutes_valeurs")),
+        "avec_demo": bool(d.get("avec_demo")),
+    }
+
+
+def _description(form):
+    d = form.cleaned_data
+    arrondissement = d.get("arrondissement")
+    perimetre = arrondissement.libelle if arrondissement else "Paris"
+    portee = (
+        "toutes les valeurs (non validées comprises)"
+        if d.get("toutes_valeurs")
+        else "valeurs validées seulement"
+    )
+    demo = "incluses" if d.get("avec_demo") else "exclues"
+    return perimetre, [
+        ("Année", str(d["annee"])),
+        ("Périmètre", perimetre),
+        ("Valeurs", portee),
+        ("Valeurs de démonstration", demo),
+    ]
+
+
+def _production(request, type_, quoi, bouton):
+    """GET : la page qui présente le fichier du bilan et le lance ; POST : le travail de fond
+    qui le produit (quelques secondes à une minute), puis sa page."""
+    if request.method == "POST":
+        form = BilanForm(request.POST)
+        if not form.is_valid():
+            return _parametres_invalides(request, form)
+        perimetre, _ = _description(form)
+        libelle = f"{quoi} du bilan {form.cleaned_data['annee']} — {perimetre}"
+        return vues_travaux.lancer_et_suivre(request, type_, parametres_travail(form), libelle)
+    form = BilanForm(request.GET or {"annee": annee_par_defaut()})
+    if not form.is_valid():
+        return _parametres_invalides(request, form)
+    perimetre, description = _description(form)
+    parametres = parametres_travail(form)
+    return vues_travaux.page_de_lancement(
+        request,
+        titre=f"{quoi} du bilan {parametres['annee']} — {perimetre}",
+        description=description,
+        champs=[(nom, valeur) for nom, valeur in parametres.items() if valeur not in (None, False)],
+        bouton=bouton,
+        retour=("Retour au bilan", reverse("bilan:index")),
+    )
+
+
 @reserve_au_spv("bilan")
 @lecture_lourde
 def classeur(request):
-    """Le classeur Excel du bilan (une feuille par tableau, graphiques natifs)."""
-    bilan, form = _bilan_demande(request)
-    if bilan is None:
-        return _parametres_invalides(request, form)
-    reponse = HttpResponse(contenu_classeur(bilan), content_type=TYPE_XLSX)
-    reponse["Content-Disposition"] = content_disposition_header(True, nom_fichier(bilan))
-    return reponse
+    """Le classeur Excel du bilan (une feuille par tableau, graphiques natifs), en travail de fond."""
+    return _production(request, "bilan.classeur", "Classeur Excel", "Préparer le classeur")
 
 
 @reserve_au_spv("bilan")
 @lecture_lourde
 def pdf(request):
-    """Le rapport en PDF (WeasyPrint), pour le comité."""
-    bilan, form = _bilan_demande(request)
-    if bilan is None:
-        return _parametres_invalides(request, form)
-    debut = time.perf_counter()
-    reponse = HttpResponse(rendre_pdf(bilan, request), content_type="application/pdf")
-    reponse["Content-Disposition"] = content_disposition_header(True, nom_fichier(bilan, "pdf"))
-    reponse["X-Duree-Rendu-Ms"] = f"{(time.perf_counter() - debut) * 1000:.0f}"
-    return reponse
+    """Le rapport en PDF (WeasyPrint), pour le comité, en travail de fond."""
+    return _production(request, "bilan.pdf", "Rapport PDF", "Préparer le PDF")
 
 
 # --- crédits -----------------------------------------------------------------------------------
@@ -251,6 +292,7 @@ class VuesCredits(VuesImport):
     aide_fichier = "Le modèle de crédits téléchargé dans le portail, complété"
     gabarit_aide = "bilan/_import_aide.html"
     gabarit_entete = "bilan/_nav_imports.html"
+    type_travail = "bilan.import_credits"
     colonnes_apercu = (
         ("Année", "annee", ""),
         ("Signataire", "signataire", ""),

@@ -68,6 +68,10 @@ INSTALLED_APPS = [
     # politique de sécurité du contenu (CSP) : voir plus bas.
     "contratville.apps_axes.JournalConnexionsConfig",
     "csp",
+    # Travaux de fond (PDF, classeurs, imports) : file d'attente dans la base, sans courtier ;
+    # rétroportage de `django.tasks` (Django 6). Voir socle/travaux.py.
+    "django_tasks",
+    "django_tasks_db",
     # Le projet (réglages, accueil, recherche, chargement du référentiel), puis les trois
     # étages : le socle, les apps du domaine, les fonctions transversales. Voir ARCHITECTURE.md.
     "contratville",
@@ -197,6 +201,13 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 50_000},
     }
 }
+
+# L'avancement des travaux de fond s'écrit par une seconde connexion : un import tient sa
+# transaction (tout ou rien) ouverte jusqu'au bout, et ce qu'il écrit dedans resterait invisible
+# des pages qui le suivent. PostgreSQL seulement (SQLite n'admet qu'un écrivain à la fois : un
+# import y montre son avancement à la fin) ; pas en test, où chaque test n'ouvre qu'une base.
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and not env_bool("TESTING"):
+    DATABASES["progression"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -342,6 +353,50 @@ IMPORT_TAILLE_DECOMPRESSEE_MAX = 50 * 1024 * 1024
 IMPORT_LIGNES_MAX = 20_000
 IMPORT_COLONNES_MAX = 50
 IMPORT_TEXTE_MAX = 5_000  # caractères par cellule (une colonne peut demander moins)
+# Au-delà de cette taille, le contrôle d'un fichier déposé (prévisualisation) passe lui aussi
+# en travail de fond ; en deçà, il tient dans la requête (quelques centaines de lignes).
+IMPORT_APERCU_DIRECT_MAX = int(os.environ.get("IMPORT_APERCU_DIRECT_MAX_KO", "100")) * 1024
+
+# --- travaux de fond (socle/travaux.py) -------------------------------------------------------
+# Les travaux longs (PDF et classeur du bilan, PDF des fiches quartier, modèle de saisie d'une
+# campagne, imports) ne tournent pas dans la requête web : elle crée un `Travail` et met une
+# tâche en file dans la base (django-tasks, sans courtier) ; `manage.py db_worker` l'exécute
+# (make run le lance à côté du serveur, docker-compose dans son propre service).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# Fichiers produits : jamais servis directement (la vue de téléchargement vérifie le
+# propriétaire), partagés entre le web et l'exécutant. En production, dans le volume des
+# médias, que le proxy ne sert pas ; en local, hors de MEDIA_ROOT, que `make run` (DEBUG) sert.
+TRAVAUX_FICHIERS_ROOT = Path(
+    os.environ.get("TRAVAUX_FICHIERS_ROOT")
+    or (BASE_DIR / "prive" / "travaux" if DEBUG else MEDIA_ROOT / "travaux")
+)
+STORAGES["travaux"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": TRAVAUX_FICHIERS_ROOT, "base_url": None},
+}
+if os.environ.get("S3_BUCKET"):
+    # Même compartiment que les pièces jointes, sous un préfixe à part ; jamais d'URL publique.
+    STORAGES["travaux"] = {
+        "BACKEND": STORAGES["default"]["BACKEND"],
+        "OPTIONS": {
+            **STORAGES["default"]["OPTIONS"],
+            "location": f"{os.environ.get('S3_PREFIX', '').strip('/')}/travaux".lstrip("/"),
+        },
+    }
+# Durée de conservation d'un fichier produit (« Mes exports ») ; au-delà, il est supprimé.
+TRAVAUX_CONSERVATION_JOURS = int(os.environ.get("TRAVAUX_CONSERVATION_JOURS", "7"))
+# Durée maximale d'un travail, par famille (secondes) : au-delà, il est arrêté et marqué échoué.
+TRAVAUX_DUREES_MAX = {
+    "exports": int(os.environ.get("TRAVAUX_DUREE_MAX_EXPORTS_MIN", "10")) * 60,
+    "imports": int(os.environ.get("TRAVAUX_DUREE_MAX_IMPORTS_MIN", "15")) * 60,
+}
+# Travaux en attente ou en cours par compte : au-delà, une nouvelle demande est refusée.
+TRAVAUX_ACTIFS_MAX = int(os.environ.get("TRAVAUX_ACTIFS_MAX", "5"))
 # Saisies d'une fiche-action gardées dans la session quand elle a expiré avant l'envoi
 # (structures/views.py, conserver_la_saisie) : au plus tant d'octets par session.
 REPRISE_SAISIE_TAILLE_MAX = env_int("REPRISE_SAISIE_TAILLE_MAX_KO", 128) * 1024

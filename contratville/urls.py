@@ -34,6 +34,7 @@ urlpatterns = [
     path("bilan/", include("bilan.urls")),
     path("donnees-ouvertes/", include("donnees_ouvertes.urls")),
     path("notifications/", include("notifications.urls")),
+    path("mes-exports/", include("socle.urls")),
     path("api/v1/", include("contratville.urls_api")),
     path(
         "connexion/",

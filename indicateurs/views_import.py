@@ -5,18 +5,15 @@ mécanique partagée (socle/vues_import.py), paramétrées ici pour les valeurs.
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from engagements.models import Engagement, Signataire
 from indicateurs.forms import FiltreModeleForm
 from indicateurs.models import Campagne, ImportValeurs
-from indicateurs.resources import modele_xlsx
 from indicateurs.views import refuser
-from socle import roles
+from socle import roles, vues_travaux
 from socle.lectures import lecture_lourde
-from socle.tableur import TYPE_XLSX
 from socle.vues_import import FichierImportForm, VuesImport
 
 REFUS_IMPORT = (
@@ -29,27 +26,50 @@ REFUS_IMPORT = (
 @lecture_lourde
 def modele(request, annee):
     """Le classeur pré-rempli de la campagne, restreint aux indicateurs de l'utilisateur
-    (partenaire) et, au choix, à un engagement ou à un producteur."""
+    (partenaire) et, au choix, à un engagement ou à un producteur. GET : la page qui le
+    présente ; POST : le travail de fond qui le produit, puis sa page."""
     if not roles.peut_importer_valeurs(request.user):
         return refuser(request, REFUS_IMPORT)
-    get_object_or_404(Campagne, annee=annee)
+    campagne = get_object_or_404(Campagne, annee=annee)
     est_spv = roles.peut_gerer_campagnes(request.user)
     filtre = FiltreModeleForm(
-        request.GET,
+        request.POST if request.method == "POST" else request.GET,
         engagements=Engagement.objects.order_by("numero"),
         producteurs=Signataire.objects.all() if est_spv else None,
     )
     criteres = filtre.cleaned_data if filtre.is_valid() else {}
-    contenu, _lignes = modele_xlsx(
-        annee,
-        request.user,
-        engagement=criteres.get("engagement"),
-        producteur=criteres.get("producteur"),
+    engagement, producteur = criteres.get("engagement"), criteres.get("producteur")
+    parametres = {
+        "annee": annee,
+        "engagement": engagement,
+        "producteur": producteur.pk if producteur else None,
+    }
+    precisions = (f", engagement {engagement}" if engagement else "") + (
+        f", {producteur.nom}" if producteur else ""
     )
-    reponse = HttpResponse(contenu, content_type=TYPE_XLSX)
-    suffixe = f"-engagement-{criteres['engagement']}" if criteres.get("engagement") else ""
-    reponse["Content-Disposition"] = f'attachment; filename="modele-valeurs-{annee}{suffixe}.xlsx"'
-    return reponse
+    if request.method == "POST":
+        return vues_travaux.lancer_et_suivre(
+            request, "indicateurs.modele", parametres, f"Modèle de saisie {annee}{precisions}"
+        )
+    retour = (
+        ("Retour à la campagne", campagne.get_absolute_url())
+        if est_spv
+        else ("Retour à « Mes indicateurs »", reverse("indicateurs:mes_indicateurs"))
+    )
+    return vues_travaux.page_de_lancement(
+        request,
+        titre=f"Modèle de saisie de la campagne {annee}",
+        description=[
+            ("Campagne", str(annee)),
+            ("Engagement", f"n° {engagement}" if engagement else "tous"),
+            *([("Producteur", producteur.nom if producteur else "tous")] if est_spv else []),
+        ],
+        champs=[(nom, valeur) for nom, valeur in parametres.items() if nom != "annee" and valeur],
+        bouton="Préparer le modèle",
+        retour=retour,
+        explication="Le classeur est pré-rempli avec les valeurs actuelles de vos indicateurs et "
+        f"celles de {annee - 1}.",
+    )
 
 
 class DepotValeursForm(FichierImportForm):
@@ -69,6 +89,7 @@ class VuesValeurs(VuesImport):
 
     modele = ImportValeurs
     form_depot = DepotValeursForm
+    type_travail = "indicateurs.import_valeurs"
     urls = {
         "deposer": "indicateurs:import",
         "historique": "indicateurs:imports",

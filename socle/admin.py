@@ -1,6 +1,6 @@
 """Administration des comptes : le profil (rôle et rattachement) se saisit avec l'utilisateur ;
 les jetons d'API s'émettent et se révoquent ici ; le journal des connexions (django-axes) se
-consulte ici.
+consulte ici, comme les travaux de fond de tous les comptes.
 
 Attribution des rôles (socle.roles.roles_attribuables, peut_modifier_compte) : seul un
 superutilisateur donne le rôle SPV, qui ouvre l'administration ; un agent SPV attribue les
@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.html import format_html
 
 from socle.api.permissions import peut_emettre_jeton_pour
-from socle.models import Invitation, JetonAPI, Profil
+from socle.models import Invitation, JetonAPI, Profil, Travail
 from socle.roles import ROLES, Role, peut_modifier_compte, roles_attribuables
 
 REFUS_ROLE = (
@@ -364,3 +364,32 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("quartiers")
+
+
+# --- travaux de fond ----------------------------------------------------------------------------
+
+# Les résultats bruts de la file (django-tasks-db, en anglais) ne sont pas une page du portail :
+# les travaux se suivent ici, en français.
+try:
+    from django_tasks_db.models import DBTaskResult
+
+    admin.site.unregister(DBTaskResult)
+except admin.sites.NotRegistered:
+    pass
+
+
+@admin.register(Travail)
+class TravailAdmin(admin.ModelAdmin):
+    """Les travaux de fond de tous les comptes, en lecture seule (suivi d'exploitation)."""
+
+    list_display = ["pk", "libelle", "type", "proprietaire", "etat", "cree_le", "termine_le"]
+    list_filter = ["etat", "type"]
+    list_select_related = ["proprietaire"]
+    search_fields = ["libelle", "proprietaire__username"]
+    date_hierarchy = "cree_le"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

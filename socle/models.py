@@ -396,6 +396,8 @@ class ImportTableur(models.Model):
     tâche de fond."""
 
     class Statut(models.TextChoices):
+        # Un gros fichier est contrôlé en travail de fond (socle/vues_import.py).
+        EN_CONTROLE = "controle", "Contrôle en cours"
         PREVISUALISE = "previsualise", "Prévisualisé, en attente de confirmation"
         ERREURS = "erreurs", "Refusé : lignes en erreur"
         APPLIQUE = "applique", "Appliqué"
@@ -497,3 +499,138 @@ class Provenance(models.Model):
 
     class Meta:
         abstract = True
+
+
+# --- travaux de fond -----------------------------------------------------------------------------
+
+
+def stockage_travaux():
+    """Le stockage des fichiers produits par les travaux (réglage STORAGES["travaux"]) : jamais
+    servi directement, la vue de téléchargement vérifie le propriétaire."""
+    from django.core.files.storage import storages
+
+    return storages["travaux"]
+
+
+def chemin_fichier_travail(travail, nom):
+    # Un dossier par travail : deux exports du même nom ne se remplacent pas.
+    return f"{travail.cree_le:%Y/%m}/{travail.pk}/{nom}"
+
+
+class TravailQuerySet(models.QuerySet):
+    """Vocabulaire des travaux de fond."""
+
+    def for_user(self, user):
+        """Les travaux de `user`, et ceux-là seuls : un export n'est visible que de la personne
+        qui l'a demandé (le SPV compris)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(proprietaire=user)
+
+    def actifs(self):
+        """En attente ou en cours."""
+        return self.filter(etat__in=[Travail.Etat.EN_ATTENTE, Travail.Etat.EN_COURS])
+
+    def with_list_data(self):
+        # « Mes exports » n'affiche rien d'autre que les champs du travail.
+        return self.order_by("-cree_le", "-pk")
+
+
+class Travail(models.Model):
+    """Un travail long exécuté en tâche de fond (socle/travaux.py) : production d'un PDF ou d'un
+    classeur, contrôle ou application d'un import. La requête web ne fait que le créer ; un
+    exécutant (`manage.py db_worker`) le prend, note son avancement et, s'il réussit, range le
+    fichier produit, gardé `TRAVAUX_CONSERVATION_JOURS` jours. Son propriétaire le suit dans
+    « Mes exports » ; un échec y est expliqué en français (la trace technique va au journal)."""
+
+    class Etat(models.TextChoices):
+        EN_ATTENTE = "en_attente", "En attente"
+        EN_COURS = "en_cours", "En cours"
+        TERMINE = "termine", "Terminé"
+        ECHOUE = "echoue", "Échoué"
+
+    proprietaire = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="travaux",
+        verbose_name="demandé par",
+    )
+    type = models.CharField("type", max_length=60)
+    libelle = models.CharField(
+        "libellé", max_length=255, help_text="Ce que produit le travail, avec ses paramètres."
+    )
+    parametres = models.JSONField("paramètres", default=dict, blank=True)
+    # Empreinte du type et des paramètres : retrouve un travail identique encore actif (double
+    # clic, onglet rechargé) sans comparer du JSON.
+    cle = models.CharField("clé", max_length=64, db_index=True, editable=False)
+    etat = models.CharField("état", max_length=12, choices=Etat.choices, default=Etat.EN_ATTENTE)
+    etape = models.CharField("étape", max_length=120, blank=True)
+    fait = models.PositiveIntegerField("fait", default=0)
+    total = models.PositiveIntegerField("total", default=0)
+    message = models.TextField(
+        "message", blank=True, help_text="Compte rendu, ou raison de l’échec (en français)."
+    )
+    fichier = models.FileField(
+        "fichier produit",
+        upload_to=chemin_fichier_travail,
+        storage=stockage_travaux,
+        max_length=255,
+        blank=True,
+    )
+    nom_fichier = models.CharField("nom du fichier", max_length=200, blank=True)
+    type_mime = models.CharField("type de fichier", max_length=100, blank=True)
+    taille = models.PositiveBigIntegerField("taille (octets)", default=0)
+    lien = models.CharField("page du résultat", max_length=255, blank=True)
+    texte_lien = models.CharField("texte du lien", max_length=120, blank=True)
+    cree_le = models.DateTimeField("demandé le", default=timezone.now, db_index=True)
+    commence_le = models.DateTimeField("commencé le", null=True, blank=True)
+    limite_le = models.DateTimeField(
+        "limite", null=True, blank=True, help_text="Au-delà, le travail est marqué échoué."
+    )
+    termine_le = models.DateTimeField("terminé le", null=True, blank=True)
+    expire_le = models.DateTimeField("fichier gardé jusqu’au", null=True, blank=True)
+    resultat_tache = models.CharField("identifiant de la tâche", max_length=64, blank=True)
+
+    objects = TravailQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "travail de fond"
+        verbose_name_plural = "travaux de fond"
+        ordering = ["-cree_le", "-pk"]
+        indexes = [models.Index(fields=["proprietaire", "-cree_le"], name="travail_proprietaire")]
+
+    def __str__(self):
+        return self.libelle
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("travaux:detail", args=[self.pk])
+
+    @property
+    def est_fini(self):
+        return self.etat in (self.Etat.TERMINE, self.Etat.ECHOUE)
+
+    @property
+    def pourcentage(self):
+        """L'avancement en pour cent (entier), None tant qu'il n'est pas connu."""
+        if self.etat == self.Etat.TERMINE:
+            return 100
+        if not self.total:
+            return None
+        return min(100, self.fait * 100 // self.total)
+
+    @property
+    def taille_lisible(self):
+        from socle.imports import taille_lisible
+
+        return taille_lisible(self.taille)
+
+    @property
+    def fichier_expire(self):
+        return self.expire_le is not None and self.expire_le <= timezone.now()
+
+    @property
+    def fichier_disponible(self):
+        """Vrai si le fichier produit peut encore être téléchargé."""
+        return self.etat == self.Etat.TERMINE and bool(self.fichier) and not self.fichier_expire

@@ -11,27 +11,43 @@ libellés, colonnes de l'aperçu) puis en pointant ses chemins vers les méthode
 
 Les gabarits sont ceux de socle/templates/socle/ : import_deposer.html, import_detail.html et
 imports.html, paramétrés par l'instance (`vues`) ; l'app n'ajoute que ses consignes de dépôt
-(`gabarit_aide`) et, au besoin, la navigation de sa rubrique (`gabarit_entete`)."""
+(`gabarit_aide`) et, au besoin, la navigation de sa rubrique (`gabarit_entete`).
+
+Travaux de fond (socle/travaux.py) : la confirmation, et le contrôle d'un fichier de plus de
+IMPORT_APERCU_DIRECT_MAX octets, passent par un travail du type `type_travail`, que l'app
+déclare dans son `taches.py` avec `executer_en_fond` :
+
+    @travaux.declarer("bilan.import_credits", "Import de crédits", famille="imports")
+    def import_credits(travail, progression):
+        return executer_en_fond(ImportCredits, travail, progression)
+
+La requête enregistre l'import, met le travail en file et redirige vers la page du travail, qui
+mène au compte rendu une fois le travail fini."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
+from socle import travaux
 from socle.imports import (
     Bornes,
     FichierRefuse,
     ImportDejaTraite,
     Nom,
+    controler_zip,
     executer,
     taille_lisible,
 )
+from socle.models import Travail
 from socle.tableur import TYPE_XLSX
 
 
@@ -78,10 +94,12 @@ class VuesImport:
     - `colonnes_historique` : (titre, fonction import → texte) ajoutées à l'historique ;
     - `form_depot` : le formulaire de dépôt (`FichierImportForm`, ou une sous-classe qui
       ajoute des cases à cocher, reportées sur l'import par `options_depot`) ;
+    - `type_travail` : le type de travail de fond de cet import (déclaré dans `taches.py`) ;
     - crochets : `acces` (qui voit quoi), `nouvel_import` (champs et contexte d'un dépôt),
       `options_depot`, `url_depot`, `fil_ariane`, `titre_detail`, `sous_titre_detail`."""
 
     modele = None
+    type_travail = ""
     urls: dict = {}
     titre_depot = "Importer un tableur"
     titre_historique = "Historique des imports"
@@ -145,6 +163,11 @@ class VuesImport:
             imp.nom_fichier, imp.contenu = fichier.name[:255], fichier.read()
             self.options_depot(imp, form.cleaned_data)
             try:
+                if fichier.size > settings.IMPORT_APERCU_DIRECT_MAX:
+                    # Ce qui se refuse sans rien lire (pas un classeur, bombe de
+                    # décompression) l'est tout de suite ; le reste du contrôle part en fond.
+                    controler_zip(imp.contenu, Bornes.actuelles())
+                    return self.controler_en_fond(request, imp)
                 executer(imp, confirmer=False, operateur=request.user)
             except FichierRefuse as erreur:
                 form.add_error("fichier", str(erreur))
@@ -153,6 +176,33 @@ class VuesImport:
         return render(
             request, "socle/import_deposer.html", {"vues": self, "form": form, **contexte}
         )
+
+    def controler_en_fond(self, request, imp):
+        """Un gros fichier : l'import est enregistré « contrôle en cours » et son contrôle part
+        en travail de fond ; la page du travail mène ensuite à la prévisualisation."""
+        with transaction.atomic():
+            imp.statut = imp.Statut.EN_CONTROLE
+            imp.save()
+            try:
+                travail = travaux.lancer(
+                    request.user,
+                    self.type_travail,
+                    {"import": imp.pk, "confirmer": False},
+                    f"Contrôle de « {imp.nom_fichier} »",
+                )
+            except travaux.LancementRefuse as refus:
+                transaction.set_rollback(True)
+                messages.error(request, str(refus))
+                return redirect(self.url_depot(imp) or reverse(self.urls["historique"]))
+        return redirect(travail)
+
+    def travail_en_cours(self, request, imp):
+        """Le travail encore actif (contrôle ou confirmation) de cet import, s'il y en a un."""
+        cles = [
+            travaux.cle_de(self.type_travail, {"import": imp.pk, "confirmer": confirmer})
+            for confirmer in (False, True)
+        ]
+        return Travail.objects.actifs().filter(cle__in=cles).order_by("-cree_le").first()
 
     def _import(self, request, pk):
         return get_object_or_404(self.imports_visibles(request), pk=pk)
@@ -188,6 +238,7 @@ class VuesImport:
         else:
             titre_apercu = "Lignes correctes (non écrites)"
         auteur = imp.utilisateur
+        travail = self.travail_en_cours(request, imp)
         return render(
             request,
             "socle/import_detail.html",
@@ -215,7 +266,12 @@ class VuesImport:
                 "url_fichier": reverse(self.urls["fichier"], args=[imp.pk]),
                 "url_confirmer": reverse(self.urls["confirmer"], args=[imp.pk]),
                 "url_abandonner": reverse(self.urls["abandonner"], args=[imp.pk]),
-                "peut_confirmer": imp.attend_confirmation and imp.utilisateur_id == request.user.pk,
+                "peut_confirmer": imp.attend_confirmation
+                and imp.utilisateur_id == request.user.pk
+                and travail is None,
+                "travail": travail,
+                "suivre_travail": travail is not None
+                and travail.proprietaire_id == request.user.pk,
             },
         )
 
@@ -234,23 +290,23 @@ class VuesImport:
         if imp.utilisateur_id != request.user.pk:
             messages.error(request, "Seule la personne qui a déposé le fichier peut le confirmer.")
             return redirect(imp)
-        try:
-            rapport = executer(imp, confirmer=True, operateur=request.user)
-        except ImportDejaTraite as erreur:
-            messages.error(request, str(erreur))
-            return redirect(imp)
-        except FichierRefuse as erreur:
-            messages.error(request, str(erreur))
-            return redirect(imp)
-        if rapport.valide:
-            messages.success(request, "Import appliqué. " + rapport.resume)
-        else:
-            messages.error(
-                request,
-                f"Le fichier ne passe plus les contrôles (des {self.objet.pluriel} ont changé "
-                "depuis la prévisualisation) : rien n’a été écrit.",
-            )
-        return redirect(imp)
+        with transaction.atomic():
+            # Deux clics : le second attend le premier, puis retrouve son travail.
+            type(imp).objects.select_for_update().filter(pk=imp.pk).values_list("pk").first()
+            travail = self.travail_en_cours(request, imp)
+            if travail is not None:
+                return redirect(travail)
+            try:
+                travail = travaux.lancer(
+                    request.user,
+                    self.type_travail,
+                    {"import": imp.pk, "confirmer": True},
+                    f"Application de « {imp.nom_fichier} »",
+                )
+            except travaux.LancementRefuse as refus:
+                messages.error(request, str(refus))
+                return redirect(imp)
+        return redirect(travail)
 
     def abandonner(self, request, pk):
         refus = self.acces(request, "abandonner")
@@ -315,3 +371,60 @@ def _cellule(valeur):
     if valeur is None or valeur == "":
         return "—"
     return str(valeur)
+
+
+# --- le travail de fond d'un import -------------------------------------------------------------
+
+
+def executer_en_fond(modele, travail, progression):
+    """Le corps du travail de fond d'un import de `modele` (sous-classe concrète
+    d'`ImportTableur`) : contrôle (`confirmer` faux) ou application de l'import
+    `travail.parametres["import"]`, avec les droits du propriétaire du travail. Le compte rendu
+    reste sur l'import ; le travail mène à sa page. Un fichier refusé, une confirmation devenue
+    impossible ou un import qui ne passe plus les contrôles font échouer le travail, avec la
+    raison en français."""
+    confirmer = bool(travail.parametres.get("confirmer"))
+    imp = modele.objects.filter(pk=travail.parametres.get("import")).first()
+    if imp is None:
+        raise travaux.Refus("Cet import n’existe plus : rien n’a été écrit.")
+    lien, texte_lien = imp.get_absolute_url(), "Voir le compte rendu de l’import"
+    objet = modele.declaration().objet
+    etape = "Contrôle et écriture des lignes" if confirmer else "Contrôle des lignes"
+    progression(0, 0, "Lecture du fichier")
+    try:
+        rapport = executer(
+            imp,
+            confirmer=confirmer,
+            progression=lambda fait, total: progression(fait, total, etape),
+            operateur=travail.proprietaire,
+        )
+    except ImportDejaTraite as erreur:
+        raise travaux.Refus(str(erreur), lien, texte_lien) from None
+    except FichierRefuse as erreur:
+        if not confirmer:
+            # Le déposant le lit sur la page de l'import, comme une erreur de dépôt.
+            imp.statut, imp.erreurs = imp.Statut.ERREURS, []
+            imp.erreurs.append({"ligne": None, "colonne": "", "message": str(erreur)})
+            imp.save(update_fields=["statut", "erreurs"])
+        raise travaux.Refus(str(erreur), lien, texte_lien) from None
+    if not rapport.valide:
+        if confirmer:
+            message = (
+                f"Le fichier ne passe plus les contrôles (des {objet.pluriel} ont changé depuis "
+                "la prévisualisation) : rien n’a été écrit."
+            )
+        else:
+            message = (
+                f"Le fichier compte des erreurs : {objet.aucun_ecrit}. Corrigez-les (voir le "
+                "compte rendu) puis déposez-le de nouveau."
+            )
+        raise travaux.Refus(message, lien, texte_lien)
+    if confirmer:
+        return travaux.Resultat(
+            message="Import appliqué. " + rapport.resume, lien=lien, texte_lien=texte_lien
+        )
+    return travaux.Resultat(
+        message="Contrôle terminé : rien n’est écrit avant votre confirmation. " + rapport.resume,
+        lien=lien,
+        texte_lien="Voir la prévisualisation et confirmer l’import",
+    )

@@ -10,9 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 # Adresse fictive de la page : elle ne sert qu'à reconnaître les fichiers statiques, jamais
 # une requête n'y part (le domaine .invalid est réservé, RFC 2606).
@@ -58,17 +56,14 @@ def _fetcher():
     return FichiersStatiques(allowed_protocols={"http", "data"})
 
 
-def rendre_pdf(gabarit, contexte, request=None):
-    """Les octets du PDF d'un gabarit HTML."""
+def rendre_pdf(gabarit, contexte, request=None, etape=None):
+    """Les octets du PDF d'un gabarit HTML. `etape(nom)`, si elle est donnée, est appelée avant
+    la mise en page puis avant l'écriture (avancement d'un travail de fond)."""
     from weasyprint import HTML
 
+    etape = etape or (lambda nom: None)
     html = render_to_string(gabarit, contexte, request=request)
-    return HTML(string=html, base_url=f"{BASE_INTERNE}/", url_fetcher=_fetcher()).write_pdf()
-
-
-def reponse_pdf(contenu, nom_fichier):
-    """Réponse de téléchargement ; le nom de fichier reçoit la date du jour."""
-    nom = f"{nom_fichier}-{timezone.localdate():%Y-%m-%d}.pdf"
-    reponse = HttpResponse(contenu, content_type="application/pdf")
-    reponse["Content-Disposition"] = f'attachment; filename="{nom}"'
-    return reponse
+    etape("Mise en page du PDF")
+    document = HTML(string=html, base_url=f"{BASE_INTERNE}/", url_fetcher=_fetcher()).render()
+    etape("Écriture du PDF")
+    return document.write_pdf()

@@ -6,8 +6,6 @@ texte du contrat), ses valeurs d'indicateurs, structures et fiches-actions deman
 (`peut_lire_chiffres_territoire`, `for_user`), le suivi des projets se lit et s'écrit selon
 `peut_voir_suivi_projets` et `peut_suivre_projet`."""
 
-import time
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -17,20 +15,21 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from indicateurs.models import Indicateur, Territoire
 from quartiers.filters import QuartierFilter
 from quartiers.forms import SuiviProjetForm
 from quartiers.models import Arrondissement, ChiffreCle, ProjetStructurant, Quartier, Secteur
-from socle import acces, roles
+from socle import acces, roles, vues_travaux
 from socle.filtres import borner_menus, lignes_filtrees
 from socle.lectures import lecture_lourde
 from socle.models import Profil
 from socle.tableur import Colonne, Format, reponse_export
 from territoire import donnees
 from territoire.filters import ProjetFilter
-from territoire.pdf import rendre_pdf, reponse_pdf
+from territoire.pdf import rendre_pdf
 
 T = Territoire.Type
 PROJETS_PAR_PAGE = 50
@@ -66,15 +65,20 @@ def _quartier_pour_fiche(slug):
 
 
 def contexte_fiche(request, quartier, filtrer=True):
-    """Tout ce que montre la fiche (page et PDF), en un nombre fixe de requêtes.
+    """Tout ce que montre la fiche (page et PDF) pour la requête : voir `contexte_quartier`."""
+    return contexte_quartier(request.user, quartier, request.GET if filtrer else {})
+
+
+def contexte_quartier(user, quartier, filtres=None):
+    """Tout ce que montre la fiche (page et PDF) à `user`, en un nombre fixe de requêtes ;
+    `filtres` : ceux de la liste des projets.
 
     Sans compte : le texte du contrat (chiffres imprimés, descriptif, projets). Avec un
     compte : les chiffres clés comparés (QPV, ensemble des QPV, Paris), les indicateurs par
     engagement, les structures et fiches-actions visibles, le suivi des projets selon le
     rôle."""
-    user = request.user
     projets_qs = donnees.projets_avec_portage(ProjetStructurant.objects.filter(quartier=quartier))
-    filtre = ProjetFilter(request.GET if filtrer else {}, queryset=projets_qs)
+    filtre = ProjetFilter(filtres or {}, queryset=projets_qs)
     projets = donnees.preparer_projets(list(lignes_filtrees(filtre).order_by("ordre")))
     voit_suivi = roles.peut_voir_suivi_projets(user)
     for p in projets:
@@ -183,20 +187,42 @@ def fiche_annees(request, slug, code):
 
 @lecture_lourde
 def fiche_pdf(request, slug):
-    """La fiche du QPV en PDF (A4), pour les comités de pilotage. Avec un compte."""
+    """La fiche du QPV en PDF (A4), pour les comités de pilotage. Avec un compte. Le rendu
+    (plusieurs secondes) est un travail de fond : la page présente le PDF, le bouton le met en
+    file (POST) et mène à la page du travail, d'où il se télécharge."""
     refus = _exiger_chiffres(request)
     if refus:
         return refus
+    quartier = get_object_or_404(Quartier.objects.only("pk", "slug", "nom"), slug=slug)
+    if request.method == "POST":
+        return vues_travaux.lancer_et_suivre(
+            request,
+            "territoire.fiche_pdf",
+            {"quartier": quartier.slug},
+            f"Fiche PDF du quartier {quartier.nom}",
+        )
+    return vues_travaux.page_de_lancement(
+        request,
+        titre=f"Fiche PDF du quartier {quartier.nom}",
+        description=[("Quartier", quartier.nom), ("Format", "PDF, A4")],
+        champs=[],
+        bouton="Préparer le PDF",
+        retour=("Retour à la fiche", reverse("quartiers:fiche", args=[quartier.slug])),
+        explication="La fiche reprend les chiffres clés, les indicateurs du contrat, les "
+        "projets structurants et les fiches-actions que vous voyez sur la page du quartier.",
+    )
+
+
+def contenu_fiche_pdf(user, slug, etape=None):
+    """(octets du PDF de la fiche du QPV `slug` telle que `user` la voit, nom du fichier) ;
+    `etape(nom)` est appelée à chaque étape du rendu."""
     quartier = _quartier_pour_fiche(slug)
-    contexte = contexte_fiche(request, quartier, filtrer=False)
+    contexte = contexte_quartier(user, quartier)
     for _, lignes in contexte.get("engagements", []):
         for t in lignes:
             t.svg = donnees.sparkline_svg(t)
-    debut = time.perf_counter()
-    contenu = rendre_pdf("territoire/fiche_pdf.html", contexte, request)
-    reponse = reponse_pdf(contenu, f"fiche-{quartier.slug}")
-    reponse["X-Duree-Rendu-Ms"] = f"{(time.perf_counter() - debut) * 1000:.0f}"
-    return reponse
+    contenu = rendre_pdf("territoire/fiche_pdf.html", contexte, etape=etape)
+    return contenu, f"fiche-{quartier.slug}-{timezone.localdate():%Y-%m-%d}.pdf"
 
 
 # --- « Mon territoire » -----------------------------------------------------------------------

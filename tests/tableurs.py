@@ -39,7 +39,9 @@ EXPORTS_WEB = (
     "/quartiers/comparaison/export",
     "/indicateurs/valeurs/export",
 )
-BILAN = "/bilan/classeur.xlsx?annee=2025&toutes_valeurs=on&avec_demo=on"
+# Le classeur du bilan est un travail de fond : lancé (POST de ses paramètres), puis
+# téléchargé depuis « Mes exports ».
+BILAN = ("/bilan/classeur.xlsx", {"annee": "2025", "toutes_valeurs": "on", "avec_demo": "on"})
 
 
 @dataclass
@@ -86,6 +88,14 @@ def telecharger(client, adresse, type_, formats):
     return Export(adresse, type_, contenu(reponse), reponse, formats)
 
 
+def telecharger_travail(client, adresse, donnees, type_):
+    """Le fichier d'un travail de fond : lancé par le bouton de sa page, puis téléchargé."""
+    from tests.travaux.outils import telecharger as lancer_puis_telecharger
+
+    reponse = lancer_puis_telecharger(client, adresse, donnees)
+    return Export(adresse, type_, reponse.contenu, reponse, {})
+
+
 def tous_les_exports(client_web, client_api):
     """Chaque export du portail, dans chacun de ses formats : pages (xlsx, CSV Excel, CSV
     machine), API (csv, csv-excel, xlsx), classeur du bilan."""
@@ -102,7 +112,7 @@ def tous_les_exports(client_web, client_api):
         formats = formats_api(adresse)
         for type_ in ("csv", "csv-excel", "xlsx"):
             exports.append(telecharger(client_api, f"{adresse}?format={type_}", type_, formats))
-    exports.append(telecharger(client_web, BILAN, "xlsx", {}))
+    exports.append(telecharger_travail(client_web, *BILAN, "xlsx"))
     return exports
 
 

@@ -15,6 +15,7 @@ from indicateurs.models import Indicateur, Territoire, Valeur
 from quartiers.models import ProjetStructurant, Quartier
 from structures.models import FicheAction
 from tests.conftest import client_pour
+from tests.travaux.outils import telecharger
 
 from .conftest import ANNEE, classeur, territoire
 
@@ -319,12 +320,15 @@ def test_perimetre_arrondissement(donnees):
 
 
 def test_telechargement_par_le_spv(client, utilisateurs, donnees):
-    reponse = client_pour(client, utilisateurs["spv"]).get(
-        f"/bilan/classeur.xlsx?annee={ANNEE}&arrondissement=19"
+    # Un travail de fond : lancé par le bouton de la page du classeur, téléchargé depuis la
+    # page du travail.
+    reponse = telecharger(
+        client_pour(client, utilisateurs["spv"]),
+        "/bilan/classeur.xlsx",
+        {"annee": ANNEE, "arrondissement": 19},
     )
-    assert reponse.status_code == 200
     assert 'filename="bilan-2025-arrondissement-19.xlsx"' in reponse["Content-Disposition"]
-    wb = classeur(reponse.content)
+    wb = classeur(reponse.contenu)
     assert wb.sheetnames == NOMS_FEUILLES
     meta = {ligne["Rubrique"]: ligne["Valeur"] for ligne in lignes(wb["Métadonnées"])}
     assert meta["Généré par"] == "agent-spv"

@@ -64,8 +64,9 @@ def env_propre(**variables):
 def test_docker_compose_decrit_la_pile_de_production():
     compose = charger_compose()
     services = compose["services"]
-    # `resume-quotidien` : le résumé quotidien des notifications (app notifications).
-    assert set(services) == {"db", "web", "proxy", "taches", "resume-quotidien"}
+    # `resume-quotidien` : le résumé quotidien des notifications (app notifications) ;
+    # `worker` : l'exécutant des travaux de fond.
+    assert set(services) == {"db", "web", "proxy", "taches", "resume-quotidien", "worker"}
 
     db = services["db"]
     assert db["image"].startswith("postgres:15")
@@ -131,6 +132,15 @@ def test_docker_compose_decrit_la_pile_de_production():
     script = (BASE / "docker" / "resume-quotidien.sh").read_text(encoding="utf-8")
     assert "manage.py envoyer_resume_quotidien" in script
     assert os.access(BASE / "docker" / "resume-quotidien.sh", os.X_OK)
+    # L'exécutant des travaux de fond : même image et même base que le web, et le volume des
+    # médias où il dépose les fichiers produits que le web sert à leur propriétaire.
+    worker = services["worker"]
+    assert worker["image"] == web["image"]
+    assert worker["entrypoint"][-3:] == ["manage.py", "db_worker", "--no-reload"]
+    assert worker["depends_on"] == {"web": {"condition": "service_healthy"}}
+    assert worker["environment"]["DATABASE_URL"] == env["DATABASE_URL"]
+    assert "media:/app/media" in worker["volumes"]
+    assert "ports" not in worker
     assert set(compose["volumes"]) == {"db-data", "media", "static"}
 
 

@@ -15,6 +15,7 @@ from indicateurs.models import ImportValeurs, Valeur
 from indicateurs.resources import importer, modele_xlsx
 from socle.roles import Role
 from tests.conftest import creer_utilisateur
+from tests.travaux.outils import telecharger
 
 from .conftest import ANNEE, creer_valeur
 
@@ -103,16 +104,18 @@ def test_modele_pre_rempli(utilisateurs, modele_caf):
 
 
 def test_modele_filtre_par_engagement_et_producteur(client, utilisateurs, campagne, ind_caf, caf):
+    # Un travail de fond : lancé par le bouton de la campagne, téléchargé depuis sa page.
     client.force_login(utilisateurs["spv"])
-    reponse = client.get("/indicateurs/campagnes/2025/modele.xlsx?engagement=28")
+    reponse = telecharger(client, "/indicateurs/campagnes/2025/modele.xlsx", {"engagement": 28})
     assert (
         reponse["Content-Disposition"]
         == 'attachment; filename="modele-valeurs-2025-engagement-28.xlsx"'
     )
-    _, lignes = lire(reponse.content)
+    _, lignes = lire(reponse.contenu)
     assert {x["Code indicateur"] for x in lignes} == {"E28-1", "E28-2", "E28-3", "E28-4"}
-    reponse = client.get(f"/indicateurs/campagnes/2025/modele.xlsx?producteur={caf.pk}")
-    _, lignes = lire(reponse.content)
+    modele = "/indicateurs/campagnes/2025/modele.xlsx"
+    reponse = telecharger(client, modele, {"producteur": caf.pk})
+    _, lignes = lire(reponse.contenu)
     assert {x["Code indicateur"] for x in lignes} == {"E28-2"}
 
 

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from territoire import pdf
 from tests.conftest import client_pour
+from tests.travaux.outils import telecharger
 
 from .conftest import valeur
 
@@ -25,12 +26,13 @@ def texte_pdf(contenu):
 
 @pytest.mark.parametrize("role", ["delegue", "spv", "partenaire"])
 def test_pdf_genere_avec_nom_et_chiffres_cles(client, utilisateurs, role):
-    reponse = client_pour(client, utilisateurs[role]).get("/quartiers/amandiers/fiche.pdf")
-    assert reponse.status_code == 200
+    # Le PDF est un travail de fond : lancé par le bouton de sa page, téléchargé depuis celle du
+    # travail (socle/travaux.py).
+    reponse = telecharger(client_pour(client, utilisateurs[role]), "/quartiers/amandiers/fiche.pdf")
     assert reponse["Content-Type"] == "application/pdf"
     assert reponse["Content-Disposition"].startswith('attachment; filename="fiche-amandiers-')
-    assert reponse.content.startswith(b"%PDF")
-    texte, pages = texte_pdf(reponse.content)
+    assert reponse.contenu.startswith(b"%PDF")
+    texte, pages = texte_pdf(reponse.contenu)
     assert pages >= 1
     assert "Amandiers" in texte
     assert "20e arrondissement" in texte
@@ -48,13 +50,15 @@ def test_pdf_genere_avec_nom_et_chiffres_cles(client, utilisateurs, role):
 def test_pdf_signale_les_valeurs_de_demonstration(client, utilisateurs):
     valeur("E01-1", "qpv-amandiers", annee=2023, nombre=18, demo=True)
     client.force_login(utilisateurs["delegue"])
-    texte, _ = texte_pdf(client.get("/quartiers/amandiers/fiche.pdf").content)
+    texte, _ = texte_pdf(telecharger(client, "/quartiers/amandiers/fiche.pdf").contenu)
     assert "E01-1" in texte and "18 %" in texte
     assert "démo" in texte and "Démonstration" in texte
 
 
 def test_pdf_demande_un_compte(client):
     reponse = client.get("/quartiers/amandiers/fiche.pdf")
+    assert reponse.status_code == 302 and "/connexion/" in reponse["Location"]
+    reponse = client.post("/quartiers/amandiers/fiche.pdf")
     assert reponse.status_code == 302 and "/connexion/" in reponse["Location"]
 
 
