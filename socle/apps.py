@@ -7,3 +7,8 @@ class SocleConfig(AppConfig):
 
     name = "socle"
     verbose_name = "Comptes et accès"
+
+    def ready(self):
+        from socle import admin_titres
+
+        admin_titres.installer()

@@ -238,7 +238,7 @@ class VuesImport:
             messages.error(request, str(erreur))
             return redirect(imp)
         if rapport.valide:
-            messages.success(request, "Import appliqué. " + rapport.resume)
+            messages.success(request, "Import appliqué : " + rapport.resume_applique)
         else:
             messages.error(
                 request,

@@ -36,7 +36,7 @@ def envoyer(gabarit, contexte, destinataires):
         for adresse in destinataires:
             send_mail(objet, corps, settings.DEFAULT_FROM_EMAIL, [adresse])
     except Exception:
-        journal.exception("Échec de l'envoi du courriel %s.", gabarit)
+        journal.exception("Échec de l’envoi du courriel %s.", gabarit)
         return 0
     return len(destinataires)
 

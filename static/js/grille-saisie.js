@@ -1,7 +1,8 @@
 /* Grille de saisie des valeurs (htmx).
  * - Après l'enregistrement d'une ligne, htmx remplace la ligne et remet le focus sur le champ
  *   qui l'avait (même identifiant) ; ce script annonce le résultat dans la zone #annonce-grille
- *   (lecteurs d'écran) : les erreurs, elles, sont des role="alert" dans la ligne.
+ *   (lecteurs d'écran), succès comme erreurs : une zone role="alert" insérée avec la ligne
+ *   n'est pas lue de façon fiable, la zone live, présente dès le chargement, l'est.
  * - Pendant la frappe, il prévient qu'un écart de plus de ±50 % avec l'année précédente devra
  *   être expliqué dans le commentaire. Le serveur reste seul juge : c'est une aide.
  */
@@ -58,8 +59,20 @@
     var cible = e.detail && e.detail.target;
     if (!cible || !cible.id) return;
     var ligne = document.getElementById(cible.id);
-    if (ligne && annonce && ligne.dataset.annonce && !ligne.classList.contains("table-danger")) {
-      annonce.textContent = ligne.dataset.annonce;
+    if (!ligne || !annonce) return;
+    var texte = ligne.dataset.annonce || "";
+    if (ligne.classList.contains("table-danger")) {
+      // Le nom du territoire et le détail de chaque champ refusé, pas seulement « corrigez ».
+      var details = Array.prototype.map.call(
+        ligne.querySelectorAll(".erreur-champ"), function (e) { return e.textContent.trim(); }
+      ).filter(Boolean);
+      var nom = (ligne.querySelector("th") || {}).textContent || "";
+      texte = nom.trim() + " : " + texte + (details.length ? " " + details.join(" ") : "");
+    }
+    if (texte) {
+      // Vider puis remplir : un même message répété est annoncé de nouveau.
+      annonce.textContent = "";
+      window.setTimeout(function () { annonce.textContent = texte; }, 100);
     }
   });
 })();
