@@ -17,6 +17,8 @@ from django.utils import timezone
 # Adresse fictive de la page : elle ne sert qu'à reconnaître les fichiers statiques, jamais
 # une requête n'y part (le domaine .invalid est réservé, RFC 2606).
 BASE_INTERNE = "http://portail.invalid"
+# La variante des PDF du portail (fiche quartier, rapport du bilan) : accessible, balisée.
+VARIANTE_PDF = "pdf/ua-1"
 
 
 def chemin_statique(url):
@@ -60,10 +62,16 @@ def _fetcher():
 
 def rendre_pdf(gabarit, contexte, request=None):
     """Les octets du PDF d'un gabarit HTML."""
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
     html = render_to_string(gabarit, contexte, request=request)
-    return HTML(string=html, base_url=f"{BASE_INTERNE}/", url_fetcher=_fetcher()).write_pdf()
+    # PDF/UA-1 : PDF balisé (arbre de structure, titres, tableaux, texte de remplacement) et
+    # langue du document (lang du gabarit), lisible par un lecteur d'écran (RGAA 13.3).
+    # Une légende de tableau ne reste jamais seule en bas de page : c'est plus lisible, et
+    # WeasyPrint 68 ne sait pas baliser un tableau coupé juste après sa légende.
+    return HTML(string=html, base_url=f"{BASE_INTERNE}/", url_fetcher=_fetcher()).write_pdf(
+        pdf_variant=VARIANTE_PDF, stylesheets=[CSS(string="caption { break-after: avoid; }")]
+    )
 
 
 def reponse_pdf(contenu, nom_fichier):
