@@ -186,7 +186,7 @@ def feuille_synthese(c: Classeur, bilan):
         "« Démo : Oui » dans chaque feuille. Ce ne sont pas des données réelles."
         if bilan.demo_presente
         else "Valeurs de démonstration : "
-        + ("incluses sur demande, aucune n'apparaît." if bilan.avec_demo else "exclues.")
+        + ("incluses sur demande, aucune n’apparaît." if bilan.avec_demo else "exclues.")
     )
     fond = PatternFill("solid", fgColor=DEMO_FOND_COULEUR) if bilan.avec_demo else None
     f.texte(note_demo, gras=bilan.demo_presente, fond=fond)
@@ -445,7 +445,7 @@ def feuille_quartiers(c: Classeur, bilan):
 
     colonnes = [
         Colonne("Quartier", lambda r: r.quartier.nom),
-        Colonne("Arrondissement(s)", lambda r: r.quartier.arrondissements_libelle),
+        Colonne("Arrondissements", lambda r: r.quartier.arrondissements_libelle),
         entier(
             "Population (décret)",
             lambda r: r.quartier.population,
@@ -501,7 +501,7 @@ def feuille_projets(c: Classeur, bilan):
 
     colonnes = [
         Colonne("Quartier", lambda p: p.quartier.nom),
-        Colonne("Arrondissement(s)", lambda p: p.quartier.arrondissements_libelle),
+        Colonne("Arrondissements", lambda p: p.quartier.arrondissements_libelle),
         Colonne("Secteur", lambda p: p.secteur.nom if p.secteur_id else None),
         Colonne("Projet", lambda p: p.nom, largeur=45),
         Colonne("Statut", lambda p: p.get_statut_display()),

@@ -30,7 +30,7 @@ class CreditFilter(django_filters.FilterSet):
         empty_label="Tous",
     )
     arrondissement = FiltreParNumero(
-        queryset=Arrondissement.objects.all(),
+        queryset=Arrondissement.objects.avec_qpv(),
         to_field_name="numero",
         method="filtrer_arrondissement",
         label="Arrondissement",

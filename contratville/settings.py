@@ -560,3 +560,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {},
 }
+
+# Adresse de contact de la déclaration d'accessibilité (/accessibilite/) : sans elle, la page
+# nomme le service sans adresse électronique.
+CONTACT_ACCESSIBILITE = os.environ.get("CONTACT_ACCESSIBILITE", "")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", views.accueil, name="accueil"),
     path("recherche/", views.recherche, name="recherche"),
     path("sante/", views.sante, name="sante"),
+    path("accessibilite/", views.accessibilite, name="accessibilite"),
     path("glossaire/", engagements_views.glossaire, name="glossaire"),
     path("engagements/", include("engagements.urls")),
     path("indicateurs/", include("indicateurs.urls")),

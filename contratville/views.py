@@ -4,6 +4,7 @@
 import sys
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.db.models import Count, Sum
 from django.http import HttpResponse, JsonResponse
@@ -12,6 +13,7 @@ from django.template import loader
 
 from afaire import donnees as afaire_donnees
 from afaire import views as afaire_views
+from contratville import accessibilite as declaration
 from engagements.models import Action, Contrat, Engagement, Sigle, Signataire, Thematique
 from indicateurs.models import Indicateur
 from quartiers.models import ProjetStructurant, Quartier, Secteur
@@ -44,6 +46,21 @@ def accueil(request):
         "nb_sigles": Sigle.objects.count(),
     }
     return render(request, "accueil.html", contexte)
+
+
+def accessibilite(request):
+    """La déclaration d'accessibilité (modèle RGAA), liée depuis le pied de chaque page."""
+    return render(
+        request,
+        "accessibilite.html",
+        {
+            "etat": declaration.ETAT,
+            "referentiel": declaration.REFERENTIEL,
+            "date_audit": declaration.DATE_AUDIT_AUTOMATISE,
+            "non_conformites": declaration.NON_CONFORMITES,
+            "contact": settings.CONTACT_ACCESSIBILITE,
+        },
+    )
 
 
 def recherche(request):

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from indicateurs.models import Indicateur, Territoire, Valeur, nombre_fr
 from quartiers.models import Arrondissement, ChiffreCle, Quartier
+from socle.chiffres import accord, compte_fr
 
 T = Territoire.Type
 U = Indicateur.Unite
@@ -231,7 +232,7 @@ def charger_chiffres_cles(synchro):
                 if a_ecrire[cle] is not None:
                     rapport.append(
                         f"Deux chiffres différents pour {code} à {territoire.nom} en {c.annee} : "
-                        "aucun n'est chargé."
+                        "aucun n’est chargé."
                     )
                 a_ecrire[cle] = None
             elif cle not in a_ecrire:
@@ -248,7 +249,7 @@ def charger_chiffres_cles(synchro):
             )
             rapport.append(
                 f"Valeurs « à Paris » divergentes pour {code} en {annee} : {detail}. Aucune "
-                "n'est chargée : le SPV doit arbitrer."
+                "n’est chargée : le SPV doit arbitrer."
             )
             continue
         sources = list(dict.fromkeys(s for _, s, _, _ in citations))
@@ -259,7 +260,7 @@ def charger_chiffres_cles(synchro):
         a_ecrire[(code, "paris", annee)] = (
             valeurs[0],
             " ; ".join(sources),
-            f"Valeur « à Paris » citée en comparaison par {len(citations)} fiche(s) quartier "
+            f"Valeur « à Paris » citée en comparaison par {compte_fr(len(citations), 'fiche')} quartier "
             "du contrat de ville.",
             {
                 "reserve_perimetre": "",
@@ -311,6 +312,7 @@ def charger_chiffres_cles(synchro):
         )
     if preservees:
         rapport.append(
-            f"{preservees} valeur(s) de chiffres clés modifiée(s) dans le portail : préservée(s)."
+            f"{compte_fr(preservees, 'valeur')} de chiffres clés "
+            f"{accord(preservees, 'modifiée')} dans le portail : {accord(preservees, 'préservée')}."
         )
     return rapport

@@ -34,6 +34,7 @@ from indicateurs.models import (
 from indicateurs.saisie import CHAMPS_SAISIS, enregistrer_valeur, plage_observee
 from socle import roles
 from socle.api.concurrence import verrouiller_cles
+from socle.chiffres import compte_fr, nombre_fr
 from socle.circuits import ActionRefusee
 
 # Refus métier → code stable et champ auquel l'envoi groupé rattache l'erreur.
@@ -248,7 +249,7 @@ class LotRefuse(Exception):
     l'ordre ; `perimees`, les éléments refusés pour une version périmée."""
 
     def __init__(self, erreurs, perimees, total):
-        super().__init__(f"{len(erreurs)} élément(s) sur {total} en erreur")
+        super().__init__(f"{compte_fr(len(erreurs), 'élément')} sur {nombre_fr(total)} en erreur")
         self.erreurs, self.perimees, self.total = erreurs, perimees, total
 
     @property

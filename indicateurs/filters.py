@@ -68,7 +68,7 @@ class TerritoireFilter(django_filters.FilterSet):
     )
     arrondissement = FiltreParNumero(
         to_field_name="numero",
-        queryset=Arrondissement.objects.all(),
+        queryset=Arrondissement.objects.avec_qpv(),
         label="Arrondissement (numéro)",
     )
 

@@ -2,6 +2,7 @@
 l'accompagne (RGAA : chaque graphique a ses données en tableau à côté)."""
 
 from indicateurs.models import ANNEE_MAX, nombre_fr
+from socle.chiffres import compte_fr
 
 PREMIERE_ANNEE_CONTRAT = 2024
 # Palette contrastée (lisible en daltonisme courant) ; Paris est toujours en noir pointillé.
@@ -81,7 +82,10 @@ def resume(indicateur, series, annees):
     if not series:
         return "Aucune valeur à représenter."
     paris = next((s for s in series if s["paris"]), None)
-    texte = f"Courbes de {len(series)} territoire(s) de {annees[0]} à {annees[-1]}."
+    texte = (
+        f"Courbe{'s' if len(series) > 1 else ''} de {compte_fr(len(series), 'territoire')} "
+        f"de {annees[0]} à {annees[-1]}."
+    )
     if paris:
         derniers = [(a, d) for a, d in zip(annees, paris["donnees"], strict=True) if d is not None]
         if derniers:

@@ -25,7 +25,8 @@ from indicateurs.models import (
 )
 from indicateurs.views import refuser
 from socle import roles
-from socle.circuits import ActionRefusee
+from socle.chiffres import compte_fr
+from socle.circuits import ETAT, ActionRefusee
 from socle.filtres import lignes_filtrees
 from socle.lectures import lecture_lourde
 from socle.provenance import colonnes_provenance
@@ -78,7 +79,9 @@ def valeurs_en_masse(request):
     choisies = list(Valeur.objects.filter(pk__in=ids))
     faites, refusees = transition_en_masse(choisies, "valider", request.user)
     if faites:
-        messages.success(request, f"{len(faites)} valeur(s) validée(s).")
+        messages.success(
+            request, f"{compte_fr(len(faites), 'valeur validée', 'valeurs validées')}."
+        )
     for valeur, raison in refusees:
         messages.error(request, f"{valeur.indicateur.code} · {valeur.annee} : {raison}")
     if not choisies:
@@ -99,12 +102,24 @@ def valeur(request, pk):
     campagne = Campagne.objects.filter(annee=v.annee).first()
     actions = []
     # Les transitions du circuit, chacune permise ou expliquée ; valider et renvoyer ne sont
-    # montrées qu'à qui en a le droit, soumettre à tous (un refus y dit pourquoi).
+    # montrées qu'à qui en a le droit, soumettre à tous (un refus y dit pourquoi). Une
+    # transition que le seul statut interdit n'est pas montrée : le statut est affiché plus
+    # haut, et « Soumettre : une valeur soumise ne peut pas être soumise » n'apprend rien.
+    contexte = v._contexte(campagne, True)
     for t in Valeur.circuit.transitions.values():
         if t.nom != "submit" and not t.regle(request.user, v):
             continue
-        refus = v.motif_refus_transition(t.nom, request.user, campagne, campagne_connue=True)
-        actions.append({"action": t.nom, "libelle": t.verbe.capitalize(), "refus": refus})
+        refus = Valeur.circuit.refus(v, t.nom, request.user, contexte)
+        if refus and refus.etape == ETAT:
+            continue
+        actions.append(
+            {
+                "action": t.nom,
+                "libelle": t.verbe.capitalize(),
+                "verbe": t.verbe,
+                "refus": refus.message if refus else None,
+            }
+        )
     historique = list(v.history.select_related("history_user").order_by("history_date"))
     precedente = (
         Valeur.objects.for_user(request.user)

@@ -40,6 +40,7 @@ from indicateurs.models import (
 from indicateurs.saisie import anomalie, enregistrer_valeur, plage_observee
 from indicateurs.views import refuser
 from socle import chiffres, roles
+from socle.chiffres import accord, compte_fr
 from socle.circuits import ActionRefusee
 from socle.pagination import page_sans_comptage
 
@@ -359,9 +360,11 @@ def grille_en_masse(request, code, annee, action):
         )
     )
     faites, refusees = transition_en_masse(valeurs, action, request.user)
-    verbe = "soumise(s)" if action == "submit" else "validée(s)"
+    verbe = "soumise" if action == "submit" else "validée"
     if faites:
-        messages.success(request, f"{len(faites)} valeur(s) {verbe}.")
+        messages.success(
+            request, f"{compte_fr(len(faites), 'valeur')} {accord(len(faites), verbe)}."
+        )
     raisons = sorted({raison for _, raison in refusees})
     for raison in raisons:
         messages.error(request, raison)

@@ -18,7 +18,7 @@ class QuartierFilter(django_filters.FilterSet):
     arrondissement = FiltreParNumero(
         field_name="arrondissements",
         to_field_name="numero",
-        queryset=Arrondissement.objects.all(),
+        queryset=Arrondissement.objects.avec_qpv(),
         label="Arrondissement",
         empty_label="Tous",
     )

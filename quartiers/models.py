@@ -24,10 +24,32 @@ def _plier(texte):
     return " ".join(sans_accents.lower().split())
 
 
+class ArrondissementQuerySet(models.QuerySet):
+    """Les arrondissements qu'un filtre propose : seulement ceux qui ont des données (le 3e,
+    cité par le contrat mais sans QPV, ne donnerait jamais aucune ligne)."""
+
+    def avec_qpv(self):
+        """Ceux qui comptent au moins un QPV (filtres des QPV, territoires, projets, bilan)."""
+        return self.filter(quartiers__isnull=False).distinct()
+
+    def avec_structures(self):
+        """Ceux où au moins une structure est installée (liste des structures)."""
+        return self.filter(structures__isnull=False).distinct()
+
+    def avec_qpv_ou_structures(self):
+        """Ceux qui ont un QPV ou une structure (fiches-actions : lieu de l'action ou de la
+        structure)."""
+        return self.filter(
+            models.Q(quartiers__isnull=False) | models.Q(structures__isnull=False)
+        ).distinct()
+
+
 class Arrondissement(models.Model):
     """Un arrondissement de Paris concerné par la politique de la ville."""
 
     numero = models.PositiveSmallIntegerField("numéro", unique=True)
+
+    objects = ArrondissementQuerySet.as_manager()
 
     class Meta:
         verbose_name = "arrondissement"

@@ -112,7 +112,7 @@ def traiter_en_attente():
         indexer(cles)
     except Exception:
         logger.exception(
-            "Index de recherche non mis à jour pour %d objet(s) : lancez « manage.py "
+            "Index de recherche non mis à jour (objets : %d) : lancez « manage.py "
             "reindexer_recherche ».",
             len(cles),
         )

@@ -41,6 +41,11 @@ class Refus(Exception):
     """Une sauvegarde ou une restauration refusée, avec la raison en français."""
 
 
+def pieces_jointes(n):
+    """« 0 pièce jointe », « 3 pièces jointes » (ce script tourne sans Django)."""
+    return f"{n} pièce jointe" if n < 2 else f"{n} pièces jointes"
+
+
 def outil(nom):
     for dossier in (os.environ.get("PG_BIN"), "/usr/lib/postgresql/15/bin"):
         if dossier and (Path(dossier) / nom).is_file():
@@ -194,7 +199,7 @@ def restaurer(dossier, url=None, medias=None, force=False):
         existantes = tables(curseur)
         if existantes and not force:
             raise Refus(
-                f"La base cible contient déjà {len(existantes)} table(s) : restauration refusée "
+                f"La base cible contient déjà {len(existantes)} table{'s' if len(existantes) > 1 else ''} : restauration refusée "
                 "(ajoutez --force pour la remplacer entièrement)."
             )
         if medias.is_dir() and any(medias.iterdir()) and not force:
@@ -257,14 +262,14 @@ def main(arguments=None):
             print(
                 f"Sauvegarde écrite dans {dossier} : {len(manifeste['base']['lignes'])} tables, "
                 f"{sum(manifeste['base']['lignes'].values())} lignes, "
-                f"{len(manifeste['medias']['fichiers'])} pièce(s) jointe(s)."
+                f"{pieces_jointes(len(manifeste['medias']['fichiers']))}."
             )
         else:
             manifeste = restaurer(options.dossier, force=options.force)
             print(
                 f"Sauvegarde du {manifeste['date']} restaurée et vérifiée : "
                 f"{len(manifeste['base']['lignes'])} tables, "
-                f"{len(manifeste['medias']['fichiers'])} pièce(s) jointe(s)."
+                f"{pieces_jointes(len(manifeste['medias']['fichiers']))}."
             )
     except Refus as refus:
         print(f"Refusé : {refus}", file=sys.stderr)

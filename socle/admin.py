@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.html import format_html
 
 from socle.api.permissions import peut_emettre_jeton_pour
+from socle.chiffres import compte_fr
 from socle.models import Invitation, JetonAPI, Profil, Travail
 from socle.roles import ROLES, Role, peut_modifier_compte, roles_attribuables
 
@@ -249,7 +250,11 @@ class JetonAPIAdmin(admin.ModelAdmin):
         for jeton in queryset.filter(revoque_le__isnull=True):
             jeton.revoquer()
             nombre += 1
-        self.message_user(request, f"{nombre} jeton(s) révoqué(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            f"{compte_fr(nombre, 'jeton révoqué', 'jetons révoqués')}.",
+            messages.SUCCESS,
+        )
 
 
 # --- journal des connexions (django-axes) ------------------------------------------------------
@@ -333,7 +338,9 @@ class TentativesAdmin(JournalConnexionAdmin):
     def lever_verrouillage(self, request, queryset):
         nombre, _ = queryset.delete()
         self.message_user(
-            request, f"Décompte des échecs remis à zéro ({nombre} ligne(s)).", messages.SUCCESS
+            request,
+            f"Décompte des échecs remis à zéro ({compte_fr(nombre, 'ligne')}).",
+            messages.SUCCESS,
         )
 
 

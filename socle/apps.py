@@ -14,3 +14,7 @@ class SocleConfig(AppConfig):
         # (socle/travaux.py) : chargés ici, dans le web comme dans l'exécutant, sans que le
         # socle nomme une app.
         autodiscover_modules("taches")
+
+        from socle import admin_titres
+
+        admin_titres.installer()

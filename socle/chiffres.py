@@ -173,6 +173,18 @@ def nombre_fr(valeur, decimales=None):
     return formats.number_format(valeur, use_l10n=True, force_grouping=True)
 
 
+def accord(n, singulier, pluriel=None):
+    """Le mot accordé au nombre `n`, à la française : singulier pour 0 et 1 (« 0 campagne »,
+    « 1 valeur »), pluriel à partir de 2 ; `pluriel` par défaut : `singulier` + « s ».
+    Jamais de « (s) » dans ce que l'utilisateur lit."""
+    return singulier if abs(n) < 2 else (pluriel or singulier + "s")
+
+
+def compte_fr(n, singulier, pluriel=None):
+    """« 0 campagne », « 1 valeur », « 12 100 valeurs » (milliers à la française)."""
+    return f"{nombre_fr(n)} {accord(n, singulier, pluriel)}"
+
+
 def date_fr(moment):
     """jj/mm/aaaa (et l'heure pour un horodatage), dans le fuseau de Paris ; None → « — »."""
     if moment is None:

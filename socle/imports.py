@@ -62,6 +62,8 @@ from django.db import DataError, IntegrityError, connection, models, transaction
 from django.utils import formats, timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from socle.chiffres import accord, compte_fr
+
 # --- bornes -----------------------------------------------------------------------------------
 
 MEMBRES_ZIP_MAX = 1_000  # un classeur ordinaire en compte une dizaine
@@ -475,9 +477,23 @@ class Rapport:
         """Une phrase de compte rendu, pour les messages et la ligne de commande."""
         o = self.objet
         return (
-            f"{self.lignes} ligne(s) lue(s) : {self.nouvelles} {o.singulier}(s) à créer, "
-            f"{self.modifiees} à modifier, {self.inchangees} {o.accorder('inchangé')}(s) ou "
-            f"vide(s), {self.nb_lignes_en_erreur} ligne(s) en erreur."
+            f"{compte_fr(self.lignes, 'ligne lue', 'lignes lues')} : {o.compte(self.nouvelles)} "
+            f"à créer, {nombre_lisible(self.modifiees)} à modifier, "
+            f"{nombre_lisible(self.inchangees)} {o.accorder('inchangé', self.inchangees)} ou "
+            f"{accord(self.inchangees, 'vide')}, {compte_fr(self.nb_lignes_en_erreur, 'ligne')} "
+            "en erreur."
+        )
+
+    @property
+    def resume_applique(self):
+        """Le compte rendu d'un import écrit, au passé : « 5 valeurs créées, 1 modifiée,
+        2 inchangées ou vides. »"""
+        o = self.objet
+        n, m, i = self.nouvelles, self.modifiees, self.inchangees
+        return (
+            f"{o.compte(n)} {o.accorder('créé', n)}, {nombre_lisible(m)} "
+            f"{o.accorder('modifié', m)}, {nombre_lisible(i)} {o.accorder('inchangé', i)} ou "
+            f"{accord(i, 'vide')}."
         )
 
 
@@ -815,7 +831,8 @@ class DeclarationImport:
         if len(erreurs) > ERREURS_GARDEES_MAX:
             reste = len(erreurs) - ERREURS_GARDEES_MAX
             rapport.erreur_fichier(
-                f"Et {nombre_lisible(reste)} autre(s) erreur(s), non détaillées : corrigez "
+                f"Et {compte_fr(reste, 'autre erreur', 'autres erreurs')}, non "
+                f"{accord(reste, 'détaillée')} : corrigez "
                 "d’abord celles-ci puis déposez de nouveau le fichier."
             )
 

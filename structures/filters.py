@@ -37,7 +37,7 @@ class StructureFilter(django_filters.FilterSet):
     )
     arrondissement = FiltreParNumero(
         to_field_name="numero",
-        queryset=Arrondissement.objects.all(),
+        queryset=Arrondissement.objects.avec_structures(),
         label="Arrondissement",
         empty_label="Tous",
     )
@@ -153,7 +153,7 @@ class FicheActionFilter(django_filters.FilterSet):
         empty_label="Tous",
     )
     arrondissement = FiltreParNumero(
-        queryset=Arrondissement.objects.all(),
+        queryset=Arrondissement.objects.avec_qpv_ou_structures(),
         to_field_name="numero",
         method="filtrer_arrondissement",
         label="Arrondissement",

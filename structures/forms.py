@@ -11,6 +11,7 @@ from django.forms import inlineformset_factory
 
 from engagements.models import Action, Engagement
 from quartiers.models import Arrondissement, Quartier
+from socle.chiffres import pourcentage_fr
 from structures import listes
 from structures.fichiers import EXTENSIONS_ACCEPTEES, taille_max, valider_piece_jointe
 from structures.models import (
@@ -20,7 +21,13 @@ from structures.models import (
     PieceJointe,
     Structure,
 )
-from structures.validators import normaliser_identifiant, valider_rna, valider_siret
+from structures.validators import (
+    EXEMPLE_RNA,
+    EXEMPLE_SIRET,
+    normaliser_identifiant,
+    valider_rna,
+    valider_siret,
+)
 
 # Le contrat de ville couvre 2024-2030 : une nouvelle fiche porte sur une de ces années.
 ANNEES_CONTRAT = list(range(2024, 2031))
@@ -55,13 +62,13 @@ class StructureForm(forms.ModelForm):
         label="SIRET",
         required=False,
         max_length=20,
-        help_text="14 chiffres ; les espaces sont acceptés (ex. 123 456 789 00012).",
+        help_text=f"14 chiffres ; les espaces sont acceptés (par exemple {EXEMPLE_SIRET}).",
     )
     rna = forms.CharField(
         label="Numéro RNA",
         required=False,
         max_length=14,
-        help_text="Pour une association : W suivi de 9 chiffres (ex. W751234567).",
+        help_text=f"Pour une association : W suivi de 9 chiffres (par exemple {EXEMPLE_RNA}).",
     )
     quartiers = forms.ModelMultipleChoiceField(
         queryset=Quartier.objects.order_by("ordre", "nom"),
@@ -120,8 +127,8 @@ class FinancementsStructureBase(forms.BaseInlineFormSet):
             total += form.cleaned_data.get("part") or 0
         if total > 100:
             raise ValidationError(
-                f"La somme des parts du budget atteint {total:n} % : elle ne peut pas dépasser "
-                "100 %."
+                f"La somme des parts du budget atteint {pourcentage_fr(total)}\u00a0: elle ne peut "
+                "pas dépasser 100\u00a0%."
             )
 
     def save(self, commit=True):

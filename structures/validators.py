@@ -13,6 +13,11 @@ from django.core.exceptions import ValidationError
 # Luhn : l'Insee leur applique une règle propre (somme des chiffres multiple de 5).
 SIREN_LA_POSTE = "356000000"
 
+# Les exemples montrés dans les aides et les messages : ils passent leur propre contrôle (un
+# test le vérifie), sans quoi l'utilisateur qui les recopie se voit refusé.
+EXEMPLE_SIRET = "123\u00a0456\u00a0789\u00a000007"
+EXEMPLE_RNA = "W751234567"
+
 
 def normaliser_identifiant(valeur):
     """Retire espaces (y compris insécables), points et tirets saisis pour la lisibilité."""
@@ -38,7 +43,7 @@ def valider_siret(valeur):
     siret = normaliser_identifiant(valeur)
     if not re.fullmatch(r"\d{14}", siret):
         raise ValidationError(
-            "Le SIRET doit comporter exactement 14 chiffres (par exemple 123 456 789 00012).",
+            f"Le SIRET doit comporter exactement 14 chiffres (par exemple {EXEMPLE_SIRET}).",
             code="siret_format",
         )
     if siret.startswith(SIREN_LA_POSTE):
@@ -59,6 +64,6 @@ def valider_rna(valeur):
     if not re.fullmatch(r"W\d{9}", rna):
         raise ValidationError(
             "Le numéro RNA doit commencer par la lettre W suivie de 9 chiffres "
-            "(par exemple W751234567).",
+            f"(par exemple {EXEMPLE_RNA}).",
             code="rna_format",
         )

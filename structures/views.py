@@ -658,6 +658,12 @@ def _formulaire_fiche(request, structure, fiche=None):
         messages.error(
             request, "La fiche n’est pas enregistrée : corrigez les champs signalés en rouge."
         )
+        # Un navigateur ne remplit jamais un champ fichier renvoyé par le serveur : les fichiers
+        # choisis sont perdus, on le dit (résumé des erreurs et champ) plutôt que de les
+        # laisser disparaître en silence.
+        a_rejoindre = [f.name for f in request.FILES.getlist("fichiers")]
+    else:
+        a_rejoindre = []
     return render(
         request,
         "structures/fiche_form.html",
@@ -667,6 +673,7 @@ def _formulaire_fiche(request, structure, fiche=None):
             "structure": structure,
             "fiche": fiche,
             "dernier_renvoi": fiche.dernier_renvoi if fiche else None,
+            "fichiers_a_rejoindre": a_rejoindre,
         },
     )
 

@@ -635,7 +635,7 @@ class LigneComparaison:
 
 COLONNES_FIXES = {
     "nom": "Quartier",
-    "arrondissement": "Arrondissement(s)",
+    "arrondissement": "Arrondissements",
     "population": "Population (décret)",
     "projets": "Projets structurants",
     "retard": "Échéance dépassée",

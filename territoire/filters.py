@@ -51,7 +51,7 @@ class ProjetFilter(django_filters.FilterSet):
     arrondissement = FiltreParNumero(
         field_name="quartier__arrondissements",
         to_field_name="numero",
-        queryset=Arrondissement.objects.all(),
+        queryset=Arrondissement.objects.avec_qpv(),
         label="Arrondissement",
         empty_label="Tous",
     )

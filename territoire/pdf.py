@@ -15,6 +15,8 @@ from django.template.loader import render_to_string
 # Adresse fictive de la page : elle ne sert qu'à reconnaître les fichiers statiques, jamais
 # une requête n'y part (le domaine .invalid est réservé, RFC 2606).
 BASE_INTERNE = "http://portail.invalid"
+# La variante des PDF du portail (fiche quartier, rapport du bilan) : accessible, balisée.
+VARIANTE_PDF = "pdf/ua-1"
 
 
 def chemin_statique(url):
@@ -59,11 +61,17 @@ def _fetcher():
 def rendre_pdf(gabarit, contexte, request=None, etape=None):
     """Les octets du PDF d'un gabarit HTML. `etape(nom)`, si elle est donnée, est appelée avant
     la mise en page puis avant l'écriture (avancement d'un travail de fond)."""
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
     etape = etape or (lambda nom: None)
     html = render_to_string(gabarit, contexte, request=request)
+    # PDF/UA-1 : PDF balisé (arbre de structure, titres, tableaux, texte de remplacement) et
+    # langue du document (lang du gabarit), lisible par un lecteur d'écran (RGAA 13.3).
+    # Une légende de tableau ne reste jamais seule en bas de page : c'est plus lisible, et
+    # WeasyPrint 68 ne sait pas baliser un tableau coupé juste après sa légende.
     etape("Mise en page du PDF")
-    document = HTML(string=html, base_url=f"{BASE_INTERNE}/", url_fetcher=_fetcher()).render()
+    document = HTML(string=html, base_url=f"{BASE_INTERNE}/", url_fetcher=_fetcher()).render(
+        pdf_variant=VARIANTE_PDF, stylesheets=[CSS(string="caption { break-after: avoid; }")]
+    )
     etape("Écriture du PDF")
-    return document.write_pdf()
+    return document.write_pdf(pdf_variant=VARIANTE_PDF)

@@ -375,7 +375,7 @@ def comparaison_export(request, format_="xlsx"):
     contexte = _comparaison(request, paginer=False)
     colonnes = [
         Colonne("Territoire", "nom"),
-        Colonne("Arrondissement(s)", "arrondissements"),
+        Colonne("Arrondissements", "arrondissements"),
         Colonne(
             "Population (décret)",
             "population",
@@ -563,7 +563,7 @@ def _colonnes_projets(voit_suivi):
     colonnes = [
         Colonne("Projet", "nom"),
         Colonne("Quartier prioritaire", "quartier.nom"),
-        Colonne("Arrondissement(s)", "quartier.arrondissements_libelle"),
+        Colonne("Arrondissements", "quartier.arrondissements_libelle"),
         Colonne("Secteur ou micro-quartier", "secteur.nom"),
         Colonne("Statut", "get_statut_display", largeur=18),
         Colonne(

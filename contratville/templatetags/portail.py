@@ -7,9 +7,25 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from engagements.glossaire import avec_sigles
+from socle.chiffres import accord
 from socle.provenance import texte_provenance
 
 register = template.Library()
+
+
+@register.filter
+def pluralize(valeur, suffixes="s"):
+    """Le `pluralize` de Django à la règle française : singulier pour 0 et 1 (« 0 campagne »,
+    « 1 fiche »), pluriel à partir de 2. Même nom et mêmes arguments (« s », « x »,
+    « al,aux ») : il remplace d'office le filtre anglais dans tous les gabarits (chargé
+    comme `builtins`, après ceux de Django)."""
+    singulier, _, pluriel = suffixes.rpartition(",") if "," in suffixes else ("", "", suffixes)
+    try:
+        n = len(valeur) if hasattr(valeur, "__len__") and not isinstance(valeur, str) else valeur
+        n = float(n)
+    except (TypeError, ValueError):
+        return ""
+    return accord(n, singulier, pluriel)
 
 
 @register.filter

@@ -11,6 +11,7 @@ from indicateurs.models import Indicateur, Territoire
 from socle.api.concurrence import etag
 from socle.api.erreurs import LotInvalide, LotPerime
 from socle.api.serialiseurs import Serialiseur
+from socle.chiffres import accord, compte_fr, nombre_fr
 
 # Éléments au plus par envoi, et taille du corps (octets).
 MAX_ELEMENTS_ENVOI = 1000
@@ -213,13 +214,13 @@ def refus_du_lot(lot):
     if lot.seulement_perimees:
         return LotPerime(
             lot.erreurs,
-            f"Aucune valeur n’a été enregistrée : {len(lot.erreurs)} élément(s) portent une "
-            "version périmée (voir « erreurs ») ; relisez ces valeurs puis renvoyez.",
+            f"Aucune valeur n’a été enregistrée : {compte_fr(len(lot.erreurs), 'élément')} "
+            f"{accord(len(lot.erreurs), 'porte', 'portent')} une version périmée (voir « erreurs ») ; relisez ces valeurs puis renvoyez.",
         )
     return LotInvalide(
         lot.erreurs,
-        f"Aucune valeur n’a été enregistrée : {len(lot.erreurs)} élément(s) sur {lot.total} en "
-        "erreur (voir « erreurs », par position dans la liste).",
+        f"Aucune valeur n’a été enregistrée : {compte_fr(len(lot.erreurs), 'élément')} sur "
+        f"{nombre_fr(lot.total)} en erreur (voir « erreurs », par position dans la liste).",
     )
 
 

@@ -87,7 +87,7 @@ REPONSE_400_ENVOI = OpenApiResponse(
         exemple_erreur(
             "Deux éléments en erreur",
             "donnees_invalides",
-            "Aucune valeur n’a été enregistrée : 2 élément(s) sur 3 en erreur (voir "
+            "Aucune valeur n’a été enregistrée : 2 éléments sur 3 en erreur (voir "
             "« erreurs », par position dans la liste).",
             "400",
             {
@@ -107,7 +107,7 @@ REPONSE_412_ENVOI = OpenApiResponse(
         exemple_erreur(
             "Version périmée",
             "precondition_echouee",
-            "Aucune valeur n’a été enregistrée : 1 élément(s) portent une version périmée.",
+            "Aucune valeur n’a été enregistrée : 1 élément porte une version périmée.",
             "412",
             {"1": {"version": ["Cette valeur a été modifiée entre-temps…"]}},
         )

@@ -19,6 +19,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 
+from socle.chiffres import compte_fr
+
 
 class RequeteTropVolumineuse(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
@@ -208,6 +210,13 @@ def gestionnaire_exceptions(exc, context):
             erreurs = {"general": erreurs if isinstance(erreurs, list) else [erreurs]}
         resume = getattr(exc, "resume", None) or MESSAGES.get(code, exc.default_detail)
         corps = corps_erreur(code, resume, erreurs)
+    elif isinstance(exc, exceptions.Throttled):
+        # Le texte de DRF finit en anglais (« Expected available in 5 seconds. », sans
+        # traduction française) : un message entièrement français, accordé.
+        detail = "Requête ralentie. Réessayez " + (
+            f"dans {compte_fr(extra['attente'], 'seconde')}." if extra else "plus tard."
+        )
+        corps = corps_erreur(code, detail, None, **extra)
     else:
         detail = exc.detail if not isinstance(exc.detail, (list, dict)) else exc.default_detail
         corps = corps_erreur(code, detail, getattr(exc, "erreurs", None), **extra)

@@ -23,16 +23,16 @@ compte**.
 
 Les autres données (valeurs, campagnes, structures, fiches-actions) suivent les mêmes règles
 de visibilité que les pages du portail : elles demandent une session ouverte sur le portail
-ou un **jeton d'API**. Un jeton est émis par le service Politique de la ville (DDCT/SPV) dans
-l'administration, pour un compte ; il agit avec le rôle et les droits de ce compte, rien de
-plus. Sa clé n'est montrée qu'une fois, à sa création ; un jeton se révoque à tout moment.
+ou un **jeton d’API**. Un jeton est émis par le service Politique de la ville (DDCT/SPV) dans
+l’administration, pour un compte ; il agit avec le rôle et les droits de ce compte, rien de
+plus. Sa clé n’est montrée qu’une fois, à sa création ; un jeton se révoque à tout moment.
 
     curl -H "Authorization: Bearer cvp_…" https://…/api/v1/valeurs/?indicateur=E05-2
 
 ## Identifiants
 
-Les clés naturelles servent dans les adresses et les filtres : numéro d'engagement et de
-thématique, identifiant (slug) de quartier et de structure, code d'indicateur (`E05-2`) et
+Les clés naturelles servent dans les adresses et les filtres : numéro d’engagement et de
+thématique, identifiant (slug) de quartier et de structure, code d’indicateur (`E05-2`) et
 de territoire (`qpv-goutte-dor`), année de campagne, sigle ; les identifiants numériques
 (`id`) sont aussi donnés.
 
@@ -49,7 +49,7 @@ ou `format=xlsx` renvoie **toute** la liste filtrée en fichier tableur, sans pa
   dates `jj/mm/aaaa`, booléens Oui/Non ;
 - `xlsx` : classeur Excel, vraies dates et vrais nombres, en-têtes figés.
 
-Un texte qui commence par `=`, `+`, `-`, `@`, une tabulation ou un retour chariot n'est
+Un texte qui commence par `=`, `+`, `-`, `@`, une tabulation ou un retour chariot n’est
 jamais une formule (apostrophe en tête en CSV, cellule de texte en xlsx). Une valeur absente
 donne une cellule vide. Les valeurs de démonstration (synthétiques) sont signalées par la
 colonne « Démo ».
@@ -57,18 +57,18 @@ colonne « Démo ».
 ## Écritures : les valeurs des indicateurs
 
 Un partenaire crée ou modifie les valeurs des indicateurs que son organisation produit,
-pendant la campagne ouverte de l'année ; le SPV, celles de tous les indicateurs. Les
-contrôles sont ceux de la grille de saisie et de l'import de tableurs : territoire attendu,
+pendant la campagne ouverte de l’année ; le SPV, celles de tous les indicateurs. Les
+contrôles sont ceux de la grille de saisie et de l’import de tableurs : territoire attendu,
 unités (part entre 0 et 100, nombre entier positif, nombre et base), campagne ouverte, valeur
-déjà validée, valeur atypique (écart de plus de ±50 % avec l'année précédente) à expliquer
+déjà validée, valeur atypique (écart de plus de ±50 % avec l’année précédente) à expliquer
 dans `commentaire`. Toute écriture remet la valeur en brouillon ; elle se soumet ensuite
 (`POST /api/v1/valeurs/{id}/soumettre/`), et le SPV la valide ou la renvoie.
 
 - `POST /api/v1/valeurs/` crée une valeur ;
-- `PATCH` ou `PUT /api/v1/valeurs/{id}/` la modifie, avec l'en-tête `If-Match` portant
+- `PATCH` ou `PUT /api/v1/valeurs/{id}/` la modifie, avec l’en-tête `If-Match` portant
   l'`ETag` lu (`"12-3"` : valeur 12, version 3). Version périmée : 412 ; en-tête absent : 428 ;
-- `POST /api/v1/valeurs/bulk/` crée ou met à jour plusieurs valeurs (par code d'indicateur,
-  code de territoire et année), **tout ou rien** : au moindre élément en erreur, rien n'est
+- `POST /api/v1/valeurs/bulk/` crée ou met à jour plusieurs valeurs (par code d’indicateur,
+  code de territoire et année), **tout ou rien** : au moindre élément en erreur, rien n’est
   écrit et `erreurs` donne, par position dans la liste, le champ fautif et le message.
 
 Chaque écriture est historisée (auteur, date, raison « API »).
@@ -85,7 +85,7 @@ Toute erreur est un objet JSON en français avec un `code` stable :
 `type_de_contenu_non_supporte`, `requete_trop_volumineuse`, `trop_de_requetes`.
 
 Le débit est limité par adresse IP sans compte et par compte avec un jeton ou une session
-(réponse 429 avec l'en-tête `Retry-After`) ; le corps d'une requête est limité en taille
+(réponse 429 avec l’en-tête `Retry-After`) ; le corps d’une requête est limité en taille
 (413).
 """.strip()
 
@@ -106,12 +106,12 @@ TAGS = [
     {"name": "projets", "description": "Les projets structurants des fiches quartiers."},
     {
         "name": "indicateurs",
-        "description": "Le référentiel d'évaluation : définition des indicateurs à suivre, "
+        "description": "Le référentiel d’évaluation : définition des indicateurs à suivre, "
         "producteur et métadonnées.",
     },
     {
         "name": "territoires",
-        "description": "Là où une valeur s'applique : QPV, secteur, ensemble des QPV, Paris, "
+        "description": "Là où une valeur s’applique : QPV, secteur, ensemble des QPV, Paris, "
         "arrondissement, réseaux REP/REP+.",
     },
     {"name": "campagnes", "description": "Les campagnes annuelles de saisie des valeurs."},
@@ -263,7 +263,7 @@ REPONSES_ERREUR = {
             _exemple(
                 "Débit dépassé",
                 "trop_de_requetes",
-                "Requête ralentie. Réessayer dans 42 secondes.",
+                "Requête ralentie. Réessayez dans 42 secondes.",
                 "429",
                 attente=42,
             )

@@ -111,7 +111,7 @@ def test_tout_ou_rien_erreurs_par_indice_et_champ(utilisateurs, campagne, ind_ca
     assert erreurs["7"] == {"valeur": ["Renseignez la valeur."]}
     assert erreurs["8"] == {"general": ["Chaque élément est un objet JSON."]}
     assert "que l’élément 0" in erreurs["9"]["general"][0]
-    assert "8 élément(s) sur 10 en erreur" in corps["detail"]
+    assert "8 éléments sur 10 en erreur" in corps["detail"]
     # Rien n'a été écrit, pas même les éléments valides, ni dans l'historique.
     assert etat_des_valeurs() == avant
     assert Historique.objects.count() == historique_avant

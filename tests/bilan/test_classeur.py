@@ -35,13 +35,13 @@ ENTETES = {
         "Producteur", "Validée le",
     ],
     "Quartiers": [
-        "Quartier", "Arrondissement(s)", "Population (décret)", "Code", "Chiffre clé", "Année",
+        "Quartier", "Arrondissements", "Population (décret)", "Code", "Chiffre clé", "Année",
         "Valeur", "Valeur de l’année précédente", "Évolution", "Paris (même année)",
         "Écart à Paris (pts)", "Source", "Réserve de périmètre", "Déduit par le chargement",
         "Motif de la déduction", "Démo",
     ],
     "Projets structurants": [
-        "Quartier", "Arrondissement(s)", "Secteur", "Projet", "Statut",
+        "Quartier", "Arrondissements", "Secteur", "Projet", "Statut",
         "Statut imprimé (contrat)", "Année d’échéance", "Porteur", "Engagements servis",
         "Dernier suivi : date", "Dernier suivi : statut", "Dernier suivi : commentaire",
         "Dernier suivi : auteur", "Adresse",

@@ -96,7 +96,7 @@ def test_fiche_names_mapped_to_decree_names(by_slug):
     assert pouchet["nom_fiche"].startswith(
         "Quartier prioritaire Porte Pouchet - Porte de Saint-Ouen"
     )
-    assert by_slug["goutte-dor"]["nom"] == "Goutte D'Or"
+    assert by_slug["goutte-dor"]["nom"] == "Goutte d’Or"
 
 
 def test_slugs_are_stable_ascii_and_unique(data, parts):
@@ -180,7 +180,7 @@ def test_portes_du_vingtieme_micro_quartiers(by_slug):
         ("Felix-Terrier - Porte de Montreuil nord", "micro_quartier"),
         ("Python-Duvernois", "micro_quartier"),
         ("Saint-Blaise", "micro_quartier"),
-        ("Tour Du Pin - Porte de Montreuil sud", "micro_quartier"),
+        ("Tour du Pin - Porte de Montreuil sud", "micro_quartier"),
     ]
     assert [len(s["projets"]) for s in portes["secteurs"]] == [9, 12, 11, 11, 5]
     # The micro-quartiers have no key figures: no population is invented for them.

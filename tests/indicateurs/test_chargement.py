@@ -77,7 +77,7 @@ def test_chiffres_cles_charges_en_valeurs_validees():
     assert not goutte.demo
     paris = Valeur.objects.get(indicateur__code="CTX-CHOMAGE", territoire__code="paris", annee=2020)
     assert paris.valeur == Decimal("11.00") and paris.statut == "valide"
-    assert "fiche(s) quartier" in paris.commentaire
+    assert "fiches quartier" in paris.commentaire
     # Le chiffre d'un secteur va au territoire du secteur.
     bollaert = Valeur.objects.get(
         indicateur__code="CTX-MOINS-25-ANS", territoire__code="secteur-emile-bollaert"

@@ -35,7 +35,7 @@ def test_generation_sans_ecraser_le_reel(ind_caf):
     # moins les 24 chiffres clés de 2020.
     assert demo.filter(indicateur=ind_caf).count() == 23 * 4 - 1
     assert demo.filter(indicateur__code="CTX-CHOMAGE").count() == 31 * 4 - 24
-    assert "déjà présente(s)" in sortie
+    assert "déjà présentes, laissées telles quelles" in sortie
     reelle.refresh_from_db()
     assert reelle.valeur == 42 and not reelle.demo
     chiffre = Valeur.objects.get(
@@ -48,7 +48,7 @@ def test_generation_sans_ecraser_le_reel(ind_caf):
     assert Valeur.history.filter(demo=True, history_type="+").count() == demo.count()
     # Relancée, elle ne crée rien ; les valeurs sont les mêmes (graine fixe).
     avant = list(demo.order_by("pk").values_list("valeur", flat=True))
-    assert "0 valeur(s) de démonstration créée(s)" in generer(
+    assert "0 valeur de démonstration créée pour" in generer(
         "--annees", "2020-2023", "--indicateurs", "E28-2,CTX-CHOMAGE", "--force"
     )
     assert list(demo.order_by("pk").values_list("valeur", flat=True)) == avant
@@ -72,7 +72,7 @@ def test_valeurs_demo_signalees_sur_les_pages(client, utilisateurs, ind_caf):
 def test_suppression_des_valeurs_demo_historisee(ind_caf):
     generer("--annees", "2022", "--indicateurs", "E28-2", "--force")
     nombre = Valeur.objects.de_demo().count()
-    assert f"{nombre} valeur(s) de démonstration supprimée(s)." in generer("--supprimer", "--force")
+    assert f"{nombre} valeurs de démonstration supprimées." in generer("--supprimer", "--force")
     assert not Valeur.objects.de_demo().exists()
     assert Valeur.history.filter(demo=True, history_type="-").count() == nombre
 

@@ -167,7 +167,7 @@ def test_previsualiser_puis_confirmer(client, utilisateurs, modele_caf, ind_caf)
     assert "12 / 48 (25 %)" in html
 
     reponse = client.post(f"/indicateurs/imports/{imp.pk}/confirmer/", follow=True)
-    assert "Import appliqué." in reponse.content.decode()
+    assert "Import appliqué : 2 valeurs créées, 1 modifiée," in reponse.content.decode()
     imp.refresh_from_db()
     assert imp.statut == ImportValeurs.Statut.APPLIQUE and imp.applique_le is not None
     paris = Valeur.objects.get(indicateur=ind_caf, territoire__code="paris", annee=ANNEE)
@@ -395,7 +395,7 @@ def test_commandes_export_et_import(tmp_path, utilisateurs, campagne, ind_caf):
 
     sortie = io.StringIO()
     call_command("import_valeurs", str(fichier), "--annee", "2025", "--dry-run", stdout=sortie)
-    assert "1 valeur(s) à créer" in sortie.getvalue() and "rien n’a été écrit" in sortie.getvalue()
+    assert "1 valeur à créer" in sortie.getvalue() and "rien n’a été écrit" in sortie.getvalue()
     assert not Valeur.objects.filter(annee=ANNEE).exists()
 
     call_command(

@@ -330,10 +330,10 @@ def test_grille_en_masse(client, utilisateurs, campagne, ind_caf):
     creer_valeur(ind_caf, "paris")
     client.force_login(utilisateurs["partenaire"])
     reponse = client.post("/indicateurs/E28-2/saisie/2025/tout/submit/", follow=True)
-    assert "2 valeur(s) soumise(s)." in reponse.content.decode()
+    assert "2 valeurs soumises." in reponse.content.decode()
     client.force_login(utilisateurs["spv"])
     reponse = client.post("/indicateurs/E28-2/saisie/2025/tout/valider/", follow=True)
-    assert "2 valeur(s) validée(s)." in reponse.content.decode()
+    assert "2 valeurs validées." in reponse.content.decode()
     assert not Valeur.objects.filter(indicateur=ind_caf).exclude(statut=S.VALIDE).exists()
 
 

@@ -64,7 +64,7 @@ def test_le_spv_remplit_la_grille_et_voit_le_graphique_changer(
     expect(page.get_by_role("heading", level=1)).to_have_text("Taux de chômage")
     tableau = page.get_by_role("table", name=re.compile("^Valeurs de CTX-CHOMAGE"))
     expect(tableau.get_by_role("row", name=re.compile("^Paris"))).to_contain_text("11 %")
-    assert point_2025(page, "Goutte D'Or") is None
+    assert point_2025(page, "Goutte d’Or") is None
     assert point_2025(page, "Paris") is None
     controler(page, "campagne-01-indicateur-avant")
 
@@ -95,41 +95,41 @@ def test_le_spv_remplit_la_grille_et_voit_le_graphique_changer(
     expect(ligne_paris.get_by_label("Source pour Paris")).to_have_value("Insee, recensement 2021")
 
     # Goutte d'Or : 40 % sort de la plage des années précédentes → commentaire exigé.
-    goutte = page.get_by_label("Valeur 2025 pour Goutte D'Or (en %)")
+    goutte = page.get_by_label("Valeur 2025 pour Goutte d’Or (en %)")
     goutte.fill("40")
     goutte.press("Enter")
     ligne_goutte = page.locator("#ligne-qpv-goutte-dor")
     # Toutes les erreurs de la ligne sont dites ensemble, dans la zone d'annonce (role="status").
-    expect(ligne_goutte).to_contain_text("La ligne n’a pas été enregistrée (Goutte D'Or) :")
+    expect(ligne_goutte).to_contain_text("La ligne n’a pas été enregistrée (Goutte d’Or) :")
     expect(page.locator("#annonce-grille")).to_contain_text(
-        "La ligne n’a pas été enregistrée (Goutte D'Or) : Commentaire : La valeur 40 % sort"
+        "La ligne n’a pas été enregistrée (Goutte d’Or) : Commentaire : La valeur 40 % sort"
     )
-    commentaire = page.get_by_label("Commentaire pour Goutte D'Or")
+    commentaire = page.get_by_label("Commentaire pour Goutte d’Or")
     expect(commentaire).to_have_attribute("aria-invalid", "true")
     expect(ligne_goutte).to_contain_text("sort de la plage des valeurs validées")
     controler(page, "campagne-03-grille-valeur-atypique")
     commentaire.fill("Nouveau périmètre de l’IRIS, hausse confirmée par l’Insee")
     commentaire.press("Enter")
-    expect(ligne_goutte).to_contain_text("Goutte D'Or : valeur 40 % enregistrée")
+    expect(ligne_goutte).to_contain_text("Goutte d’Or : valeur 40 % enregistrée")
     assert page.evaluate("document.activeElement.id") == "id_qpv-goutte-dor-commentaire"
 
     # Soumettre puis valider les deux valeurs (écritures groupées).
     page.reload()
     page.get_by_role("button", name="Soumettre au SPV les 2 valeurs en brouillon").click()
-    expect(page.get_by_role("status").filter(has_text="2 valeur(s) soumise(s).")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="2 valeurs soumises.")).to_be_visible()
     page.get_by_role("button", name="Valider les 2 valeurs soumises").click()
-    expect(page.get_by_role("status").filter(has_text="2 valeur(s) validée(s).")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="2 valeurs validées.")).to_be_visible()
     expect(page.locator("#ligne-paris")).to_contain_text("Validée, verrouillée")
     controler(page, "campagne-04-grille-validee")
 
     # Après : le graphique et son tableau montrent 2025.
     page.get_by_role("link", name="Voir le graphique d’évolution de CTX-CHOMAGE").click()
     expect(page).to_have_url(f"{live_server.url}/indicateurs/CTX-CHOMAGE/")
-    assert point_2025(page, "Goutte D'Or") == 40
+    assert point_2025(page, "Goutte d’Or") == 40
     assert point_2025(page, "Paris") == 10.5
     tableau = page.get_by_role("table", name=re.compile("^Valeurs de CTX-CHOMAGE"))
     expect(tableau.get_by_role("columnheader", name="2025")).to_be_visible()
-    expect(tableau.get_by_role("row", name=re.compile("^Goutte D'Or"))).to_contain_text("40 %")
+    expect(tableau.get_by_role("row", name=re.compile("^Goutte d’Or"))).to_contain_text("40 %")
     historique = page.get_by_role("region", name="Historique des valeurs")
     expect(historique).to_contain_text("Validée en masse")
     expect(historique).to_contain_text("Statut : Soumise → Validée")
@@ -204,7 +204,9 @@ def test_un_partenaire_importe_corrige_et_confirme(
     expect(apercu).to_contain_text("12 500")
     controler(page, "campagne-13-import-previsualisation")
     page.get_by_role("button", name="Confirmer l’import").click()
-    expect(page.get_by_role("status").filter(has_text="Import appliqué.")).to_be_visible()
+    expect(
+        page.get_by_role("status").filter(has_text="Import appliqué : 2 valeurs créées")
+    ).to_be_visible()
     expect(page.locator("#comptes-import")).to_contain_text("2 valeurs créées")
     controler(page, "campagne-14-import-applique")
 

@@ -31,6 +31,8 @@ def controler(page, nom):
 
 
 def se_deconnecter(page):
+    # « Se déconnecter » est dans le menu « Mon compte » de la barre de navigation.
+    page.get_by_role("button", name="Mon compte").click()
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_load_state()
 

@@ -124,7 +124,7 @@ def test_engagements_indicateur_glossaire_et_recherche(page, live_server, refere
     ).click()
     expect(page).to_have_title(re.compile("^Recherche « Goutte »"))
     quartiers = page.get_by_role("region", name=re.compile("^Quartiers prioritaires"))
-    expect(quartiers.get_by_role("link", name="Goutte D'Or")).to_have_attribute(
+    expect(quartiers.get_by_role("link", name="Goutte d’Or")).to_have_attribute(
         "href", "/quartiers/goutte-dor/"
     )
     controler(page, "07-recherche-quartier")
@@ -215,7 +215,7 @@ def test_fiche_quartier_chiffres_projets_et_secteurs(page, live_server, referent
             "Felix-Terrier - Porte de Montreuil nord",
             "Python-Duvernois",
             "Saint-Blaise",
-            "Tour Du Pin - Porte de Montreuil sud",
+            "Tour du Pin - Porte de Montreuil sud",
         ]
     )
     expect(
@@ -245,6 +245,8 @@ def test_connexion_structure_et_deconnexion(page, live_server, comptes):
 
     # Connexion d'un compte de structure : il ne voit que J2P.
     se_connecter(page, live_server, "membre-j2p")
+    # Le nom et le rôle sont dans le menu « Mon compte » (la barre tient sur une ligne).
+    navigation.get_by_role("button", name="Mon compte").click()
     expect(
         navigation.get_by_text("membre-j2p · Structure (association, centre social)")
     ).to_be_visible()
@@ -266,6 +268,7 @@ def test_connexion_structure_et_deconnexion(page, live_server, comptes):
     controler(page, "23-structure-j2p")
 
     # Déconnexion : retour à l'accueil, lien « Structures » disparu.
+    navigation.get_by_role("button", name="Mon compte").click()
     navigation.get_by_role("button", name="Se déconnecter").click()
     expect(page).to_have_url(live_server.url + "/")
     expect(navigation.get_by_role("link", name="Se connecter")).to_be_visible()

@@ -158,7 +158,7 @@ def test_indicateurs_choisis_et_ensemble_des_qpv(client, utilisateurs):
         client.get("/quartiers/comparaison/export.xlsx?indicateur=E01-1&tri=E01-1")
     )
     assert len(lignes) == 23  # 21 QPV, l'ensemble des QPV et Paris
-    assert [ligne["Territoire"] for ligne in lignes[:2]] == ["Algérie", "Goutte D'Or"]
+    assert [ligne["Territoire"] for ligne in lignes[:2]] == ["Algérie", "Goutte d’Or"]
     assert [ligne["Territoire"] for ligne in lignes[-2:]] == [
         "Ensemble des QPV parisiens",
         "Paris",

@@ -105,8 +105,7 @@ def test_une_declaration_suffit_previsualiser_puis_confirmer(historique, utilisa
         (6, "création"),
     ]
     assert rapport.resume == (
-        "4 ligne(s) lue(s) : 2 sigle(s) à créer, 1 à modifier, 1 inchangé(s) ou vide(s), "
-        "0 ligne(s) en erreur."
+        "4 lignes lues : 2 sigles à créer, 1 à modifier, 1 inchangé ou vide, 0 ligne en erreur."
     )
     # La prévisualisation n'a rien laissé en base.
     assert Sigle.objects.count() == nombre

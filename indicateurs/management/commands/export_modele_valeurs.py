@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from engagements.models import Signataire
 from indicateurs.models import ANNEE_MAX, ANNEE_MIN, Campagne
 from indicateurs.resources import modele_xlsx
+from socle.chiffres import compte_fr
 from socle.imports import OperateurCommande
 
 # Les droits de la ligne de commande : ceux du SPV (l'opérateur a accès au serveur).
@@ -31,12 +32,12 @@ def utilisateur(identifiant):
 
 
 class Command(BaseCommand):
-    help = "Écrit le modèle de saisie pré-rempli d'une campagne (.xlsx)."
+    help = "Écrit le modèle de saisie pré-rempli d’une campagne (.xlsx)."
 
     def add_arguments(self, parser):
         parser.add_argument("--annee", type=int, required=True, help="année de la campagne")
         parser.add_argument("-o", "--sortie", required=True, help="fichier .xlsx à écrire")
-        parser.add_argument("--engagement", type=int, help="numéro d'engagement")
+        parser.add_argument("--engagement", type=int, help="numéro d’engagement")
         parser.add_argument("--producteur", help="nom exact du signataire producteur")
         parser.add_argument(
             "--utilisateur", dest="identifiant", help="identifiant dont appliquer les droits"
@@ -56,5 +57,7 @@ class Command(BaseCommand):
         contenu, lignes = modele_xlsx(annee, user, engagement=engagement, producteur=signataire)
         Path(sortie).write_bytes(contenu)
         self.stdout.write(
-            self.style.SUCCESS(f"Modèle {annee} écrit dans {sortie} : {lignes} ligne(s).")
+            self.style.SUCCESS(
+                f"Modèle {annee} écrit dans {sortie} : {compte_fr(lignes, 'ligne')}."
+            )
         )

@@ -21,6 +21,7 @@ from simple_history.utils import bulk_create_with_history
 
 from indicateurs.mesures import territoires_attendus, territoires_par_niveau
 from indicateurs.models import ANNEE_MAX, ANNEE_MIN, Indicateur, Valeur
+from socle.chiffres import accord, compte_fr, nombre_fr
 
 RAISON = "Valeur de démonstration (generer_valeurs_demo)"
 SOURCE = "Valeur synthétique de démonstration — pas une donnée réelle"
@@ -87,7 +88,9 @@ class Command(BaseCommand):
             # Suppression objet par objet (signaux) : chaque suppression est historisée.
             nombre, _ = Valeur.objects.de_demo().delete()
             self.stdout.write(
-                self.style.SUCCESS(f"{nombre} valeur(s) de démonstration supprimée(s).")
+                self.style.SUCCESS(
+                    f"{compte_fr(nombre, 'valeur')} de démonstration {accord(nombre, 'supprimée')}."
+                )
             )
             return
         liste_annees = lire_annees(annees)
@@ -131,8 +134,9 @@ class Command(BaseCommand):
         bulk_create_with_history(nouvelles, Valeur, batch_size=500, default_change_reason=RAISON)
         self.stdout.write(
             self.style.SUCCESS(
-                f"{len(nouvelles)} valeur(s) de démonstration créée(s) pour "
-                f"{', '.join(map(str, liste_annees))} ; {ignorees} déjà présente(s), laissée(s) "
-                "telle(s) quelle(s)."
+                f"{compte_fr(len(nouvelles), 'valeur')} de démonstration "
+                f"{accord(len(nouvelles), 'créée')} pour {', '.join(map(str, liste_annees))} ; "
+                f"{nombre_fr(ignorees)} déjà {accord(ignorees, 'présente')}, "
+                f"{accord(ignorees, 'laissée telle quelle', 'laissées telles quelles')}."
             )
         )
