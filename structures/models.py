@@ -114,6 +114,8 @@ class Structure(models.Model):
         default="fr",
         help_text="Langue des textes saisis (certaines sources sont en anglais) : balise lang.",
     )
+    # Pour la synchronisation incrémentale de l'API (`?modifie_depuis=`).
+    modifie_le = models.DateTimeField("modifiée le", auto_now=True, db_index=True)
     history = HistoricalRecords(m2m_fields=[quartiers])
 
     objects = StructureQuerySet.as_manager()

@@ -23,6 +23,7 @@ from engagements.models import (
     Sigle,
     Signataire,
     Thematique,
+    slug_signataire,
 )
 from indicateurs.chargement import charger_chiffres_cles, charger_territoires
 from indicateurs.models import Indicateur
@@ -110,7 +111,9 @@ class Command(BaseCommand):
     def charger_signataires(self, synchro, signataires):
         return {
             s["nom"]: synchro.upsert(
-                Signataire, {"nom": s["nom"]}, {"type": s["type"], "ordre": s["ordre"]}
+                Signataire,
+                {"nom": s["nom"]},
+                {"type": s["type"], "ordre": s["ordre"], "slug": slug_signataire(s["nom"])},
             )
             for s in signataires
         }
