@@ -33,6 +33,7 @@ TAILLE_PAR_DEFAUT = 50
 TAILLE_MAX = 500
 # Au-delà de ce nombre de résultats, une liste par curseur ne compte plus (`count` : null).
 COMPTE_MAX = 10_000
+PAGE_MAX = 2_147_483_647
 
 DESCRIPTION_TAILLE = (
     f"Nombre de résultats par page ({TAILLE_PAR_DEFAUT} par défaut, {TAILLE_MAX} au plus)."
@@ -80,7 +81,7 @@ class PaginationParPage(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         # Le numéro est contrôlé avant la requête : « abc » ou 0 → 400 ; au-delà de la
         # dernière page → 404 (la page n'existe pas).
-        lire_entier(request, self.page_query_param, 1, 1, 2_147_483_647)
+        lire_entier(request, self.page_query_param, 1, 1, PAGE_MAX)
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):
@@ -96,7 +97,7 @@ class PaginationParPage(PageNumberPagination):
     def get_schema_operation_parameters(self, view):
         parametres = super().get_schema_operation_parameters(view)
         for parametre in parametres:
-            parametre["schema"] = {"type": "integer", "minimum": 1}
+            parametre["schema"] = {"type": "integer", "minimum": 1, "maximum": PAGE_MAX}
             if parametre["name"] == self.page_size_query_param:
                 parametre["schema"]["maximum"] = TAILLE_MAX
         return parametres
