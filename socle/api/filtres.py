@@ -15,6 +15,8 @@ format d'export (`format`), la recherche (`search`) et le tri quand la vue en a 
 Les adresses de détail (`/api/v1/projets/12/`) désignent un objet : les paramètres de liste
 n'y ont pas cours et y sont ignorés (ni filtre, ni refus), `format` compris pour les rendus."""
 
+import datetime
+
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
@@ -89,6 +91,12 @@ class ModifieDepuis(BaseFilterBackend):
             instant = parse_datetime(texte)
         except ValueError:
             instant = None
+        if instant is not None and instant.tzinfo is not None:
+            # En UTC : PostgreSQL refuse les décalages au-delà de ±15:59.
+            try:
+                instant = instant.astimezone(datetime.UTC)
+            except (OverflowError, ValueError):
+                instant = None
         if instant is None or instant.tzinfo is None:
             raise FiltresInvalides(
                 {

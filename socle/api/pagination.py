@@ -14,8 +14,9 @@
   jusqu'à `COMPTE_MAX` résultats et `null` au-delà : compter 2,5 millions de lignes à chaque
   page coûterait plus que la page elle-même.
 
-Une valeur de `page`, `page_size` ou `cursor` mal formée est refusée (400
-`donnees_invalides`), jamais ramenée en silence à la valeur par défaut."""
+Une valeur de `page` ou `page_size` mal formée est refusée (400 `donnees_invalides`), jamais
+ramenée en silence à la valeur par défaut ; un curseur abîmé ou forgé, comme une page au-delà
+de la dernière, est une page introuvable (404)."""
 
 import base64
 import binascii
@@ -23,6 +24,7 @@ import json
 
 from django.db.models import F
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -77,6 +79,11 @@ class PaginationParPage(PageNumberPagination):
 
     def get_page_size(self, request):
         return lire_entier(request, self.page_size_query_param, self.page_size, 1, TAILLE_MAX)
+
+    def verifier_parametres(self, request):
+        """Contrôle `page` et `page_size` même quand la liste n'est pas paginée (export)."""
+        self.get_page_size(request)
+        lire_entier(request, self.page_query_param, 1, 1, PAGE_MAX)
 
     def paginate_queryset(self, queryset, request, view=None):
         # Le numéro est contrôlé avant la requête : « abc » ou 0 → 400 ; au-delà de la
@@ -141,6 +148,13 @@ class PaginationParCurseur(BasePagination):
     def get_page_size(self, request):
         return lire_entier(request, self.page_size_query_param, TAILLE_PAR_DEFAUT, 1, TAILLE_MAX)
 
+    def verifier_parametres(self, request, nb_champs=2):
+        """Contrôle `page_size` et `cursor` même quand la liste n'est pas paginée (export)."""
+        self.get_page_size(request)
+        brut = request.query_params.get(self.cursor_query_param)
+        if brut:
+            self.decoder(brut, nb_champs)
+
     # --- curseur ------------------------------------------------------------------------------
 
     @staticmethod
@@ -150,13 +164,11 @@ class PaginationParCurseur(BasePagination):
         return base64.urlsafe_b64encode(texte.encode()).decode().rstrip("=")
 
     def decoder(self, brut, nb_champs):
-        erreur = FiltresInvalides(
-            {
-                self.cursor_query_param: [
-                    "Curseur invalide : utilisez tel quel le lien `next` ou `previous` d’une "
-                    "réponse précédente."
-                ]
-            }
+        # Comme la pagination par curseur de DRF : un curseur qui ne désigne aucune page est
+        # une page introuvable (404), comme un numéro de page au-delà de la dernière.
+        erreur = NotFound(
+            "Curseur invalide : cette page n’existe pas. Utilisez tel quel le lien `next` ou "
+            "`previous` d’une réponse précédente."
         )
         try:
             texte = base64.urlsafe_b64decode(brut + "=" * (-len(brut) % 4)).decode()
@@ -250,8 +262,8 @@ class PaginationParCurseur(BasePagination):
                 "required": False,
                 "in": "query",
                 "description": "Curseur de page, opaque : reprendre tel quel le lien `next` "
-                "(ou `previous`) de la réponse précédente.",
-                "schema": {"type": "string"},
+                "(ou `previous`) de la réponse précédente ; un curseur inconnu donne 404.",
+                "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$", "maxLength": 200},
             },
             {
                 "name": self.page_size_query_param,

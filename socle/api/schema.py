@@ -368,8 +368,8 @@ class SchemaAPI(AutoSchema):
     def codes_erreur(self):
         publique = any(getattr(p, "public", False) for p in self.view.get_permissions())
         codes = ["401", "404", "406", "429"]
-        if self.method == "GET" and self._is_list_view():
-            codes.append("400")
+        if self.method == "GET" and (self._is_list_view() or self._tableur()):
+            codes.append("400")  # paramètre de liste, ou `format` inconnu
         if self.method not in ("GET", "HEAD", "OPTIONS", "DELETE"):
             codes += ["400", "413"]
         if not publique or self.method not in ("GET", "HEAD", "OPTIONS"):

@@ -161,7 +161,11 @@ class VueLectureAPI(BaseVueAPI, viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         rendu = getattr(request, "accepted_renderer", None)
         if isinstance(rendu, RenduTableau):
-            # Export : toute la liste filtrée, lue par paquets et écrite en flux.
+            # Export : toute la liste filtrée, lue par paquets et écrite en flux ; les
+            # paramètres de pagination, sans effet, doivent quand même être bien formés.
+            verifier = getattr(self.paginator, "verifier_parametres", None)
+            if verifier is not None:
+                verifier(request)
             return rendu.reponse_liste(self.filter_queryset(self.get_queryset()), self)
         return super().list(request, *args, **kwargs)
 

@@ -150,7 +150,7 @@ def test_nombres_booleens_et_nullables_declares(schema):
     assert parametres["demo"] == {"type": "boolean"}
     assert parametres["modifie_depuis"] == {"type": "string", "format": "date-time"}
     assert parametres["page_size"] == {"type": "integer", "minimum": 1, "maximum": 500}
-    assert "cursor" in parametres and "page" not in parametres
+    assert parametres["cursor"]["pattern"] and "page" not in parametres
     assert set(parametres["format"]["enum"]) == {"json", "csv", "csv-excel", "xlsx"}
     for chemin, operations in schema["paths"].items():
         if "get" in operations and "{" not in chemin and "recherche" not in chemin:
@@ -174,7 +174,6 @@ def test_nombres_booleens_et_nullables_declares(schema):
         "/api/v1/engagements/?page_size=null",
         "/api/v1/engagements/?page=abc",
         "/api/v1/engagements/?page=0",
-        "/api/v1/valeurs/?cursor=nimporte",
         "/api/v1/valeurs/?demo=peut-etre",
         "/api/v1/valeurs/?modifie_depuis=hier",
         "/api/v1/valeurs/?modifie_depuis=2026-03-01T09:30:00",
@@ -187,6 +186,11 @@ def test_valeurs_mal_formees_400(utilisateurs, requete):
     reponse = client_api(utilisateurs["spv"], "jeton").get(requete)
     verifier_erreur(reponse, 400, reponse.json().get("code", "?"))
     assert reponse.json()["code"] in ("donnees_invalides", "parametre_inconnu")
+
+
+def test_curseur_abime_404(utilisateurs):
+    reponse = client_api(utilisateurs["spv"], "jeton").get("/api/v1/valeurs/?cursor=nimporte")
+    verifier_erreur(reponse, 404, "introuvable")
 
 
 @pytest.mark.parametrize("format_", ["json", "csv", "csv-excel", "xlsx"])
