@@ -130,8 +130,12 @@ def test_documentee_et_publique(api):
     assert "Caisse d’allocations familiales" in operation["description"]
     assert {} in operation["security"]
     noms = {p["name"] for p in operation["parameters"]}
-    assert {"q", "search", "type", "page", "page_size", "format"} <= noms
+    # `q` est requis dans le schéma ; `search`, son synonyme, reste accepté sans y figurer
+    # (un client généré n'a qu'un nom pour la requête).
+    assert {"q", "type", "page", "page_size", "format"} <= noms
+    assert next(p for p in operation["parameters"] if p["name"] == "q")["required"]
     assert api.get(URL, {"q": "santé"}).status_code == 200
+    assert api.get(URL, {"search": "santé"}).status_code == 200
 
 
 # --- nombre de requêtes constant ----------------------------------------------------------------
