@@ -276,15 +276,28 @@ class SaisieConcurrente:
 
 
 def _valeurs_page(numero):
+    """La page `numero` de /api/v1/valeurs/ en suivant le curseur : l'adresse porte le curseur
+    qu'aurait donné le lien `next` de la page précédente (position de sa dernière ligne dans
+    l'ordre -annee, -id), calculé hors chrono."""
+
+    def derniere(contexte):
+        return max(1, -(-contexte["nb_valeurs"] // TAILLE_PAGE_API))
+
     def url(contexte):
-        derniere = max(1, -(-contexte["nb_valeurs"] // TAILLE_PAGE_API))
-        return f"/api/v1/valeurs/?page={min(numero, derniere)}"
+        from indicateurs.models import Valeur
+        from socle.api.pagination import PaginationParCurseur
+
+        page = min(numero, derniere(contexte))
+        if page == 1:
+            return "/api/v1/valeurs/"
+        rang = (page - 1) * TAILLE_PAGE_API - 1
+        position = Valeur.objects.order_by("-annee", "-id").values_list("annee", "id")[rang]
+        return f"/api/v1/valeurs/?cursor={PaginationParCurseur.encoder(position)}"
 
     def libelle(contexte):
-        derniere = max(1, -(-contexte["nb_valeurs"] // TAILLE_PAGE_API))
-        page = min(numero, derniere)
+        page = min(numero, derniere(contexte))
         suffixe = f" → {page} (dernière)" if page != numero else ""
-        return f"API /api/v1/valeurs/ page {numero}{suffixe}"
+        return f"API /api/v1/valeurs/ page {numero}{suffixe} (curseur)"
 
     return url, libelle
 

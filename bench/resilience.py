@@ -139,7 +139,7 @@ def versions_lues(base, jeton, journal):
     )  # fmt: skip
     if statut != 200:
         return None
-    return {v["territoire"]["code"]: v["version"] for v in json.loads(contenu)["resultats"]}
+    return {v["territoire"]: v["version"] for v in json.loads(contenu)["results"]}
 
 
 def ecrivain(base, jeton, fin, journal, graine):

@@ -521,6 +521,8 @@ REST_FRAMEWORK = {
         "socle.api.filtres.Recherche",
     ],
     "DEFAULT_PAGINATION_CLASS": "socle.api.pagination.PaginationParPage",
+    # Les nombres décimaux en nombres JSON (30.5), pas en texte ("30.50").
+    "COERCE_DECIMAL_TO_STRING": False,
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
         "socle.api.limites.DebitAnonyme",

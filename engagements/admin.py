@@ -106,9 +106,9 @@ class PlanAdmin(SimpleHistoryAdmin):
 
 @admin.register(Signataire)
 class SignataireAdmin(SimpleHistoryAdmin):
-    list_display = ["nom", "type", "ordre"]
+    list_display = ["nom", "slug", "type", "ordre"]
     list_filter = ["type"]
-    search_fields = ["nom"]
+    search_fields = ["nom", "slug"]
 
 
 @admin.register(Sigle)

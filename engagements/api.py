@@ -66,9 +66,11 @@ class ActionSerializer(SerialiseurModele):
 
 
 class SignataireCourtSerializer(SerialiseurModele):
+    """Un signataire cité (producteur, acteur) : sa clé naturelle (slug) et son nom."""
+
     class Meta:
         model = Signataire
-        fields = ["id", "nom"]
+        fields = ["slug", "nom"]
 
 
 class ActeurSerializer(SerialiseurModele):
@@ -134,7 +136,7 @@ class ThematiqueSerializer(SerialiseurModele):
 
     class Meta:
         model = Thematique
-        fields = ["id", "url", "numero", "titre", "libelle", "engagements"]
+        fields = ["id", "url", "numero", "titre", "libelle", "engagements", "modifie_le"]
         extra_kwargs = {
             "titre": {
                 "help_text": "Titre de la thématique ; vide quand le texte du contrat ne "
@@ -170,7 +172,10 @@ EXEMPLE_ENGAGEMENT = {
             "groupe_libelle": "Pilote",
             "ordre": 1,
             "nom": "Caf de Paris",
-            "signataire": {"id": 7, "nom": "Caisse d’allocations familiales de Paris"},
+            "signataire": {
+                "slug": "caisse-dallocations-familiales",
+                "nom": "Caisse d’allocations familiales de Paris",
+            },
         }
     ],
     "financements": [
@@ -228,6 +233,7 @@ class EngagementSerializer(SerialiseurModele):
             "financements",
             "plans",
             "indicateurs",
+            "modifie_le",
         ]
         extra_kwargs = {"numero": {"help_text": "Numéro de l’engagement (1 à 30)."}}
 
@@ -238,13 +244,15 @@ class EngagementSerializer(SerialiseurModele):
             "Caf",
             value={
                 "id": 7,
-                "url": "https://exemple.paris.fr/api/v1/signataires/7/",
+                "slug": "caisse-dallocations-familiales",
+                "url": "https://exemple.paris.fr/api/v1/signataires/caisse-dallocations-familiales/",
                 "nom": "Caisse d’allocations familiales de Paris",
                 "type": "institution",
                 "type_libelle": "Institution",
                 "ordre": 7,
                 "engagements": [1, 5, 12],
                 "pilote_de": [5],
+                "modifie_le": "2026-02-03T10:15:00+01:00",
             },
             response_only=True,
         )
@@ -252,7 +260,7 @@ class EngagementSerializer(SerialiseurModele):
 )
 class SignataireSerializer(SerialiseurModele):
     url = serializers.HyperlinkedIdentityField(
-        view_name="api:signataire-detail", help_text="Adresse dans l’API."
+        view_name="api:signataire-detail", lookup_field="slug", help_text="Adresse dans l’API."
     )
     type_libelle = libelle_de("type")
     engagements = serializers.SerializerMethodField(
@@ -264,7 +272,18 @@ class SignataireSerializer(SerialiseurModele):
 
     class Meta:
         model = Signataire
-        fields = ["id", "url", "nom", "type", "type_libelle", "ordre", "engagements", "pilote_de"]
+        fields = [
+            "id",
+            "slug",
+            "url",
+            "nom",
+            "type",
+            "type_libelle",
+            "ordre",
+            "engagements",
+            "pilote_de",
+            "modifie_le",
+        ]
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_engagements(self, signataire):
@@ -293,7 +312,7 @@ class SignataireSerializer(SerialiseurModele):
 class SigleSerializer(SerialiseurModele):
     class Meta:
         model = Sigle
-        fields = ["id", "sigle", "definition"]
+        fields = ["id", "sigle", "definition", "modifie_le"]
 
 
 def _acteurs(engagement, groupe):
@@ -387,13 +406,20 @@ class EngagementViewSet(VueLectureAPI):
     list=extend_schema(
         summary="Liste des signataires",
         description="Les signataires du contrat (institutions et bailleurs sociaux), avec "
-        "les engagements dont ils sont acteurs. `engagements?signataire={id}` donne ces "
+        "les engagements dont ils sont acteurs. `engagements?signataire={slug}` donne ces "
         "engagements en entier.",
     ),
     retrieve=extend_schema(
         summary="Un signataire",
-        description="Par son identifiant.",
-        parameters=[cle_naturelle("id", OpenApiTypes.INT, "Identifiant du signataire.", 1)],
+        description="Par son slug (clé naturelle) ; l’identifiant numérique reste accepté.",
+        parameters=[
+            cle_naturelle(
+                "slug",
+                OpenApiTypes.STR,
+                "Slug du signataire.",
+                "caisse-dallocations-familiales",
+            )
+        ],
     ),
 )
 class SignataireViewSet(VueLectureAPI):
@@ -402,11 +428,12 @@ class SignataireViewSet(VueLectureAPI):
     permission_classes = [LectureLibre]
     filterset_class = SignataireFilter
     search_fields = ["nom"]
-    lookup_value_regex = "[0-9]+"
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
     tri = ("ordre", "nom", "pk")
     nom_export = "signataires"
     colonnes_export = [
-        Colonne("Identifiant", "id", "nombre"),
+        Colonne("Identifiant", "slug"),
         Colonne("Nom", "nom"),
         Colonne("Type", "type_libelle"),
         Colonne("Engagements (acteur)", "engagements[]"),
@@ -416,6 +443,17 @@ class SignataireViewSet(VueLectureAPI):
     def charger(self, queryset):
         acteurs = Acteur.objects.select_related("engagement").order_by("pk")
         return queryset.prefetch_related(Prefetch("acteurs", queryset=acteurs))
+
+    def get_object(self):
+        # Les adresses d'avant les slugs (`/api/v1/signataires/7/`) restent valables.
+        valeur = self.kwargs.get(self.lookup_field, "")
+        if (
+            valeur.isdigit()
+            and len(valeur) < 10
+            and not self.get_queryset().filter(slug=valeur).exists()
+        ):
+            self.lookup_field, self.kwargs = "pk", {"pk": valeur}
+        return super().get_object()
 
 
 @extend_schema_view(

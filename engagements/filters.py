@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import Q
 
 from engagements.models import Acteur, Engagement, Sigle, Signataire, Thematique
-from socle.filtres import FiltreParNumero, FiltreTexte
+from socle.filtres import FiltreParNumero, FiltreParSlug, FiltreTexte
 
 
 class ThematiqueFilter(django_filters.FilterSet):
@@ -30,18 +30,18 @@ class EngagementFilter(django_filters.FilterSet):
         widget=forms.NumberInput,
         label="Numéro de la thématique",
     )
-    signataire = FiltreParNumero(
+    signataire = FiltreParSlug(
         field_name="acteurs__signataire",
         queryset=Signataire.objects.all(),
         distinct=True,
-        widget=forms.NumberInput,
-        label="Identifiant d’un signataire acteur de l’engagement",
+        widget=forms.TextInput,
+        label="Identifiant (slug) d’un signataire acteur de l’engagement",
     )
-    pilote = FiltreParNumero(
+    pilote = FiltreParSlug(
         queryset=Signataire.objects.all(),
         method="filtrer_pilote",
-        widget=forms.NumberInput,
-        label="Identifiant d’un signataire pilote de l’engagement",
+        widget=forms.TextInput,
+        label="Identifiant (slug) d’un signataire pilote de l’engagement",
     )
 
     class Meta:

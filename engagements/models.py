@@ -4,6 +4,7 @@ restent modifiables par le SPV ; chaque modification est historisée."""
 
 from django.db import models
 from django.urls import reverse
+from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 
@@ -35,6 +36,8 @@ class Thematique(models.Model):
 
     numero = models.PositiveSmallIntegerField("numéro", unique=True)
     titre = models.CharField("titre", max_length=255, blank=True)
+    # Pour la synchronisation incrémentale de l'API (`?modifie_depuis=`).
+    modifie_le = models.DateTimeField("modifiée le", auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -94,6 +97,8 @@ class Engagement(models.Model):
     indicateurs_en_cours_de_definition = models.BooleanField(
         "indicateurs en cours de définition", default=False
     )
+    # Pour la synchronisation incrémentale de l'API (`?modifie_depuis=`).
+    modifie_le = models.DateTimeField("modifié le", auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     objects = EngagementQuerySet.as_manager()
@@ -196,8 +201,12 @@ class Signataire(models.Model):
         help_text="Le sigle usuel (« Caf »), repris du glossaire du contrat quand il y figure : "
         "il sert à retrouver l’organisation.",
     )
+    # Clé naturelle de l'API (filtres, producteurs) : tirée du nom par load_referentiel.
+    slug = models.SlugField("identifiant", max_length=100, unique=True)
     type = models.CharField("type", max_length=20, choices=Type.choices)
     ordre = models.PositiveSmallIntegerField("ordre dans la liste", default=0)
+    # Pour la synchronisation incrémentale de l'API (`?modifie_depuis=`).
+    modifie_le = models.DateTimeField("modifié le", auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -208,10 +217,22 @@ class Signataire(models.Model):
     def __str__(self):
         return self.nom
 
+    def save(self, *args, **kwargs):
+        # Un signataire créé ailleurs que par le chargeur (admin, tests) reçoit aussi sa clé.
+        if not self.slug:
+            self.slug = slug_signataire(self.nom)
+        super().save(*args, **kwargs)
+
     @property
     def libelle(self):
         """« Caisse d’Allocations Familiales (Caf) » : le nom, et le sigle s'il est connu."""
         return f"{self.nom} ({self.sigle})" if self.sigle else self.nom
+
+
+def slug_signataire(nom):
+    """« Caisse d’allocations familiales » → « caisse-dallocations-familiales »
+    (100 caractères au plus) : la clé naturelle d'un signataire dans l'API."""
+    return slugify(nom)[:100].strip("-")
 
 
 class Acteur(models.Model):
@@ -304,6 +325,8 @@ class Sigle(models.Model):
 
     sigle = models.CharField("sigle", max_length=30, unique=True)
     definition = models.TextField("définition")
+    # Pour la synchronisation incrémentale de l'API (`?modifie_depuis=`).
+    modifie_le = models.DateTimeField("modifié le", auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:

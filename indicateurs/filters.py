@@ -1,7 +1,7 @@
 """FilterSets des indicateurs, territoires, campagnes et valeurs : un par liste, partagé par
 sa page, son export et l'API (voir socle/filtres.py). Les objets se désignent par leur clé
 naturelle : code d'un indicateur ou d'un territoire, numéro d'un engagement ou d'une
-thématique, slug d'un QPV ; un producteur, par l'identifiant du signataire."""
+thématique, slug d'un QPV ; un producteur, par le slug du signataire."""
 
 import django_filters
 from django import forms
@@ -13,9 +13,11 @@ from indicateurs.models import Campagne, Indicateur, Territoire, Valeur
 from quartiers.models import Arrondissement, Quartier
 from socle.filtres import (
     FiltreAnnee,
+    FiltreOuiNon,
     FiltreParCode,
     FiltreParIdentifiant,
     FiltreParNumero,
+    FiltreParSlug,
     FiltreTexte,
 )
 
@@ -43,9 +45,9 @@ class IndicateurFilter(django_filters.FilterSet):
     nature = django_filters.ChoiceFilter(
         choices=Indicateur.Nature.choices, label="Nature", empty_label="Toutes"
     )
-    producteur = FiltreParNumero(
+    producteur = FiltreParSlug(
         queryset=Signataire.objects.order_by("nom"),
-        label="Producteur (identifiant du signataire)",
+        label="Producteur (slug du signataire)",
         empty_label="Tous",
     )
 
@@ -132,7 +134,7 @@ class ValeurFilter(django_filters.FilterSet):
     statut = django_filters.ChoiceFilter(
         choices=Valeur.Statut.choices, label="Statut", empty_label="Tous"
     )
-    producteur = FiltreParNumero(
+    producteur = FiltreParSlug(
         field_name="indicateur__producteur",
         queryset=Signataire.objects.filter(indicateurs_produits__isnull=False)
         .distinct()
@@ -140,11 +142,10 @@ class ValeurFilter(django_filters.FilterSet):
         label="Producteur",
         empty_label="Tous",
     )
-    demo = django_filters.ChoiceFilter(
-        choices=[("non", "Réelles seulement"), ("oui", "Démonstration seulement")],
-        method="filtrer_demo",
+    # Un booléen (true/false, aussi 1/0 et oui/non : les liens des pages restent valables).
+    demo = FiltreOuiNon(
         label="Valeurs de démonstration",
-        empty_label="Toutes",
+        choix=[("", "Toutes"), ("false", "Réelles seulement"), ("true", "Démonstration seulement")],
     )
 
     class Meta:
@@ -165,8 +166,7 @@ class ValeurFilter(django_filters.FilterSet):
             "indicateur": "Code de l’indicateur (`E28-2`, sans tenir compte de la casse)",
             "engagement": "Numéro de l’engagement de l’indicateur",
             "territoire": "Code du territoire (`qpv-goutte-dor`, `paris`…)",
-            "producteur": "Producteur (identifiant du signataire)",
+            "producteur": "Producteur : slug du signataire (`caisse-dallocations-familiales`)",
+            "demo": "Valeurs de démonstration : `true` (seulement elles), `false` (valeurs "
+            "réelles seulement) ; aussi `1`/`0`",
         }
-
-    def filtrer_demo(self, queryset, name, value: str):
-        return queryset.filter(demo=value == "oui")

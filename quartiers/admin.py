@@ -48,9 +48,9 @@ class ChiffreInline(admin.TabularInline):
 
 @admin.register(Quartier)
 class QuartierAdmin(SimpleHistoryAdmin):
-    list_display = ["nom", "slug", "population", "ordre"]
+    list_display = ["nom", "slug", "code_qpv", "population", "ordre"]
     list_filter = ["arrondissements"]
-    search_fields = ["nom", "nom_fiche", "slug"]
+    search_fields = ["nom", "nom_fiche", "slug", "=code_qpv"]
     filter_horizontal = ["arrondissements"]
     inlines = [SecteurInline, ChiffreInline, ProjetInline]
 

@@ -135,9 +135,9 @@ EXEMPLE_QUARTIER = {
             "libelle": "Taux de chômage",
             "qualificatif": "",
             "texte": "16 % (contre 11 % à Paris)",
-            "valeur": "16.00",
+            "valeur": 16.0,
             "unite": "%",
-            "valeur_paris": "11.00",
+            "valeur_paris": 11.0,
             "source": "Insee, RP 2019",
             "annee": 2019,
             "reserve_perimetre": "",
@@ -146,6 +146,8 @@ EXEMPLE_QUARTIER = {
             "parties": [],
         }
     ],
+    "code_qpv": "",
+    "modifie_le": "2026-02-03T10:15:00+01:00",
 }
 
 
@@ -185,9 +187,15 @@ class QuartierSerializer(SerialiseurModele):
             "nb_projets",
             "secteurs",
             "chiffres_cles",
+            "code_qpv",
+            "modifie_le",
         ]
         extra_kwargs = {
             "slug": {"help_text": "Identifiant stable du QPV, utilisé dans les adresses."},
+            "code_qpv": {
+                "help_text": "Code officiel du QPV (« QN07501M »), saisi par le SPV ; vide tant "
+                "qu’il ne l’est pas (le texte du contrat ne le donne pas)."
+            },
             "population": {
                 "help_text": "Population du décret (Filosofi 2019) ; les secteurs "
                 "portent celles des fiches."

@@ -22,7 +22,10 @@ class QuartierFilter(django_filters.FilterSet):
         label="Arrondissement",
         empty_label="Tous",
     )
+    code_qpv = FiltreTexte(
+        field_name="code_qpv", lookup_expr="iexact", label="Code QPV officiel (QN…)"
+    )
 
     class Meta:
         model = Quartier
-        fields = ["q", "arrondissement"]
+        fields = ["q", "arrondissement", "code_qpv"]

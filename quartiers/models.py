@@ -95,6 +95,15 @@ class Quartier(models.Model):
     les populations des fiches, qui diffèrent : on garde les deux, chacune avec sa source."""
 
     slug = models.SlugField("identifiant", max_length=100, unique=True)
+    # Le texte du contrat n'imprime pas les codes officiels : le SPV les saisit, le chargeur
+    # les laisse vides (jamais de code inventé).
+    code_qpv = models.CharField(
+        "code QPV officiel",
+        max_length=20,
+        blank=True,
+        help_text="Code officiel du quartier prioritaire (par exemple « QN07501M »), à saisir "
+        "par le SPV : le texte du contrat ne le donne pas.",
+    )
     nom = models.CharField("nom", max_length=200)
     nom_fiche = models.CharField("intitulé de la fiche", max_length=255, blank=True)
     arrondissements = models.ManyToManyField(
@@ -104,6 +113,8 @@ class Quartier(models.Model):
     population = models.PositiveIntegerField("population", null=True, blank=True)
     population_source = models.CharField("source de la population", max_length=255, blank=True)
     description = models.TextField("descriptif du quartier", blank=True)
+    # Pour la synchronisation incrémentale de l'API (`?modifie_depuis=`).
+    modifie_le = models.DateTimeField("modifié le", auto_now=True, db_index=True)
     history = HistoricalRecords(m2m_fields=[arrondissements])
 
     objects = QuartierQuerySet.as_manager()
@@ -112,6 +123,14 @@ class Quartier(models.Model):
         verbose_name = "quartier prioritaire"
         verbose_name_plural = "quartiers prioritaires"
         ordering = ["ordre", "nom"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code_qpv"],
+                condition=~models.Q(code_qpv=""),
+                name="quartier_code_qpv_unique",
+                violation_error_message="Ce code QPV est déjà celui d’un autre quartier.",
+            )
+        ]
 
     def __str__(self):
         return self.nom
@@ -281,6 +300,8 @@ class ProjetStructurant(models.Model):
         help_text="L’année où le projet doit être réalisé, quand elle est connue (le contrat ne "
         "la donne pas : elle est renseignée par le SPV).",
     )
+    # Pour la synchronisation incrémentale de l'API (`?modifie_depuis=`).
+    modifie_le = models.DateTimeField("modifié le", auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     objects = ProjetStructurantQuerySet.as_manager()

@@ -15,6 +15,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from recherche import moteur
 from recherche.models import Rubrique
 from recherche.texte import LONGUEUR_MAX, SaisieInvalide
+from socle.api.pagination import lire_entier
 from socle.api.permissions import LectureLibre
 from socle.api.rendus import Colonne
 from socle.api.serialiseurs import Serialiseur
@@ -91,11 +92,9 @@ class CorrectionSerializer(Serialiseur):
 EXEMPLE = {
     "q": "Caf",
     "type": None,
-    "nombre": 36,
-    "pages": 2,
-    "page": 1,
-    "suivant": "https://exemple.paris.fr/api/v1/recherche/?page=2&q=Caf",
-    "precedent": None,
+    "count": 36,
+    "next": "https://exemple.paris.fr/api/v1/recherche/?page=2&q=Caf",
+    "previous": None,
     "rubriques": [
         {
             "type": "glossaire",
@@ -108,7 +107,7 @@ EXEMPLE = {
     ],
     "sigles": [{"sigle": "Caf", "definition": "Caisse d’allocations familiales"}],
     "corrections": [],
-    "resultats": [
+    "results": [
         {
             "type": "glossaire",
             "type_libelle": "Glossaire",
@@ -135,15 +134,14 @@ class RechercheSerializer(Serialiseur):
     type = serializers.CharField(
         allow_null=True, help_text="La rubrique demandée, ou null (toutes)."
     )
-    nombre = serializers.IntegerField(
-        help_text="Nombre de résultats de la liste paginée (la rubrique demandée, ou toutes)."
+    count = serializers.IntegerField(
+        source="nombre",
+        help_text="Nombre de résultats de la liste paginée (la rubrique demandée, ou toutes).",
     )
-    pages = serializers.IntegerField(help_text="Nombre de pages.")
-    page = serializers.IntegerField(help_text="Page courante.")
-    suivant = serializers.SerializerMethodField(
+    next = serializers.SerializerMethodField(
         help_text="Adresse de la page suivante (null sur la dernière)."
     )
-    precedent = serializers.SerializerMethodField(
+    previous = serializers.SerializerMethodField(
         help_text="Adresse de la page précédente (null sur la première)."
     )
     rubriques = RubriqueSerializer(
@@ -155,7 +153,9 @@ class RechercheSerializer(Serialiseur):
     corrections = serializers.SerializerMethodField(
         help_text="Les mots absents du portail et les mots proches cherchés à leur place."
     )
-    resultats = ResultatSerializer(many=True, help_text="Les résultats de la page.")
+    results = ResultatSerializer(
+        source="resultats", many=True, help_text="Les résultats de la page."
+    )
 
     def _lien(self, recherche, page):
         url = self.context["request"].build_absolute_uri()
@@ -163,12 +163,12 @@ class RechercheSerializer(Serialiseur):
             return remove_query_param(url, "page")
         return replace_query_param(url, "page", page)
 
-    def get_suivant(self, recherche) -> str | None:
+    def get_next(self, recherche) -> str | None:
         if recherche.par_page is None or recherche.page >= recherche.pages:
             return None
         return self._lien(recherche, recherche.page + 1)
 
-    def get_precedent(self, recherche) -> str | None:
+    def get_previous(self, recherche) -> str | None:
         if recherche.page <= 1 or recherche.par_page is None:
             return None
         return self._lien(recherche, min(recherche.page - 1, recherche.pages))
@@ -182,17 +182,6 @@ class RechercheSerializer(Serialiseur):
         return CorrectionSerializer(
             [{"mot": m, "corrections": c} for m, c in recherche.corrections], many=True
         ).data
-
-
-def _entier_positif(valeur, defaut, maximum=None):
-    """Comme la pagination DRF : une valeur absente ou invalide donne le défaut."""
-    try:
-        nombre = int(valeur)
-    except (TypeError, ValueError):
-        return defaut
-    if nombre < 1:
-        return defaut
-    return min(nombre, maximum) if maximum else nombre
 
 
 @extend_schema(
@@ -212,18 +201,20 @@ def _entier_positif(valeur, defaut, maximum=None):
     parameters=[
         OpenApiParameter(
             "q",
-            OpenApiTypes.STR,
+            {
+                "type": "string",
+                "minLength": 2,
+                "maxLength": LONGUEUR_MAX,
+                # Au moins deux caractères hors espaces, sans caractère nul.
+                "pattern": r"^[^\x00]*\S[^\x00]*\S[^\x00]*$",
+            },
+            required=True,
             description=f"La requête : de 2 à {LONGUEUR_MAX} caractères, sans caractère nul. "
-            "Obligatoire (ou `search`).",
+            "`search` en est un synonyme, accepté comme sur les autres listes.",
             examples=[
                 OpenApiExample("Sigle", value="Caf"),
                 OpenApiExample("Sans accent", value="sante"),
             ],
-        ),
-        OpenApiParameter(
-            "search",
-            OpenApiTypes.STR,
-            description="Synonyme de `q`, comme sur les autres listes de l’API.",
         ),
         OpenApiParameter(
             "type",
@@ -232,11 +223,13 @@ def _entier_positif(valeur, defaut, maximum=None):
             description=f"Une seule rubrique : {TYPES}.",
         ),
         OpenApiParameter(
-            "page", OpenApiTypes.INT, description="Numéro de la page (à partir de 1)."
+            "page",
+            {"type": "integer", "minimum": 1, "maximum": PAGE_MAX},
+            description="Numéro de la page (à partir de 1).",
         ),
         OpenApiParameter(
             "page_size",
-            OpenApiTypes.INT,
+            {"type": "integer", "minimum": 1, "maximum": moteur.PAR_PAGE_MAX},
             description=f"Résultats par page ({moteur.PAR_PAGE} par défaut, "
             f"{moteur.PAR_PAGE_MAX} au plus).",
         ),
@@ -271,20 +264,15 @@ class RechercheViewSet(BaseVueAPI, viewsets.GenericViewSet):
         q = q if q is not None else search
         if q is None:
             raise exceptions.ValidationError({"q": ["Ce paramètre est obligatoire."]})
-        page = parametres.get("page", "1")
-        if not (page.isascii() and page.isdigit()) or not 1 <= int(page) <= PAGE_MAX:
-            raise exceptions.NotFound("Page invalide : cette page n’existe pas.")
+        page = lire_entier(request, "page", 1, 1, PAGE_MAX)
+        par_page = lire_entier(request, "page_size", moteur.PAR_PAGE, 1, moteur.PAR_PAGE_MAX)
         try:
             recherche = moteur.rechercher(
                 q,
                 request.user,
                 type=parametres.get("type"),
-                page=int(page),
-                par_page=None
-                if self.est_export
-                else _entier_positif(
-                    parametres.get("page_size"), moteur.PAR_PAGE, moteur.PAR_PAGE_MAX
-                ),
+                page=page,
+                par_page=None if self.est_export else par_page,
                 surligner=not self.est_export,
             )
         except SaisieInvalide as refus:

@@ -15,6 +15,12 @@ la page l'affiche en erreur et l'API répond 400. D'où :
 - `FiltreTexte` : une recherche bornée en longueur (et sans caractère nul, comme tout
   `CharField`).
 
+Une clé bien formée qui ne désigne aucun objet (`?indicateur=E99-9`, `?quartier=inconnu`) donne
+une liste vide, comme une année sans données : c'est une question valide dont la réponse est
+« rien » (le contrat de l'API, schemathesis à l'appui : une donnée conforme au schéma n'est
+jamais refusée) ; une clé mal formée (texte pour un numéro, caractère nul, trop longue) reste
+refusée.
+
 Les choix d'un menu déroulant tirés des données (`FiltreAnnee(choix=…)`) ne sont lus qu'au
 rendu de la page : l'API, qui ne rend pas le formulaire, ne paie pas cette requête."""
 
@@ -31,7 +37,13 @@ ANNEE_MIN, ANNEE_MAX = 1900, 2100
 LONGUEUR_MAX_TEXTE = 200
 
 
-@extend_schema_field(OpenApiTypes.INT)
+def aucun(queryset):
+    """L'objet qu'une clé inconnue désigne : aucun (un identifiant qu'aucune ligne ne porte ;
+    le filtre rend une liste vide)."""
+    return queryset.model(pk=-1)
+
+
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": ENTIER_MAX})
 class FiltreEntier(django_filters.Filter):
     """Un nombre entier borné (0 à 2 147 483 647 par défaut)."""
 
@@ -68,6 +80,7 @@ class MenuDesDonnees(forms.Select):
         return copie
 
 
+@extend_schema_field({"type": "integer", "minimum": ANNEE_MIN, "maximum": ANNEE_MAX})
 class FiltreAnnee(FiltreEntier):
     """Une année (1900 à 2100), quelle qu'elle soit : une année sans données donne une liste
     vide, pas une erreur. `choix` (une fonction qui rend [(année, libellé)]) fait de la page un
@@ -117,6 +130,7 @@ class FiltreOuiNon(django_filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field({"type": "string", "maxLength": LONGUEUR_MAX_TEXTE})
 class FiltreTexte(django_filters.CharFilter):
     """Un texte recherché, borné en longueur."""
 
@@ -133,7 +147,12 @@ class ChoixParIdentifiant(django_filters.fields.ModelChoiceField):
         if value in self.empty_values:
             return None
         verifier_cle_texte(value)
-        return super().to_python(value)
+        try:
+            return super().to_python(value)
+        except ValidationError as erreur:
+            if erreur.code != "invalid_choice":
+                raise
+            return aucun(self.queryset)
 
 
 def verifier_cle_texte(value):
@@ -147,7 +166,7 @@ def verifier_cle_texte(value):
         )
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field({"type": "string", "maxLength": LONGUEUR_MAX_TEXTE})
 class FiltreParIdentifiant(django_filters.ModelChoiceFilter):
     """Un objet désigné par une clé texte (slug, code) ; le type est déclaré pour le schéma
     OpenAPI, qui ne le devine pas d'un filtre à méthode."""
@@ -163,13 +182,22 @@ class ChoixParNumero(django_filters.fields.ModelChoiceField):
         if value in self.empty_values:
             return None
         try:
-            int(str(value).strip())
+            numero = int(str(value).strip())
         except ValueError:
             raise ValidationError("Saisissez un nombre entier.", code="invalid") from None
-        return super().to_python(str(value).strip())
+        if not 0 <= numero <= ENTIER_MAX:
+            raise ValidationError(
+                f"Saisissez un nombre entier entre 0 et {ENTIER_MAX}.", code="invalid"
+            )
+        try:
+            return super().to_python(str(numero))
+        except ValidationError as erreur:
+            if erreur.code != "invalid_choice":
+                raise
+            return aucun(self.queryset)
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": ENTIER_MAX})
 class FiltreParNumero(django_filters.ModelChoiceFilter):
     """Un objet désigné par un numéro (arrondissement, engagement, thématique) ou par son
     identifiant (signataire, action) ; le type est déclaré pour le schéma OpenAPI."""
@@ -188,14 +216,10 @@ class ChoixSansCasse(django_filters.fields.ModelChoiceField):
         try:
             return self.queryset.get(**{f"{self.to_field_name}__iexact": str(value).strip()})
         except (ValueError, TypeError, MultipleObjectsReturned, self.queryset.model.DoesNotExist):
-            raise ValidationError(
-                self.error_messages["invalid_choice"],
-                code="invalid_choice",
-                params={"value": value},
-            ) from None
+            return aucun(self.queryset)
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field({"type": "string", "maxLength": LONGUEUR_MAX_TEXTE})
 class FiltreParCode(django_filters.ModelChoiceFilter):
     """Un objet désigné par son code, sans casse, saisi dans un champ texte (pas de menu de
     centaines d'options, ni de requête pour le construire)."""
@@ -205,6 +229,30 @@ class FiltreParCode(django_filters.ModelChoiceFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("to_field_name", "code")
         kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
+
+
+class ChoixParSlug(ChoixParIdentifiant):
+    """Un objet désigné par son slug ; un nombre désigne encore l'objet de cet identifiant
+    (les liens d'avant les slugs restent valables)."""
+
+    def to_python(self, value):
+        objet = super().to_python(value)
+        texte = str(value).strip() if value not in self.empty_values else ""
+        if objet is not None and objet.pk == -1 and texte.isdigit() and len(texte) < 10:
+            return self.queryset.filter(pk=int(texte)).first() or objet
+        return objet
+
+
+@extend_schema_field({"type": "string", "maxLength": LONGUEUR_MAX_TEXTE})
+class FiltreParSlug(django_filters.ModelChoiceFilter):
+    """Un objet désigné par son slug (un signataire : `caisse-dallocations-familiales`),
+    ou, pour les liens anciens, par son identifiant numérique."""
+
+    field_class = ChoixParSlug
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "slug")
         super().__init__(*args, **kwargs)
 
 

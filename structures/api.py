@@ -64,11 +64,11 @@ class FinancementStructureSerializer(SerialiseurModele):
                 "salaries": 25,
                 "benevoles": 80,
                 "adherents": 600,
-                "budget": "1200000.00",
+                "budget": 1200000.0,
                 "description": "Centre social agréé par la Caf…",
                 "source": "Rapport d’activité",
                 "financements": [
-                    {"ordre": 0, "financeur": "Fonds publics", "part": "70.00", "texte": ""}
+                    {"ordre": 0, "financeur": "Fonds publics", "part": 70.0, "texte": ""}
                 ],
                 "nb_fiches": 3,
             },
@@ -124,6 +124,7 @@ class StructureSerializer(SerialiseurModele):
             "source",
             "financements",
             "nb_fiches",
+            "modifie_le",
         ]
         extra_kwargs = {
             "slug": {"help_text": "Identifiant stable de la structure, utilisé dans les adresses."}
@@ -239,10 +240,10 @@ EXEMPLE_FICHE = {
             "financeur": "etat",
             "financeur_libelle": "État (politique de la ville)",
             "precision": "",
-            "montant": "8000.00",
+            "montant": 8000.0,
         }
     ],
-    "budget_total": "8000.00",
+    "budget_total": 8000.0,
     "modifie_le": "2026-01-20T14:02:00+01:00",
 }
 

@@ -120,6 +120,8 @@ class Structure(Provenance):
         help_text="Ses fiches-actions validées peuvent être publiées en données ouvertes (sans "
         "données personnelles ni pièces jointes). Rien n’est publié sans cet accord.",
     )
+    # Pour la synchronisation incrémentale de l'API (`?modifie_depuis=`).
+    modifie_le = models.DateTimeField("modifiée le", auto_now=True, db_index=True)
     history = HistoricalRecords(m2m_fields=[quartiers])
 
     objects = StructureQuerySet.as_manager()

@@ -137,6 +137,7 @@ class ProjetSerializer(SerialiseurModele):
             "echeance_depassee",
             "dernier_suivi",
             "suivi",
+            "modifie_le",
         ]
         extra_kwargs = {
             "statut": {"help_text": "Statut normalisé, mis à jour par le suivi."},

@@ -73,6 +73,7 @@ class CampagneSerializer(SerialiseurModele):
             "etat_libelle",
             "ouverte",
             "motif_verrouillage",
+            "modifie_le",
         ]
         extra_kwargs = {
             "annee": {"help_text": "L’année des valeurs saisies (clé naturelle)."},
@@ -85,7 +86,7 @@ class CampagneSerializer(SerialiseurModele):
     def get_etat(self, campagne):
         return campagne.etat()
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "nullable": True})
     def get_motif_verrouillage(self, campagne):
         return campagne.motif_verrouillage()
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import exceptions, serializers
 
-from indicateurs.api.saisies import CleDeValeurSerializer, SaisieSerializer
+from indicateurs.api.saisies import CleDeValeurSerializer, SaisieSerializer, sans_part_lue
 from indicateurs.models import Indicateur, Territoire
 from socle.api.concurrence import etag
 from socle.api.erreurs import LotInvalide, LotPerime
@@ -205,7 +205,10 @@ def lire_elements(elements):
         if not element.is_valid():
             erreurs[index] = {c: [str(m) for m in ms] for c, ms in element.errors.items()}
             continue
-        lus.append((index, element.validated_data))
+        # Un enregistrement lu (GET) renvoyé tel quel : la part calculée n'est pas une saisie.
+        lus.append(
+            (index, sans_part_lue(element.validated_data["indicateur"], element.validated_data))
+        )
     return lus, erreurs
 
 

@@ -51,7 +51,10 @@ class EngagementCourtSerializer(SerialiseurModele):
                 "nature_libelle": "Contexte",
                 "unite": "nombre",
                 "unite_libelle": "Nombre",
-                "producteur": {"id": 7, "nom": "Caisse d’allocations familiales de Paris"},
+                "producteur": {
+                    "slug": "caisse-dallocations-familiales",
+                    "nom": "Caisse d’allocations familiales de Paris",
+                },
                 "niveaux": ["paris", "ensemble_qpv", "qpv"],
                 "niveaux_libelles": [
                     "Paris",
@@ -119,6 +122,7 @@ class IndicateurSerializer(SerialiseurModele):
             "methode",
             "cible_valeur",
             "cible_annee",
+            "modifie_le",
         ]
         extra_kwargs = {
             "code": {"help_text": "Code stable : `E05-2` = engagement 5, 2e indicateur."},

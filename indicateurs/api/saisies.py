@@ -5,10 +5,12 @@ Ces sérialiseurs ne contrôlent que la forme (types, longueurs, codes connus) ;
 (unités, valeur atypique, organisation, campagne) sont celles du service
 `indicateurs.ecriture`, partagé avec la grille et l'import."""
 
-from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+from decimal import Decimal
+
+from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 
-from indicateurs.models import ANNEE_MAX, ANNEE_MIN, Indicateur, Territoire
+from indicateurs.models import ANNEE_MAX, ANNEE_MIN, Indicateur, Territoire, Valeur
 from socle.api.serialiseurs import Serialiseur
 
 
@@ -19,6 +21,9 @@ class CodeField(serializers.CharField):
     def __init__(self, modele, nom, **kwargs):
         self.modele, self.nom = modele, nom
         super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return getattr(value, "code", value)
 
     def to_internal_value(self, data):
         code = super().to_internal_value(data).strip()
@@ -84,52 +89,52 @@ class CleDeValeurSerializer(Serialiseur):
     )
 
 
-@extend_schema_serializer(
-    examples=[
-        OpenApiExample(
-            "Un nombre",
-            value={
-                "indicateur": "E28-2",
-                "territoire": "qpv-goutte-dor",
-                "annee": 2025,
-                "valeur": 120,
-                "source": "Caf de Paris, fichier allocataires au 31/12/2025",
-            },
-            request_only=True,
-        ),
-        OpenApiExample(
-            "Un « nombre et part »",
-            value={
-                "indicateur": "E05-1",
-                "territoire": "paris",
-                "annee": 2025,
-                "nombre": 1200,
-                "base": 4000,
-                "source": "Caf de Paris",
-            },
-            request_only=True,
-        ),
-    ]
-)
-class ValeurCreationSerializer(CleDeValeurSerializer, SaisieSerializer):
-    """Une nouvelle valeur."""
+EXEMPLES_ECRITURE = [
+    OpenApiExample(
+        "Un nombre",
+        value={
+            "indicateur": "E28-2",
+            "territoire": "qpv-goutte-dor",
+            "annee": 2025,
+            "valeur": 120,
+            "source": "Caf de Paris, fichier allocataires au 31/12/2025",
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
+        "Un « nombre et part »",
+        value={
+            "indicateur": "E05-1",
+            "territoire": "paris",
+            "annee": 2025,
+            "nombre": 1200,
+            "base": 4000,
+            "source": "Caf de Paris",
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
+        "Corriger la valeur et expliquer l’écart (PATCH)",
+        value={
+            "valeur": 180,
+            "commentaire": "Ouverture d’un nouveau point d’accueil en 2025.",
+            "version": 3,
+        },
+        request_only=True,
+    ),
+]
 
 
-@extend_schema_serializer(
-    examples=[
-        OpenApiExample(
-            "Corriger la valeur et expliquer l’écart",
-            value={
-                "valeur": 180,
-                "commentaire": "Ouverture d’un nouveau point d’accueil en 2025.",
-            },
-            request_only=True,
-        )
-    ]
-)
-class ValeurModificationSerializer(SaisieSerializer):
-    """Les champs modifiés (PATCH) ou tous les champs saisis (PUT) ; la clé de la valeur
-    (indicateur, territoire, année) ne se modifie pas."""
+def sans_part_lue(indicateur, saisie):
+    """Un enregistrement lu puis renvoyé tel quel porte, pour un « nombre et part », la part
+    calculée dans `valeur` : on l'ignore si elle est bien celle du nombre et de la base
+    envoyés (sinon le service refuse la valeur, qui ne se saisit pas)."""
+    if not indicateur.est_nombre_part or saisie.get("valeur") is None:
+        return saisie
+    calcul = Valeur(nombre=saisie.get("nombre"), base=saisie.get("base")).calculer_part()
+    if calcul is not None and Decimal(str(saisie["valeur"])) == calcul:
+        return {**saisie, "valeur": None}
+    return saisie
 
 
 class MotifSerializer(Serialiseur):

@@ -71,6 +71,7 @@ class TerritoireSerializer(SerialiseurModele):
             "quartier",
             "secteur",
             "arrondissement",
+            "modifie_le",
         ]
         extra_kwargs = {
             "code": {

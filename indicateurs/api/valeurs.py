@@ -23,7 +23,6 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from engagements.api import SignataireCourtSerializer
 from indicateurs.api import envoi
 from indicateurs.api.envoi import EnvoiGroupeSerializer, RapportEnvoiSerializer
 from indicateurs.api.reponses import (
@@ -37,9 +36,11 @@ from indicateurs.api.reponses import (
     REPONSE_428,
 )
 from indicateurs.api.saisies import (
+    EXEMPLES_ECRITURE,
+    CleDeValeurSerializer,
     MotifSerializer,
-    ValeurCreationSerializer,
-    ValeurModificationSerializer,
+    SaisieSerializer,
+    sans_part_lue,
 )
 from indicateurs.ecriture import (
     ContexteEcriture,
@@ -56,12 +57,12 @@ from indicateurs.models import (
     Campagne,
     ConflitDeVersion,
     Indicateur,
-    Territoire,
     Valeur,
 )
 from socle import roles
 from socle.api.concurrence import ETagMixin, etag, reessayer_si_concurrence, verifier_if_match
 from socle.api.erreurs import Conflit, PreconditionEchouee, Refus
+from socle.api.pagination import PaginationParCurseur
 from socle.api.permissions import Connecte, selon_regle
 from socle.api.rendus import Colonne
 from socle.api.schema import ENTETE_ETAG, cle_naturelle, entete_if_match
@@ -72,50 +73,21 @@ from socle.circuits import ActionRefusee
 # --- lecture ----------------------------------------------------------------------------------
 
 
-class IndicateurDeValeurSerializer(SerialiseurModele):
-    engagement = serializers.IntegerField(
-        source="engagement.numero",
-        read_only=True,
-        allow_null=True,
-        help_text="Numéro de l’engagement ; null pour un indicateur de contexte.",
-    )
-    unite_libelle = libelle_de("unite")
-
-    class Meta:
-        model = Indicateur
-        fields = ["code", "libelle", "unite", "unite_libelle", "engagement"]
-
-
-class TerritoireDeValeurSerializer(SerialiseurModele):
-    niveau = serializers.CharField(
-        source="type", read_only=True, help_text="Niveau du territoire (`qpv`, `paris`…)."
-    )
-
-    class Meta:
-        model = Territoire
-        fields = ["code", "nom", "niveau"]
-
-
 EXEMPLE_VALEUR = {
     "id": 412,
     "url": "https://exemple.paris.fr/api/v1/valeurs/412/",
     "etag": '"412-3"',
-    "indicateur": {
-        "code": "E28-2",
-        "libelle": "Nombre de familles accompagnées",
-        "unite": "nombre",
-        "unite_libelle": "Nombre",
-        "engagement": 28,
-    },
-    "territoire": {"code": "qpv-goutte-dor", "nom": "Goutte d’Or", "niveau": "qpv"},
+    "indicateur": "E28-2",
+    "territoire": "qpv-goutte-dor",
     "annee": 2025,
-    "valeur": "120.00",
+    "valeur": 120,
     "nombre": None,
     "base": None,
+    "unite": "nombre",
     "affichage": "120",
     "source": "Caf de Paris, fichier allocataires au 31/12/2025",
     "commentaire": "",
-    "producteur": {"id": 7, "nom": "Caisse d’allocations familiales de Paris"},
+    "producteur": "caisse-dallocations-familiales",
     "statut": "soumis",
     "statut_libelle": "Soumise",
     "motif_renvoi": "",
@@ -127,26 +99,74 @@ EXEMPLE_VALEUR = {
     "soumis_le": "2026-02-03T10:15:00+01:00",
     "valide_le": None,
     "renvoye_le": None,
+    "modifie_le": "2026-02-03T10:15:00+01:00",
 }
 
 
 @extend_schema_serializer(
-    examples=[OpenApiExample("Valeur soumise", value=EXEMPLE_VALEUR, response_only=True)]
+    examples=[
+        OpenApiExample("Valeur soumise", value=EXEMPLE_VALEUR, response_only=True),
+        *EXEMPLES_ECRITURE,
+    ]
 )
-class ValeurSerializer(SerialiseurModele):
+class ValeurSerializer(CleDeValeurSerializer, SaisieSerializer, SerialiseurModele):
+    """L'enregistrement plat d'une valeur, le même en lecture et en écriture : ce que renvoie
+    un GET se renvoie tel quel par PUT (ou dans un envoi groupé) ; les champs en lecture seule
+    sont ignorés à l'écriture. Les objets liés sont désignés par leur clé naturelle (code
+    d'indicateur, code de territoire, slug du producteur), sans leurs longs textes.
+
+    Pour ajouter un champ : le déclarer sur le modèle et l'ajouter à `CHAMPS_LUS` (lecture
+    seule) ou à `SaisieSerializer` (saisi)."""
+
+    CHAMPS_LUS = [
+        "unite",
+        "affichage",
+        "producteur",
+        "statut",
+        "statut_libelle",
+        "motif_renvoi",
+        "origine",
+        "origine_libelle",
+        "demo",
+        # Provenance (issue 12) : réserve de périmètre et déduction du chargement.
+        "reserve_perimetre",
+        "deduite",
+        "motif_deduction",
+        "saisi_le",
+        "soumis_le",
+        "valide_le",
+        "renvoye_le",
+        "modifie_le",
+    ]
+
     url = serializers.HyperlinkedIdentityField(
         view_name="api:valeur-detail", help_text="Adresse dans l’API."
     )
     etag = serializers.SerializerMethodField(
         help_text="L’ETag de cette version, à renvoyer dans `If-Match` pour la modifier."
     )
-    indicateur = IndicateurDeValeurSerializer(read_only=True)
-    territoire = TerritoireDeValeurSerializer(read_only=True)
+    version = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        help_text="Incrémentée à chaque écriture. À l’écriture : la version lue (précondition, "
+        "comme `If-Match`) ; une version périmée donne 412.",
+    )
+    unite = serializers.ChoiceField(
+        source="indicateur.unite",
+        choices=Indicateur.Unite.choices,
+        read_only=True,
+        help_text="Unité de l’indicateur (la valeur est un nombre, une part ou un taux en %, "
+        "ou un « nombre et part »).",
+    )
     affichage = serializers.CharField(
         read_only=True, help_text="La valeur telle qu’on la lit (« 16 % », « 12 / 40 (30 %) »)."
     )
-    producteur = SignataireCourtSerializer(
-        read_only=True, allow_null=True, help_text="L’organisation qui produit la valeur."
+    producteur = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="L’organisation qui produit la valeur (slug du signataire).",
     )
     statut_libelle = libelle_de("statut")
     origine_libelle = libelle_de("origine")
@@ -163,36 +183,11 @@ class ValeurSerializer(SerialiseurModele):
             "valeur",
             "nombre",
             "base",
-            "affichage",
             "source",
             "commentaire",
-            # Provenance (issue 12) : réserve de périmètre et déduction du chargement.
-            "reserve_perimetre",
-            "deduite",
-            "motif_deduction",
-            "producteur",
-            "statut",
-            "statut_libelle",
-            "motif_renvoi",
-            "origine",
-            "origine_libelle",
-            "demo",
             "version",
-            "saisi_le",
-            "soumis_le",
-            "valide_le",
-            "renvoye_le",
         ]
         extra_kwargs = {
-            "valeur": {
-                "help_text": "La valeur ; pour un indicateur « nombre et part », la part "
-                "calculée (en %)."
-            },
-            "nombre": {"help_text": "« Nombre et part » seulement : le nombre saisi."},
-            "base": {
-                "help_text": "« Nombre et part » seulement : la base, le total dont le nombre "
-                "est une part."
-            },
             "statut": {
                 "help_text": "Circuit : brouillon → soumis → valide, ou renvoye (avec un motif)."
             },
@@ -200,26 +195,79 @@ class ValeurSerializer(SerialiseurModele):
                 "help_text": "Vrai pour une valeur synthétique de démonstration : jamais une "
                 "donnée réelle."
             },
-            "version": {"help_text": "Incrémentée à chaque écriture (voir `etag`)."},
+            "modifie_le": {"help_text": "Dernière modification (synchronisation incrémentale)."},
             "reserve_perimetre": {
-                "read_only": True,
                 "help_text": "Ce que couvre la valeur quand ce n’est pas exactement le "
                 "territoire (« chiffre du Grand Belleville (10e, 11e, 20e) ») ; vide sinon.",
             },
             "deduite": {
-                "read_only": True,
                 "help_text": "Vrai quand une partie de l’information (source, année, "
                 "périmètre) n’est pas écrite dans la source mais déduite par le chargement.",
             },
-            "motif_deduction": {
-                "read_only": True,
-                "help_text": "Ce qui a été déduit et pourquoi ; vide sinon.",
-            },
+            "motif_deduction": {"help_text": "Ce qui a été déduit et pourquoi ; vide sinon."},
         }
+        # L'unicité (indicateur, territoire, année) est celle du service : 409 à la création.
+        validators = []
+
+    def get_field_names(self, declared_fields, info):
+        return [*self.Meta.fields, *self.CHAMPS_LUS]
+
+    def get_extra_kwargs(self):
+        # Les champs lus (statut, dates…) ne s'écrivent jamais par ce sérialiseur.
+        extra = super().get_extra_kwargs()
+        for nom in self.CHAMPS_LUS:
+            extra[nom] = {**extra.get(nom, {}), "read_only": True}
+        return extra
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_etag(self, valeur):
         return etag(valeur)
+
+
+class ValeurExportSerializer(ValeurSerializer):
+    """Une ligne des exports tableur (`?format=csv|csv-excel|xlsx`) : l'enregistrement plat,
+    plus les libellés que lit une personne (indicateur, territoire, producteur)."""
+
+    indicateur_libelle = serializers.CharField(source="indicateur.libelle", read_only=True)
+    unite_libelle = serializers.CharField(source="indicateur.get_unite_display", read_only=True)
+    engagement = serializers.IntegerField(
+        source="indicateur.engagement.numero", read_only=True, allow_null=True, default=None
+    )
+    territoire_nom = serializers.CharField(source="territoire.nom", read_only=True)
+    producteur_nom = serializers.CharField(
+        source="producteur.nom", read_only=True, allow_null=True, default=None
+    )
+    CHAMPS_LUS = [
+        *ValeurSerializer.CHAMPS_LUS,
+        "indicateur_libelle",
+        "unite_libelle",
+        "engagement",
+        "territoire_nom",
+        "producteur_nom",
+    ]
+
+
+class ValeurModificationSerializer(ValeurSerializer):
+    """Le même enregistrement pour PUT et PATCH : la clé (indicateur, territoire, année) peut
+    être renvoyée telle que lue, mais ne se modifie pas ; elle n'est donc pas requise."""
+
+    def get_fields(self):
+        champs = super().get_fields()
+        for nom in ("indicateur", "territoire", "annee"):
+            champs[nom].required = False
+        return champs
+
+
+def charger_enregistrements(queryset):
+    """Les enregistrements plats, sans les longs textes des objets liés (libellé et
+    définition de l'indicateur, nom du territoire…) : une requête, des colonnes courtes."""
+    return queryset.select_related("indicateur", "territoire", "producteur").only(
+        *[f.attname for f in Valeur._meta.concrete_fields],
+        "indicateur__code",
+        "indicateur__unite",
+        "territoire__code",
+        "producteur__slug",
+    )
 
 
 # --- écritures : traduction HTTP ↔ service --------------------------------------------------
@@ -293,27 +341,32 @@ def _operation_transition(resume, description, requete=None):
         "organisation (ou SPV), campagne de l’année ouverte, territoire attendu, unités, "
         "commentaire pour une valeur atypique. Si la valeur existe déjà : 409 (la modifier, "
         "ou passer par l’envoi groupé).",
-        request=ValeurCreationSerializer,
+        request=ValeurSerializer,
         parameters=[ENTETE_ETAG],
         responses={201: ValeurSerializer},
     ),
     update=extend_schema(
         summary="Remplacer les champs saisis d’une valeur",
-        description="Remplace valeur, nombre, base, source et commentaire (un champ absent est "
-        "vidé), avec l’en-tête `If-Match` (ETag lu) : version périmée → 412, en-tête absent → "
-        "428. La valeur repasse en brouillon : il faut la soumettre à nouveau. Une valeur "
-        "validée ne se modifie plus.",
+        description="Reçoit l’enregistrement tel que lu par GET (les champs en lecture seule "
+        "sont ignorés ; la clé indicateur, territoire, année peut être renvoyée mais ne change "
+        "pas) et remplace valeur, nombre, base, source et commentaire (un champ absent est "
+        "vidé). Précondition : l’en-tête `If-Match` (ETag lu) ou, à défaut, le champ `version` "
+        "lu ; version périmée → 412, ni l’un ni l’autre → 428. Un enregistrement renvoyé sans "
+        "changement ne modifie rien (même version) ; sinon la version augmente et la valeur "
+        "repasse en brouillon : il faut la soumettre à nouveau. Une valeur validée ne se "
+        "modifie plus.",
         request=ValeurModificationSerializer,
-        parameters=[entete_if_match(), ENTETE_ETAG],
+        parameters=[entete_if_match(obligatoire=False), ENTETE_ETAG],
         responses={200: ValeurSerializer},
     ),
     partial_update=extend_schema(
         summary="Modifier une valeur",
         description="Modifie les seuls champs envoyés (valeur, nombre, base, source, "
-        "commentaire), avec l’en-tête `If-Match` (ETag lu) : version périmée → 412, en-tête "
-        "absent → 428. La valeur repasse en brouillon : il faut la soumettre à nouveau.",
+        "commentaire). Précondition : l’en-tête `If-Match` (ETag lu) ou le champ `version` "
+        "lu ; version périmée → 412, ni l’un ni l’autre → 428. La valeur repasse en "
+        "brouillon : il faut la soumettre à nouveau.",
         request=ValeurModificationSerializer,
-        parameters=[entete_if_match(), ENTETE_ETAG],
+        parameters=[entete_if_match(obligatoire=False), ENTETE_ETAG],
         responses={200: ValeurSerializer},
     ),
     soumettre=_operation_transition(
@@ -371,15 +424,19 @@ class ValeurViewSet(ETagMixin, VueLectureAPI):
         "territoire__code",
         "pk",
     )
+    # La liste JSON : pagination par curseur sur l'index (annee, id) — voir
+    # socle/api/pagination.py ; les exports gardent l'ordre de lecture `tri`.
+    pagination_class = PaginationParCurseur
+    tri_curseur = ("-annee", "-id")
     nom_export = "valeurs"
     colonnes_export = [
         Colonne("Identifiant", "id", "nombre"),
-        Colonne("Code indicateur", "indicateur.code"),
-        Colonne("Indicateur", "indicateur.libelle"),
-        Colonne("Unité", "indicateur.unite_libelle"),
-        Colonne("Engagement", "indicateur.engagement", "nombre"),
-        Colonne("Code territoire", "territoire.code"),
-        Colonne("Territoire", "territoire.nom"),
+        Colonne("Code indicateur", "indicateur"),
+        Colonne("Indicateur", "indicateur_libelle"),
+        Colonne("Unité", "unite_libelle"),
+        Colonne("Engagement", "engagement", "nombre"),
+        Colonne("Code territoire", "territoire"),
+        Colonne("Territoire", "territoire_nom"),
         Colonne("Année", "annee", "nombre"),
         Colonne("Valeur", "valeur", "nombre"),
         Colonne("Nombre", "nombre", "nombre"),
@@ -390,12 +447,13 @@ class ValeurViewSet(ETagMixin, VueLectureAPI):
         Colonne("Réserve de périmètre", "reserve_perimetre"),
         Colonne("Déduit par le chargement", "deduite"),
         Colonne("Motif de la déduction", "motif_deduction"),
-        Colonne("Producteur", "producteur.nom"),
+        Colonne("Producteur", "producteur_nom"),
         Colonne("Statut", "statut_libelle"),
         Colonne("Origine", "origine_libelle"),
         Colonne("Démo", "demo"),
         Colonne("Version", "version", "nombre"),
         Colonne("Validée le", "valide_le", "dateheure"),
+        Colonne("Modifiée le", "modifie_le", "dateheure"),
     ]
 
     @property
@@ -414,12 +472,15 @@ class ValeurViewSet(ETagMixin, VueLectureAPI):
 
     def get_serializer_class(self):
         return {
-            "create": ValeurCreationSerializer,
+            "create": ValeurSerializer,
             "update": ValeurModificationSerializer,
             "partial_update": ValeurModificationSerializer,
             "renvoyer": MotifSerializer,
             "bulk": EnvoiGroupeSerializer,
-        }.get(getattr(self, "action", None), ValeurSerializer)
+        }.get(
+            getattr(self, "action", None),
+            ValeurExportSerializer if self.est_export else ValeurSerializer,
+        )
 
     def codes_erreur_de(self, methode, action_nom):
         """Réponses d'erreur propres à chaque opération (lues par le schéma OpenAPI)."""
@@ -441,7 +502,9 @@ class ValeurViewSet(ETagMixin, VueLectureAPI):
         return codes
 
     def charger(self, queryset):
-        return queryset.with_list_data()
+        if self.est_export:
+            return queryset.with_list_data()
+        return charger_enregistrements(queryset)
 
     def repondre(self, valeur, statut=status.HTTP_200_OK, headers=None):
         donnees = ValeurSerializer(valeur, context=self.get_serializer_context()).data
@@ -449,7 +512,7 @@ class ValeurViewSet(ETagMixin, VueLectureAPI):
 
     def relire(self, valeur):
         """La valeur telle qu'enregistrée, avec ce que le sérialiseur lit."""
-        return Valeur.objects.with_list_data().get(pk=valeur.pk)
+        return charger_enregistrements(Valeur.objects.filter(pk=valeur.pk)).get()
 
     # --- création et modification ------------------------------------------------------------
 
@@ -459,6 +522,8 @@ class ValeurViewSet(ETagMixin, VueLectureAPI):
         saisie = dict(entree.validated_data)
         indicateur, territoire = saisie.pop("indicateur"), saisie.pop("territoire")
         annee = saisie.pop("annee")
+        saisie.pop("version", None)  # une création ne porte pas de version lue
+        saisie = sans_part_lue(indicateur, saisie)
         ctx = ContexteEcriture(request.user, Valeur.Origine.SAISIE)
         existante = (
             Valeur.objects.filter(indicateur=indicateur, territoire=territoire, annee=annee)
@@ -499,11 +564,15 @@ class ValeurViewSet(ETagMixin, VueLectureAPI):
         refus = valeur.motif_refus_saisie(request.user, campagne, campagne_connue=True)
         if refus:
             raise refus_api(ctx.refuser("saisir", valeur, campagne, refus))
-        verifier_if_match(request, valeur)
+        self.verifier_version_lue(request, valeur)
         self.verifier_cle_inchangee(request.data, valeur)
         entree = self.get_serializer(data=request.data, partial=partielle)
         entree.is_valid(raise_exception=True)
-        saisie = dict(entree.validated_data)
+        saisie = {
+            c: v
+            for c, v in entree.validated_data.items()
+            if c not in ("indicateur", "territoire", "annee", "version")
+        }
         if partielle:
             # Les champs absents gardent leur valeur (la part calculée n'est jamais reprise).
             actuels = {
@@ -515,6 +584,7 @@ class ValeurViewSet(ETagMixin, VueLectureAPI):
             if not valeur.indicateur.est_nombre_part:
                 actuels = {**actuels, "valeur": valeur.valeur, "nombre": None, "base": None}
             saisie = {**actuels, **saisie}
+        saisie = sans_part_lue(valeur.indicateur, saisie)
         try:
             with raison_historique(raison_pour(request, "modification")):
                 valeur, _ = ecrire_valeur(
@@ -534,6 +604,19 @@ class ValeurViewSet(ETagMixin, VueLectureAPI):
 
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
+
+    def verifier_version_lue(self, request, valeur):
+        """La précondition d'une modification : l'en-tête If-Match (ETag lu) ou, à défaut, la
+        `version` de l'enregistrement renvoyé ; ni l'un ni l'autre : 428 ; périmée : 412."""
+        version = request.data.get("version") if isinstance(request.data, dict) else None
+        lisible = isinstance(version, int) and not isinstance(version, bool)
+        if request.headers.get("If-Match", "").strip() or not lisible:
+            verifier_if_match(request, valeur)
+        elif version != valeur.version:
+            raise PreconditionEchouee(
+                f"Cette valeur a été modifiée depuis votre lecture (version {version} lue, "
+                f"version {valeur.version} actuelle) : relisez-la avant d’écrire."
+            )
 
     def verifier_cle_inchangee(self, donnees, valeur):
         if not isinstance(donnees, dict):

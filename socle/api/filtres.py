@@ -15,11 +15,14 @@ format d'export (`format`), la recherche (`search`) et le tri quand la vue en a 
 Les adresses de détail (`/api/v1/projets/12/`) désignent un objet : les paramètres de liste
 n'y ont pas cours et y sont ignorés (ni filtre, ni refus), `format` compris pour les rendus."""
 
+import datetime
+
 from django.conf import settings
+from django.utils.dateparse import parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from rest_framework import exceptions
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import BaseFilterBackend, OrderingFilter, SearchFilter
 
 from socle.api.erreurs import FiltresInvalides, ParametresInconnus
 
@@ -58,6 +61,73 @@ class FiltresDeListe(DjangoFilterBackend):
         return filterset.qs
 
 
+class ModifieDepuis(BaseFilterBackend):
+    """`?modifie_depuis=2026-03-01T09:30:00+01:00` : les objets modifiés à cet instant ou
+    après (`modifie_le >= …`), pour une synchronisation incrémentale. Date et heure ISO 8601
+    avec fuseau obligatoire (une heure sans fuseau serait ambiguë) ; sinon 400. Le champ
+    `modifie_le` de chaque ressource est la date à reprendre au passage suivant."""
+
+    parametre = "modifie_depuis"
+    champ = "modifie_le"
+    description = (
+        "Seulement les objets modifiés à cet instant ou après (synchronisation "
+        "incrémentale) : date et heure ISO 8601 avec fuseau, `2026-03-01T09:30:00+01:00` ou "
+        "`2026-03-01T08:30:00Z`. Reprendre au passage suivant le plus grand `modifie_le` "
+        "reçu."
+    )
+
+    @classmethod
+    def s_applique(cls, view):
+        modele = getattr(getattr(view, "queryset", None), "model", None)
+        return modele is not None and any(f.name == cls.champ for f in modele._meta.fields)
+
+    @classmethod
+    def lire(cls, brut):
+        # Un « + » non encodé dans l'adresse arrive en espace : « …09:30:00 01:00 ».
+        texte = brut.strip()
+        if len(texte) > 6 and texte[-6] == " " and texte[-3] == ":":
+            texte = f"{texte[:-6]}+{texte[-5:]}"
+        try:
+            instant = parse_datetime(texte)
+        except ValueError:
+            instant = None
+        if instant is not None and instant.tzinfo is not None:
+            # En UTC : PostgreSQL refuse les décalages au-delà de ±15:59.
+            try:
+                instant = instant.astimezone(datetime.UTC)
+            except (OverflowError, ValueError):
+                instant = None
+        if instant is None or instant.tzinfo is None:
+            raise FiltresInvalides(
+                {
+                    cls.parametre: [
+                        f"« {brut[:50]} » n’est pas une date et heure ISO 8601 avec fuseau "
+                        "(par exemple 2026-03-01T09:30:00+01:00 ou 2026-03-01T08:30:00Z)."
+                    ]
+                }
+            )
+        return instant
+
+    def filter_queryset(self, request, queryset, view):
+        brut = request.query_params.get(self.parametre)
+        if brut is None or not self.s_applique(view):
+            return queryset
+        return queryset.filter(**{f"{self.champ}__gte": self.lire(brut)})
+
+    def get_schema_operation_parameters(self, view):
+        if not self.s_applique(view):
+            return []
+        return [
+            {
+                "name": self.parametre,
+                "required": False,
+                "in": "query",
+                "description": self.description,
+                "schema": {"type": "string", "format": "date-time"},
+            }
+        ]
+
+
 # Les attributs des classes de pagination de DRF qui nomment un paramètre de la requête.
 PARAMETRES_DE_PAGINATION = (
     "page_query_param",
@@ -90,6 +160,8 @@ def parametres_acceptes(view):
             noms.append(backend.search_param)
         elif issubclass(backend, OrderingFilter):
             noms.append(backend.ordering_param)
+        elif issubclass(backend, ModifieDepuis) and backend.s_applique(view):
+            noms.append(backend.parametre)
     paginator = getattr(view, "paginator", None)
     noms += [
         getattr(paginator, attribut)

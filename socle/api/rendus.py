@@ -121,8 +121,8 @@ class RenduTableau(BaseRenderer):
     extension = ""
 
     def lignes(self, data):
-        if isinstance(data, dict) and isinstance(data.get("resultats"), list):
-            return data["resultats"]  # liste paginée (si la vue l'a demandé)
+        if isinstance(data, dict) and isinstance(data.get("results"), list):
+            return data["results"]  # liste paginée (si la vue l'a demandé)
         if isinstance(data, list):
             return data
         return [data] if isinstance(data, dict) else []

@@ -32,14 +32,27 @@ plus. Sa clé n’est montrée qu’une fois, à sa création ; un jeton se rév
 ## Identifiants
 
 Les clés naturelles servent dans les adresses et les filtres : numéro d’engagement et de
-thématique, identifiant (slug) de quartier et de structure, code d’indicateur (`E05-2`) et
-de territoire (`qpv-goutte-dor`), année de campagne, sigle ; les identifiants numériques
-(`id`) sont aussi donnés.
+thématique, identifiant (slug) de quartier, de structure et de signataire, code d’indicateur
+(`E05-2`) et de territoire (`qpv-goutte-dor`), année de campagne, sigle, et `code_qpv` (code
+officiel d’un QPV, saisi par le SPV, vide sinon) ; les identifiants numériques (`id`) sont
+aussi donnés.
 
 ## Listes
 
-Les listes sont paginées (`page`, `page_size` : 50 par défaut, 500 au plus), triées de façon
-stable et filtrables ; `search` fait une recherche plein texte. `format=csv`, `format=csv-excel`
+Les listes sont paginées avec les clés standard `count`, `next`, `previous`, `results`,
+triées de façon stable et filtrables ; `search` fait une recherche plein texte. Les listes
+courtes se paginent par numéro (`page`, `page_size` : 50 par défaut, 500 au plus ; `count`
+exact). La liste des valeurs se pagine par curseur (suivre `next` ; `count` exact jusqu'à
+10 000 résultats, `null` au-delà). Un paramètre inconnu ou mal formé (`format=` vide,
+`page_size=null`, booléen illisible) est refusé (400) ; une clé qui ne désigne rien donne une
+liste vide. `modifie_depuis` (date et heure ISO 8601 avec fuseau) ne garde que les objets
+modifiés depuis cet instant : la synchronisation incrémentale reprend au plus grand
+`modifie_le` reçu.
+
+Les nombres sont des nombres JSON, les booléens `true`/`false`, les dates ISO 8601. Une
+valeur d'indicateur est un enregistrement plat (codes de l'indicateur et du territoire,
+année, valeur, nombre, base, unité, statut, source, commentaire, démo, version,
+`modifie_le`) : ce que renvoie un GET se renvoie tel quel par PUT ou dans l'envoi groupé. `format=csv`, `format=csv-excel`
 ou `format=xlsx` renvoie **toute** la liste filtrée en fichier tableur, sans pagination,
 écrite en flux (listes jointes par « ; ») :
 
@@ -355,8 +368,8 @@ class SchemaAPI(AutoSchema):
     def codes_erreur(self):
         publique = any(getattr(p, "public", False) for p in self.view.get_permissions())
         codes = ["401", "404", "406", "429"]
-        if self.method == "GET" and self._is_list_view():
-            codes.append("400")
+        if self.method == "GET" and (self._is_list_view() or self._tableur()):
+            codes.append("400")  # paramètre de liste, ou `format` inconnu
         if self.method not in ("GET", "HEAD", "OPTIONS", "DELETE"):
             codes += ["400", "413"]
         if not publique or self.method not in ("GET", "HEAD", "OPTIONS"):

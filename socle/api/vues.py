@@ -26,8 +26,8 @@ from rest_framework import viewsets
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.renderers import JSONRenderer
 
-from socle.api.erreurs import RequeteTropVolumineuse
-from socle.api.filtres import FiltresDeListe, Recherche, verifier_parametres
+from socle.api.erreurs import FiltresInvalides, RequeteTropVolumineuse
+from socle.api.filtres import FiltresDeListe, ModifieDepuis, Recherche, verifier_parametres
 from socle.api.permissions import Connecte
 from socle.api.rendus import FORMATS_TABLEUR, RenduCSV, RenduCSVExcel, RenduTableau, RenduXLSX
 from socle.api.schema import ErreurAPISerializer, exemple_erreur
@@ -70,6 +70,30 @@ class BaseVueAPI:
             raise MethodNotAllowed(request.method)
         verifier_taille(request, self.taille_max_requete)
         super().initial(request, *args, **kwargs)
+
+    def get_renderers(self):
+        # OPTIONS décrit la ressource : toujours en JSON, quel que soit `?format=`.
+        if self.request is not None and self.request.method == "OPTIONS":
+            return [JSONRenderer()]
+        return super().get_renderers()
+
+    def perform_content_negotiation(self, request, force=False):
+        # `?format=` inconnu ou vide : 400 plutôt qu'un 404 (DRF) ou un JSON en silence.
+        if request.method == "OPTIONS":
+            return JSONRenderer(), JSONRenderer.media_type
+        brut = request.query_params.get("format")
+        if brut is not None and not force:
+            formats = [r.format for r in self.get_renderers()]
+            if brut not in formats:
+                raise FiltresInvalides(
+                    {
+                        "format": [
+                            f"Format inconnu : « {brut[:50]} ». Formats possibles ici : "
+                            f"{', '.join(formats)}."
+                        ]
+                    }
+                )
+        return super().perform_content_negotiation(request, force)
 
     @property
     def est_export(self):
@@ -117,7 +141,7 @@ REPONSE_400_LISTE = OpenApiResponse(
 class VueLectureAPI(BaseVueAPI, viewsets.ReadOnlyModelViewSet):
     """Liste et détail d'une ressource, filtrables, paginés et exportables."""
 
-    filter_backends = [FiltresDeListe, Recherche]
+    filter_backends = [FiltresDeListe, Recherche, ModifieDepuis]
 
     # Tri final de la liste ; doit se terminer par une clé unique (tri stable entre pages).
     tri = ("pk",)
@@ -137,7 +161,11 @@ class VueLectureAPI(BaseVueAPI, viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         rendu = getattr(request, "accepted_renderer", None)
         if isinstance(rendu, RenduTableau):
-            # Export : toute la liste filtrée, lue par paquets et écrite en flux.
+            # Export : toute la liste filtrée, lue par paquets et écrite en flux ; les
+            # paramètres de pagination, sans effet, doivent quand même être bien formés.
+            verifier = getattr(self.paginator, "verifier_parametres", None)
+            if verifier is not None:
+                verifier(request)
             return rendu.reponse_liste(self.filter_queryset(self.get_queryset()), self)
         return super().list(request, *args, **kwargs)
 

@@ -166,7 +166,7 @@ def test_listes_filtrees_par_la_visibilite(utilisateurs, adresses):
     """Sur les listes, le même compte ne reçoit que ce qu'il voit."""
 
     def nombre(role, url):
-        return client_api(utilisateurs[role], "jeton").get(url).json()["nombre"]
+        return client_api(utilisateurs[role], "jeton").get(url).json()["count"]
 
     assert nombre("structure", "/api/v1/structures/") == 1
     assert nombre("partenaire", "/api/v1/structures/") == Structure.objects.count()

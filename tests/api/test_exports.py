@@ -126,7 +126,9 @@ def test_accept_text_csv(api):
 
 
 def test_format_inconnu(api):
-    verifier_erreur(api.get("/api/v1/sigles/?format=pdf"), 404, "introuvable")
+    # Contrat de l'API (issue 12) : un format inconnu est un paramètre invalide (400).
+    verifier_erreur(api.get("/api/v1/sigles/?format=pdf"), 400, "donnees_invalides")
+    verifier_erreur(api.get("/api/v1/sigles/?format="), 400, "donnees_invalides")
     verifier_erreur(
         api.get("/api/v1/sigles/", HTTP_ACCEPT="application/pdf"), 406, "format_non_acceptable"
     )

@@ -89,7 +89,7 @@ PAGES = {
             ligne["Code territoire"],
             int(ligne["Année"]),
         ),
-        cle_api_export=lambda v: (v["indicateur"]["code"], v["territoire"]["code"], v["annee"]),
+        cle_api_export=lambda v: (v["indicateur"], v["territoire"], v["annee"]),
     ),
     "structures": Page("/structures/", lambda c: [s.slug for s in _paginees(c)]),
     "fiches-actions": Page(
@@ -150,6 +150,7 @@ def jeu(utilisateurs):
     fiche.actions.add(Action.objects.filter(engagement__numero=5).order_by("ordre").first())
     fiche.engagements.add(Engagement.objects.get(numero=5))
     fiche.quartiers.add(Quartier.objects.get(slug="goutte-dor"))
+    Quartier.objects.filter(slug="goutte-dor").update(code_qpv="QN07501M")
     return utilisateurs["spv"]
 
 
@@ -178,7 +179,8 @@ def test_parametre_inconnu_refuse_en_le_nommant(utilisateurs, prefixe):
 def test_parametres_documentes_acceptes(utilisateurs, prefixe):
     """Chaque filtre (vide : pas de filtre), la pagination, la recherche et le format."""
     filtres = dict.fromkeys(LISTES[prefixe].filterset_class.base_filters, "")
-    parametres = {**filtres, "page": "1", "page_size": "5", "search": "", "format": "json"}
+    pagination = {"cursor": ""} if prefixe == "valeurs" else {"page": "1"}
+    parametres = {**filtres, **pagination, "page_size": "5", "search": "", "format": "json"}
     reponse = client_api(utilisateurs["spv"]).get(f"/api/v1/{prefixe}/", parametres)
     assert reponse.status_code == 200, reponse.content[:300]
 
@@ -188,8 +190,10 @@ def valeurs_invalides(filtre):
     échouer le test : tout filtre d'une liste doit être strict (socle/filtres.py)."""
     if isinstance(filtre, briques.FiltreParNumero):
         return ["abc", "2.5", "1e400", "99999999999999999999", "-1"]
-    if isinstance(filtre, (briques.FiltreParIdentifiant, briques.FiltreParCode)):
-        return ["n-existe-pas", "a\x00b"]
+    if isinstance(
+        filtre, (briques.FiltreParIdentifiant, briques.FiltreParCode, briques.FiltreParSlug)
+    ):
+        return ["a\x00b", "x" * (briques.LONGUEUR_MAX_TEXTE + 1)]
     if isinstance(filtre, briques.FiltreEntier):
         return ["abc", "2.5", "1e400", "99999999999999999999", "-3"]
     if isinstance(filtre, briques.FiltreOuiNon):
@@ -212,6 +216,30 @@ def test_valeurs_invalides_400_jamais_500(utilisateurs, prefixe):
             corps = verifier_erreur(reponse, 400, "donnees_invalides")
             assert set(corps["erreurs"]) == {nom}, (nom, valeur, corps)
             assert f"« {nom} »" in corps["detail"]
+
+
+def cles_inconnues(filtre):
+    """Des clés bien formées qui ne désignent aucun objet."""
+    if isinstance(filtre, briques.FiltreParNumero):
+        return ["999999"]
+    if isinstance(
+        filtre, (briques.FiltreParIdentifiant, briques.FiltreParCode, briques.FiltreParSlug)
+    ):
+        return ["n-existe-pas"]
+    return []
+
+
+@pytest.mark.parametrize("prefixe", sorted(LISTES))
+def test_cle_inconnue_liste_vide(utilisateurs, prefixe):
+    """Contrat de l'API (issue 12) : une clé conforme au schéma qui ne désigne rien est une
+    question valide dont la réponse est vide (200), comme une année sans données ; seule une
+    valeur mal formée est refusée (400)."""
+    client = client_api(utilisateurs["spv"])
+    for nom, filtre in LISTES[prefixe].filterset_class.base_filters.items():
+        for valeur in cles_inconnues(filtre):
+            reponse = client.get(f"/api/v1/{prefixe}/", {nom: valeur})
+            assert reponse.status_code == 200, (nom, valeur, reponse.content[:200])
+            assert reponse.json()["count"] == 0, (nom, valeur)
 
 
 def test_detail_ignore_les_parametres_de_liste(api):
@@ -243,8 +271,8 @@ def lignes_api(client, prefixe, parametres):
         reponse = client.get(url, donnees)
         assert reponse.status_code == 200, (url, donnees, reponse.content[:300])
         corps = reponse.json()
-        lignes += corps["resultats"]
-        url, donnees = corps["suivant"], None
+        lignes += corps["results"]
+        url, donnees = corps["next"], None
     return lignes
 
 
@@ -284,6 +312,10 @@ def candidats(filtre, nom, base, requete):
             filtre.field_name, flat=True
         )
         return [str(v) for v in sorted(set(valeurs))]
+    if isinstance(filtre, briques.FiltreTexte) and filtre.lookup_expr == "iexact":
+        # Un code exact (`code_qpv`) : les codes présents.
+        valeurs = base.exclude(**{filtre.field_name: ""}).values_list(filtre.field_name, flat=True)
+        return [v.lower() for v in valeurs]
     if isinstance(filtre, briques.FiltreTexte):
         mots = []
         for objet in base.order_by("pk")[:30]:
@@ -369,7 +401,7 @@ def test_structures_et_fiches_par_cle_naturelle_sur_la_page(client, jeu):
     assert {f.pk for f in par_slug.paginator.object_list} == set(
         FicheAction.objects.filter(structure=j2p).values_list("pk", flat=True)
     )
-    # L'ancien identifiant numérique n'est plus une clé : refusé, rien n'est affiché.
+    # L'ancien identifiant numérique n'est plus une clé : il ne désigne rien, rien n'est
+    # affiché (une clé inconnue donne une liste vide, comme dans l'API).
     reponse = client.get("/structures/fiches/", {"structure": str(j2p.pk)})
     assert reponse.context["page"].paginator.count == 0
-    assert "Sélectionnez un choix valide" in reponse.content.decode()

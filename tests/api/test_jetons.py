@@ -161,9 +161,9 @@ def test_visibilite_appliquee_par_la_vue_de_base(utilisateurs, mode):
     sienne, le SPV toutes, un anonyme reçoit 401 ; le jeton ne donne rien de plus."""
     assert lire(None, mode).status_code == 401
     reponse = lire(utilisateurs["structure"], mode)
-    assert [s["slug"] for s in reponse.data["resultats"]] == ["j2p"]
+    assert [s["slug"] for s in reponse.data["results"]] == ["j2p"]
     reponse = lire(utilisateurs["spv"], mode)
-    assert reponse.data["nombre"] == Structure.objects.count() > 1
+    assert reponse.data["count"] == Structure.objects.count() > 1
 
 
 def test_appliquer_visibilite_sans_methode():

@@ -36,9 +36,9 @@ def test_suivi_pour_le_spv_et_les_delegues(utilisateurs, projet_suivi, role):
     assert [s["statut"] for s in corps["suivi"]] == ["en_cours", "a_venir"]
     assert corps["echeance_depassee"] is True
     liste = client.get(f"/api/v1/projets/?quartier={projet_suivi.quartier.slug}").json()
-    ligne = next(p for p in liste["resultats"] if p["id"] == projet_suivi.pk)
+    ligne = next(p for p in liste["results"] if p["id"] == projet_suivi.pk)
     assert ligne["dernier_suivi"] == corps["dernier_suivi"]
-    autre = next(p for p in liste["resultats"] if p["id"] != projet_suivi.pk)
+    autre = next(p for p in liste["results"] if p["id"] != projet_suivi.pk)
     assert autre["dernier_suivi"] is None and autre["suivi"] == []
 
 

@@ -157,11 +157,11 @@ def test_nombre_de_requetes_constant(utilisateurs, compter_requetes, nom, mode):
     client.get(url)  # échauffement (date de dernière utilisation du jeton, caches)
     avant, reponse = compter_requetes(lambda: client.get(url))
     assert reponse.status_code == 200
-    lignes_avant = reponse.json()["nombre"]
+    lignes_avant = reponse.json()["count"]
     ajouter_des_lignes()
     client.get(url)
     apres, reponse = compter_requetes(lambda: client.get(url))
-    assert reponse.json()["nombre"] > lignes_avant
+    assert reponse.json()["count"] > lignes_avant
     assert avant == apres, f"{url} : {avant} requêtes avant, {apres} après ajout de lignes"
     cle = nom if mode == "anonyme" else f"{nom} (jeton)"
     assert avant == REFERENCE.get(cle), f"{cle} : {avant} requêtes, référence {REFERENCE.get(cle)}"
@@ -182,11 +182,11 @@ def test_nombre_de_requetes_constant_avec_un_compte(
     client.get(url)  # échauffement
     avant, reponse = compter_requetes(lambda: client.get(url))
     assert reponse.status_code == 200
-    lignes_avant = reponse.json()["nombre"]
+    lignes_avant = reponse.json()["count"]
     ajouter_des_lignes()
     client.get(url)
     apres, reponse = compter_requetes(lambda: client.get(url))
-    assert reponse.json()["nombre"] > lignes_avant
+    assert reponse.json()["count"] > lignes_avant
     assert avant == apres, f"{url} : {avant} requêtes avant, {apres} après ajout de lignes"
     cle = f"{nom} ({mode}, {role})"
     assert avant == REFERENCE.get(cle), f"{cle} : {avant} requêtes, référence {REFERENCE.get(cle)}"

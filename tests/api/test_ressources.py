@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def resultats(api, url):
     reponse = api.get(url)
     assert reponse.status_code == 200, reponse.content[:300]
-    return reponse.json()["resultats"]
+    return reponse.json()["results"]
 
 
 # --- engagements et thématiques ------------------------------------------------------------
@@ -51,9 +51,9 @@ def test_engagement_sans_indicateur(api):
 
 def test_liste_des_engagements_complete_et_triee(api):
     reponse = api.get("/api/v1/engagements/").json()
-    assert reponse["nombre"] == 30 and reponse["pages"] == 1 and reponse["page"] == 1
-    assert [e["numero"] for e in reponse["resultats"]] == list(range(1, 31))
-    assert reponse["suivant"] is None and reponse["precedent"] is None
+    assert reponse["count"] == 30 and set(reponse) == {"count", "next", "previous", "results"}
+    assert [e["numero"] for e in reponse["results"]] == list(range(1, 31))
+    assert reponse["next"] is None and reponse["previous"] is None
 
 
 def test_engagements_filtres_par_thematique(api):
@@ -154,13 +154,15 @@ def test_quartiers_par_arrondissement(api):
         Quartier.objects.filter(arrondissements__numero=20).values_list("slug", flat=True)
     )
     assert slugs == attendus and "grand-belleville" in slugs
-    verifier_erreur(api.get("/api/v1/quartiers/?arrondissement=99"), 400, "donnees_invalides")
+    # Un numéro qui ne désigne rien : liste vide ; un numéro mal formé : 400.
+    assert api.get("/api/v1/quartiers/?arrondissement=99").json()["count"] == 0
+    verifier_erreur(api.get("/api/v1/quartiers/?arrondissement=x"), 400, "donnees_invalides")
 
 
 def test_liste_des_quartiers(api):
     reponse = api.get("/api/v1/quartiers/").json()
-    assert reponse["nombre"] == 21
-    assert [q["slug"] for q in reponse["resultats"]] == list(
+    assert reponse["count"] == 21
+    assert [q["slug"] for q in reponse["results"]] == list(
         Quartier.objects.order_by("ordre", "nom", "pk").values_list("slug", flat=True)
     )
 
@@ -188,20 +190,20 @@ def test_projets_filtres(api):
 def test_projets_statut_inconnu_refuse(api):
     corps = verifier_erreur(api.get("/api/v1/projets/?statut=nimporte"), 400, "donnees_invalides")
     assert "Sélectionnez un choix valide" in corps["erreurs"]["statut"][0]
-    verifier_erreur(api.get("/api/v1/projets/?quartier=nulle-part"), 400, "donnees_invalides")
+    assert api.get("/api/v1/projets/?quartier=nulle-part").json()["count"] == 0
 
 
 def test_projets_pagination_et_tri_stable(api):
     total = ProjetStructurant.objects.count()
     page1 = api.get("/api/v1/projets/?page_size=20").json()
-    assert page1["nombre"] == total and page1["pages"] == -(-total // 20)
-    assert "page=2" in page1["suivant"]
+    assert page1["count"] == total
+    assert "page=2" in page1["next"]
     vus = []
     page = 1
     while True:
         reponse = api.get(f"/api/v1/projets/?page_size=20&page={page}").json()
-        vus += [p["id"] for p in reponse["resultats"]]
-        if not reponse["suivant"]:
+        vus += [p["id"] for p in reponse["results"]]
+        if not reponse["next"]:
             break
         page += 1
     assert len(vus) == len(set(vus)) == total
@@ -213,8 +215,10 @@ def test_projets_pagination_et_tri_stable(api):
 
 
 def test_page_size_plafonne(api):
-    reponse = api.get("/api/v1/projets/?page_size=100000").json()
-    assert len(reponse["resultats"]) == min(500, ProjetStructurant.objects.count())
+    reponse = api.get("/api/v1/projets/?page_size=500").json()
+    assert len(reponse["results"]) == min(500, ProjetStructurant.objects.count())
+    # Au-delà du plafond : 400 plutôt qu'une page tronquée en silence.
+    verifier_erreur(api.get("/api/v1/projets/?page_size=100000"), 400, "donnees_invalides")
 
 
 def test_page_invalide_404(api):
@@ -245,8 +249,8 @@ def test_indicateurs_filtres(api):
 def test_indicateurs_pagines(api):
     reponse = api.get("/api/v1/indicateurs/").json()
     total = Indicateur.objects.count()
-    assert reponse["nombre"] == total > 50
-    assert len(reponse["resultats"]) == 50 and reponse["pages"] == -(-total // 50)
+    assert reponse["count"] == total > 50
+    assert len(reponse["results"]) == 50 and "page=2" in reponse["next"]
 
 
 def test_indicateur_inconnu(api):

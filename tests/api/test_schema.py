@@ -95,8 +95,11 @@ def test_chaque_operation_documentee_en_francais(schema):
             if methode == "get":
                 assert "text/csv" in reponses["200"]["content"]
                 assert "format" in noms
-                if "{" not in chemin:
-                    assert {"page", "page_size", "search"} <= noms, chemin
+                if "{" not in chemin and "recherche" in chemin:
+                    assert {"q", "page", "page_size"} <= noms, chemin
+                elif "{" not in chemin:
+                    pagination = "cursor" if chemin.endswith("/valeurs/") else "page"
+                    assert {pagination, "page_size", "search", "modifie_depuis"} <= noms, chemin
                     assert "400" in reponses
                 if not publique:
                     assert "403" in reponses
@@ -126,8 +129,9 @@ def test_ecritures_documentees_avec_exemples(schema):
     for methode in ("put", "patch"):
         op = chemins["/api/v1/valeurs/{id}/"][methode]
         assert {"412", "428"} <= set(op["responses"])
+        # If-Match ou, à défaut, la `version` de l'enregistrement renvoyé (issue 12).
         if_match = next(p for p in op["parameters"] if p["name"] == "If-Match")
-        assert if_match["in"] == "header" and if_match["required"] is True
+        assert if_match["in"] == "header" and not if_match.get("required")
         exemple = next(
             iter(op["responses"]["412"]["content"]["application/json"]["examples"].values())
         )
@@ -168,7 +172,7 @@ def test_exemples_en_francais(schema):
     assert exemple["value"]["actions"][0]["type_libelle"] == "À consolider"
     liste = schema["paths"]["/api/v1/engagements/"]["get"]["responses"]["200"]
     exemple = next(iter(liste["content"]["application/json"]["examples"].values()))
-    assert set(exemple["value"]) == {"nombre", "pages", "page", "suivant", "precedent", "resultats"}
+    assert set(exemple["value"]) == {"count", "next", "previous", "results"}
 
 
 @pytest.mark.parametrize("page", ["/api/v1/docs/", "/api/v1/redoc/"])

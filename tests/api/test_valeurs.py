@@ -19,8 +19,8 @@ URL = "/api/v1/valeurs/"
 def codes(reponse):
     assert reponse.status_code == 200, reponse.content[:300]
     return sorted(
-        (v["indicateur"]["code"], v["territoire"]["code"], v["annee"], v["statut"])
-        for v in reponse.json()["resultats"]
+        (v["indicateur"], v["territoire"], v["annee"], v["statut"])
+        for v in reponse.json()["results"]
     )
 
 
@@ -49,16 +49,16 @@ def test_visibilite_comme_les_pages(utilisateurs, jeu, mode):
     """Validées : tout compte ; brouillons, soumises, renvoyées : le SPV et le producteur."""
     tout = Valeur.objects.count()
     spv = client_api(utilisateurs["spv"], mode).get(URL + "?page_size=500").json()
-    assert spv["nombre"] == tout and tout < 500
+    assert spv["count"] == tout and tout < 500
     partenaire = {v["id"] for v in client_api(utilisateurs["partenaire"], mode).get(
-        URL + "?page_size=500").json()["resultats"]}  # fmt: skip
+        URL + "?page_size=500").json()["results"]}  # fmt: skip
     attendus = {v.pk for k, v in jeu.items() if k != "autre"}
     assert attendus <= partenaire and jeu["autre"].pk not in partenaire
     for role in ("delegue", "structure"):
         vues = client_api(utilisateurs[role], mode).get(URL + "?page_size=500").json()
-        statuts = {v["statut"] for v in vues["resultats"]}
+        statuts = {v["statut"] for v in vues["results"]}
         assert statuts == {"valide"}, role
-        ids = {v["id"] for v in vues["resultats"]}
+        ids = {v["id"] for v in vues["results"]}
         assert {jeu["validee"].pk, jeu["autre_validee"].pk} <= ids
         assert jeu["brouillon"].pk not in ids
 
@@ -82,9 +82,11 @@ def test_detail_avec_etag(utilisateurs, jeu):
     assert reponse["ETag"] == f'"{v.pk}-{v.version}"'
     corps = reponse.json()
     assert corps["etag"] == reponse["ETag"] and corps["version"] == 1
-    assert corps["indicateur"]["code"] == "E28-2" and corps["territoire"]["code"] == "paris"
-    assert corps["producteur"]["nom"] == v.producteur.nom
-    assert corps["affichage"] == "12" and corps["valeur"] == "12.00" and corps["demo"] is False
+    # L'enregistrement plat : clés naturelles, nombres JSON, booléens, dates ISO 8601.
+    assert corps["indicateur"] == "E28-2" and corps["territoire"] == "paris"
+    assert corps["producteur"] == v.producteur.slug and corps["unite"] == "nombre"
+    assert corps["affichage"] == "12" and corps["valeur"] == 12 and corps["demo"] is False
+    assert corps["modifie_le"] and corps["modifie_le"][:4].isdigit()
 
 
 # --- filtres -----------------------------------------------------------------------------------
@@ -98,8 +100,8 @@ def test_filtres(utilisateurs, jeu, ind_caf, caf):
         reponse = spv.get(f"{URL}?page_size=500&{params}")
         assert reponse.status_code == 200, (params, reponse.content[:300])
         corps = reponse.json()
-        assert corps["nombre"] == len(corps["resultats"])
-        return {v["id"] for v in corps["resultats"]}
+        assert corps["count"] == len(corps["results"])
+        return {v["id"] for v in corps["results"]}
 
     def en_base(**filtres):
         return set(Valeur.objects.filter(**filtres).values_list("pk", flat=True))
@@ -122,15 +124,23 @@ def test_filtres(utilisateurs, jeu, ind_caf, caf):
     assert en_base(territoire__type="secteur") & ids("quartier=grand-belleville")
     assert ids("statut=renvoye") == {jeu["renvoyee"].pk}
     assert ids("statut=brouillon") == {jeu["brouillon"].pk, jeu["autre"].pk}
-    assert ids(f"producteur={caf.pk}&annee_min=2025") == caf_2025
+    assert ids(f"producteur={caf.slug}&annee_min=2025") == caf_2025
+    assert ids(f"producteur={caf.pk}&annee_min=2025") == caf_2025  # liens d'avant les slugs
     plage = ids("indicateur=E28-2&annee_min=2020&annee_max=2024")
     assert plage == en_base(indicateur=ind_caf, annee__range=(2020, 2024))
     assert len(plage) == 1
     assert ids("annee_max=2023") == en_base(annee__lte=2023)
     assert ids("annee_min=2024&annee_max=2025") == en_base(annee__in=[2024, 2025])
-    assert ids("demo=oui") == set()
+    # `demo` est un booléen : true/false (aussi 1/0 et oui/non, les liens des pages).
+    for vrai in ("true", "1", "oui"):
+        assert ids(f"demo={vrai}") == set()
+    for faux in ("false", "0", "non"):
+        assert ids(f"demo={faux}") == en_base(demo=False)
     assert ids("search=E01-1") == en_base(indicateur__code="E01-1")
-    for invalide in ("territoire=nulle-part", "statut=x", "quartier=nulle-part", "annee_min=x"):
+    # Une clé bien formée qui ne désigne rien : liste vide ; une valeur mal formée : 400.
+    for inconnue in ("territoire=nulle-part", "quartier=nulle-part", "producteur=personne"):
+        assert ids(inconnue) == set()
+    for invalide in ("statut=x", "annee_min=x", "demo=peut-etre", "page_size=null", "format="):
         verifier_erreur(spv.get(f"{URL}?{invalide}"), 400, "donnees_invalides")
 
 
@@ -140,8 +150,8 @@ def test_tri_stable_et_pagination(utilisateurs, jeu):
     page = f"{URL}?page_size=2"
     while page:
         corps = spv.get(page).json()
-        vus += [v["id"] for v in corps["resultats"]]
-        page = corps["suivant"]
+        vus += [v["id"] for v in corps["results"]]
+        page = corps["next"]
     assert len(vus) == len(set(vus)) == Valeur.objects.count()
     annees = [v.annee for v in Valeur.objects.filter(pk__in=vus)]
     assert max(annees) == Valeur.objects.get(pk=vus[0]).annee  # les plus récentes d'abord
@@ -182,9 +192,9 @@ def test_nombre_et_part(utilisateurs, campagne, ind_part_caf):
     client = client_api(utilisateurs["partenaire"], "jeton")
     reponse = poster(client, indicateur="E05-1", nombre=30, base=120)
     assert reponse.status_code == 201, reponse.content
-    assert reponse.json()["valeur"] == "25.00"
+    assert reponse.json()["valeur"] == 25
     corps = verifier_erreur(
-        poster(client, indicateur="E05-1", territoire="paris", valeur=25, nombre=30, base=120),
+        poster(client, indicateur="E05-1", territoire="paris", valeur=26, nombre=30, base=120),
         400,
         "donnees_invalides",
     )
@@ -522,10 +532,10 @@ def test_jeton_revoque_ne_peut_plus_ecrire(utilisateurs, campagne, ind_caf):
 
 def test_indicateur_expose_son_producteur(api, ind_caf, caf):
     corps = api.get("/api/v1/indicateurs/E28-2/").json()
-    assert corps["producteur"] == {"id": caf.pk, "nom": caf.nom}
+    assert corps["producteur"] == {"slug": caf.slug, "nom": caf.nom}
     assert corps["niveaux"] == ["paris", "ensemble_qpv", "qpv"] and corps["du_contrat"] is True
     codes_caf = {i["code"] for i in api.get(f"/api/v1/indicateurs/?producteur={caf.pk}").json()[
-        "resultats"]}  # fmt: skip
+        "results"]}  # fmt: skip
     assert codes_caf == set(
         Indicateur.objects.filter(producteur=caf).values_list("code", flat=True)
     )

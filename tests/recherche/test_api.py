@@ -25,12 +25,12 @@ def test_parite_avec_la_page(client, comptes, compte, q):
     assert [(r["type"], r["nombre"], r["complete"]) for r in api["rubriques"]] == [
         (r.type, r.nombre, r.complete) for r in page.rubriques
     ]
-    assert api["nombre"] == sum(r.nombre for r in page.rubriques)
+    assert api["count"] == sum(r.nombre for r in page.rubriques)
     # Les premiers résultats de chaque rubrique sont ceux de l'aperçu de la page, dans l'ordre.
     for rubrique in page.rubriques:
-        de_l_api = [r["titre"] for r in api["resultats"] if r["type"] == rubrique.type]
+        de_l_api = [r["titre"] for r in api["results"] if r["type"] == rubrique.type]
         assert de_l_api[: len(rubrique.resultats)] == [r.titre for r in rubrique.resultats]
-    types = [r["type"] for r in api["resultats"]]
+    types = [r["type"] for r in api["results"]]
     assert (
         sorted(set(types), key=types.index)
         == [r["type"] for r in api["rubriques"]][: len(set(types))]
@@ -45,13 +45,13 @@ def test_rubrique_paginee_comme_la_page(client, utilisateurs):
             URL, {"q": "santé", "type": "actions", "page": numero}
         )
         corps = api.json()
-        assert [r["titre"] for r in corps["resultats"]] == [
+        assert [r["titre"] for r in corps["results"]] == [
             r.titre for r in page.context["recherche"].resultats
         ]
-        assert corps["page"] == numero and corps["pages"] == 2
-    assert corps["precedent"].startswith("http://testserver/api/v1/recherche/?")
-    assert "page=" not in corps["precedent"] and corps["suivant"] is None
-    premier = corps["resultats"][0]
+        assert set(corps) >= {"count", "next", "previous", "results"}
+    assert corps["previous"].startswith("http://testserver/api/v1/recherche/?")
+    assert "page=" not in corps["previous"] and corps["next"] is None
+    premier = corps["results"][0]
     assert premier["url"].startswith("http://testserver/engagements/")
     assert premier["type_libelle"] == "Actions" and premier["modele"] == "action"
     assert "<mark>" in premier["extrait_html"]
@@ -60,8 +60,8 @@ def test_rubrique_paginee_comme_la_page(client, utilisateurs):
 def test_sigles_corrections_et_alias_search(api):
     corps = api.get(URL, {"search": "Caf", "page_size": 1}).json()
     assert corps["sigles"] == [{"sigle": "Caf", "definition": "Caisse d’allocations familiales"}]
-    assert corps["resultats"][0]["titre"] == "Caf" and corps["resultats"][0]["exact"]
-    assert corps["suivant"].endswith("page=2&page_size=1&search=Caf")
+    assert corps["results"][0]["titre"] == "Caf" and corps["results"][0]["exact"]
+    assert corps["next"].endswith("page=2&page_size=1&search=Caf")
     corrections = api.get(URL, {"q": "qartier"}).json()["corrections"]
     assert corrections == [{"mot": "qartier", "corrections": ["quartier"]}]
     rubrique = api.get(URL, {"q": "Caf"}).json()["rubriques"][0]
@@ -85,15 +85,23 @@ def test_erreurs_400(api, params, champ, message):
     assert message in corps["erreurs"][champ][0]
 
 
-@pytest.mark.parametrize("page", ["0", "abc", "99", "²"])
-def test_page_invalide_404(api, page):
-    verifier_erreur(api.get(URL, {"q": "santé", "page": page}), 404, "introuvable")
+def test_page_au_dela_404(api):
+    verifier_erreur(api.get(URL, {"q": "santé", "page": "99"}), 404, "introuvable")
+
+
+@pytest.mark.parametrize("page", ["0", "abc", "²", "-1"])
+def test_page_mal_formee_400(api, page):
+    """Contrat de l'API : une page mal formée est refusée (400), jamais ramenée à la
+    première ; une page bien formée au-delà de la dernière n'existe pas (404)."""
+    verifier_erreur(api.get(URL, {"q": "santé", "page": page}), 400, "donnees_invalides")
 
 
 def test_taille_de_page_bornee(api):
-    corps = api.get(URL, {"q": "quartier", "page_size": 1000}).json()
-    assert corps["nombre"] > 100 and len(corps["resultats"]) == 100
-    assert len(api.get(URL, {"q": "quartier", "page_size": "x"}).json()["resultats"]) == 20
+    corps = api.get(URL, {"q": "quartier", "page_size": 100}).json()
+    assert corps["count"] > 100 and len(corps["results"]) == 100
+    for taille in ("1000", "x", "null", "0"):
+        reponse = api.get(URL, {"q": "quartier", "page_size": taille})
+        verifier_erreur(reponse, 400, "donnees_invalides")
 
 
 def test_export_csv_selon_la_visibilite(comptes, ecriture):
@@ -110,7 +118,7 @@ def test_export_csv_selon_la_visibilite(comptes, ecriture):
         lignes = list(csv.reader(io.StringIO(reponse.content.decode("utf-8"))))
         assert lignes[0] == ["Rubrique", "Titre", "Contexte", "Adresse"]
         json_ = client_api(comptes[compte]).get(URL, {"q": "santé", "page_size": 1}).json()
-        assert len(lignes) - 1 == json_["nombre"] > 20  # tout, sans pagination
+        assert len(lignes) - 1 == json_["count"] > 20  # tout, sans pagination
         assert (["Fiches-actions", "Fiche santé en brouillon"] in [x[:2] for x in lignes]) is voit
         assert {x[0] for x in lignes[1:]} <= {r.label for r in Rubrique}
 
@@ -122,8 +130,12 @@ def test_documentee_et_publique(api):
     assert "Caisse d’allocations familiales" in operation["description"]
     assert {} in operation["security"]
     noms = {p["name"] for p in operation["parameters"]}
-    assert {"q", "search", "type", "page", "page_size", "format"} <= noms
+    # `q` est requis dans le schéma ; `search`, son synonyme, reste accepté sans y figurer
+    # (un client généré n'a qu'un nom pour la requête).
+    assert {"q", "type", "page", "page_size", "format"} <= noms
+    assert next(p for p in operation["parameters"] if p["name"] == "q")["required"]
     assert api.get(URL, {"q": "santé"}).status_code == 200
+    assert api.get(URL, {"search": "santé"}).status_code == 200
 
 
 # --- nombre de requêtes constant ----------------------------------------------------------------
@@ -144,9 +156,9 @@ def test_nombre_de_requetes_constant(utilisateurs, compter_requetes, ecriture, n
     client.get(URL, params)  # échauffement (session, jeton)
     avant, reponse = compter_requetes(lambda: client.get(URL, params))
     assert reponse.status_code == 200
-    nombre = reponse.json()["nombre"]
+    nombre = reponse.json()["count"]
     ajouter_des_lignes(ecriture)
     apres, reponse = compter_requetes(lambda: client.get(URL, params))
-    assert reponse.json()["nombre"] > nombre
+    assert reponse.json()["count"] > nombre
     assert avant == apres, f"{nom} : {avant} requêtes avant, {apres} après ajout de lignes"
     assert avant == REFERENCE.get(nom), f"{nom} : {avant} requêtes, référence {REFERENCE.get(nom)}"

@@ -179,7 +179,7 @@ def quatre_valeurs(transactional_db):
 
 def lire_versions(client):
     corps = client.get("/api/v1/valeurs/?indicateur=T99-1&page_size=50").json()
-    return {v["territoire"]["code"]: v["version"] for v in corps["resultats"]}
+    return {v["territoire"]: v["version"] for v in corps["results"]}
 
 
 def test_envois_groupes_simultanes_sans_erreur_5xx_ni_ecriture_perdue(quatre_valeurs):

@@ -23,6 +23,7 @@ from engagements.models import (
     Sigle,
     Signataire,
     Thematique,
+    slug_signataire,
 )
 from engagements.signataires import sigle_du_glossaire
 from fixtures.extraction.common import FICHIER_SEMENCE_RE
@@ -130,6 +131,7 @@ class Command(BaseCommand):
                     "type": s["type"],
                     "ordre": s["ordre"],
                     "sigle": sigle_du_glossaire(s["nom"], glossaire),
+                    "slug": slug_signataire(s["nom"]),
                 },
             )
             for s in signataires
