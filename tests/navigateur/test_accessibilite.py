@@ -46,10 +46,10 @@ def _donnees():
     from engagements.models import Signataire
     from indicateurs.models import Campagne, ImportValeurs, Indicateur, Territoire, Valeur
     from quartiers.models import ProjetStructurant, Quartier
-    from socle.models import Profil
+    from socle import invitations
+    from socle.models import Invitation, Profil
     from socle.roles import Role
-    from structures import invitations
-    from structures.models import FicheAction, Invitation, Structure
+    from structures.models import FicheAction, Structure
 
     caf = Signataire.objects.get(nom__icontains="allocations familiales")
     j2p = Structure.objects.get(slug="j2p")
