@@ -159,3 +159,25 @@ def se_connecter(page, live_server, username, password=MOT_DE_PASSE):
     page.get_by_role("main").get_by_role("button", name="Se connecter").click()
     page.wait_for_load_state()
     assert "/connexion/" not in page.url, "La connexion a échoué (toujours sur /connexion/)."
+
+
+def telecharger(page, lancer, delai=60_000):
+    """Télécharge le fichier d'un travail de fond (socle/travaux.py) comme une personne :
+    `lancer()` clique le bouton ou le lien ; la page de lancement, s'il y en a une, est
+    confirmée ; puis la page du travail propose « Télécharger « … » » une fois le fichier
+    prêt (les tests exécutent les travaux tout de suite)."""
+    import re
+
+    from playwright.sync_api import expect
+
+    lancer()
+    page.wait_for_load_state()
+    confirmer = page.locator("form[data-travail] button[type=submit]")
+    if confirmer.count():
+        confirmer.click()
+        page.wait_for_load_state()
+    lien = page.get_by_role("link", name=re.compile("^Télécharger «"))
+    expect(lien).to_be_visible(timeout=delai)
+    with page.expect_download(timeout=delai) as attente:
+        lien.click()
+    return attente.value

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from bilan.classeur import NOMS_FEUILLES
 from indicateurs.models import Campagne
 
-from .conftest import capture, se_connecter, verifier_accessibilite
+from .conftest import capture, se_connecter, telecharger, verifier_accessibilite
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, reset_sequences=True)]
 
@@ -46,7 +46,7 @@ def test_le_spv_saisit_un_credit_et_telecharge_le_bilan(
 ):
     se_connecter(page, live_server, "agent-spv")
     navigation = page.get_by_role("navigation", name="Navigation principale")
-    navigation.get_by_role("link", name="Bilan annuel").click()
+    navigation.get_by_role("link", name="Bilan", exact=True).click()
     expect(
         page.get_by_role("heading", name="Bilan annuel pour le comité de pilotage")
     ).to_be_visible()
@@ -72,9 +72,9 @@ def test_le_spv_saisit_un_credit_et_telecharge_le_bilan(
     page.get_by_role("link", name="Produire le bilan").click()
     page.get_by_label("Année du bilan").select_option(str(ANNEE))
     page.get_by_label("Périmètre").select_option(label="19e arrondissement")
-    with page.expect_download() as attente:
-        page.get_by_role("button", name="Télécharger le classeur Excel").click()
-    telechargement = attente.value
+    telechargement = telecharger(
+        page, page.get_by_role("button", name="Télécharger le classeur Excel").click
+    )
     assert telechargement.suggested_filename == "bilan-2025-arrondissement-19.xlsx"
     chemin = tmp_path / telechargement.suggested_filename
     telechargement.save_as(chemin)
@@ -91,9 +91,7 @@ def test_le_spv_saisit_un_credit_et_telecharge_le_bilan(
     expect(page.get_by_role("heading", name="Bilan annuel 2025", exact=True)).to_be_visible()
     expect(page.locator("#credits-par-type")).to_contain_text(re.compile(r"15\s000,50\s€"))
     controler(page, "bilan-04-rapport")
-    with page.expect_download(timeout=60_000) as attente:
-        page.get_by_role("link", name="Télécharger le rapport PDF").click()
-    pdf = attente.value
+    pdf = telecharger(page, page.get_by_role("link", name="Télécharger le rapport PDF").click)
     assert pdf.suggested_filename == "bilan-2025-arrondissement-19.pdf"
     with open(pdf.path(), "rb") as f:
         assert f.read(5) == b"%PDF-"
@@ -102,7 +100,7 @@ def test_le_spv_saisit_un_credit_et_telecharge_le_bilan(
 def test_un_delegue_n_a_pas_acces_au_bilan(page, live_server, comptes):
     se_connecter(page, live_server, "delegue")
     navigation = page.get_by_role("navigation", name="Navigation principale")
-    expect(navigation.get_by_role("link", name="Bilan annuel")).to_have_count(0)
+    expect(navigation.get_by_role("link", name="Bilan", exact=True)).to_have_count(0)
     reponse = page.goto(f"{live_server.url}/bilan/")
     assert reponse.status == 403
     expect(page.get_by_role("alert")).to_contain_text("produit par les agents DDCT/SPV")

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from engagements.models import Signataire
 from indicateurs.models import Campagne, ImportValeurs, Indicateur, Valeur
 
-from .conftest import CAPTURES, capture, se_connecter, verifier_accessibilite
+from .conftest import CAPTURES, capture, se_connecter, telecharger, verifier_accessibilite
 
 # Séquences remises à zéro avant chaque parcours : ces tests rechargent le référentiel sans
 # faire grimper les identifiants des tests qui les suivent dans la session.
@@ -170,10 +170,11 @@ def test_un_partenaire_importe_corrige_et_confirme(
     expect(page.get_by_role("table")).to_contain_text("E28-2")
     controler(page, "campagne-10-mes-indicateurs")
 
-    with page.expect_download() as telechargement:
-        page.get_by_role("link", name="Télécharger le modèle de saisie 2025 (.xlsx)").click()
+    telechargement = telecharger(
+        page, page.get_by_role("link", name="Télécharger le modèle de saisie 2025 (.xlsx)").click
+    )
     modele = tmp_path / "modele-caf-2025.xlsx"
-    telechargement.value.save_as(modele)
+    telechargement.save_as(modele)
 
     # Un fichier avec une erreur : « douze » n'est pas un nombre.
     _modifier(modele, {"paris": 12500, "qpv-goutte-dor": "douze"})

@@ -18,7 +18,7 @@ from indicateurs.models import Campagne, Indicateur, Territoire, Valeur
 from quartiers.models import ProjetStructurant, Quartier, SuiviProjet
 from structures.models import FicheAction, Structure
 
-from .conftest import capture, se_connecter, verifier_accessibilite
+from .conftest import capture, se_connecter, telecharger, verifier_accessibilite
 
 pytestmark = pytest.mark.browser
 
@@ -111,8 +111,8 @@ def test_delegue_de_la_connexion_au_pdf(page, live_server, comptes):
     expect(page.get_by_role("heading", level=1)).to_have_text("Petit Belleville")
     chiffres = page.get_by_role("region", name="Chiffres clés")
     chomage = chiffres.get_by_role("row", name=re.compile("^Taux de chômage"))
-    expect(chomage.get_by_role("cell").nth(0)).to_have_text(re.compile(r"^16 %\s*2020\s*$"))
-    expect(chomage.get_by_role("cell").nth(1)).to_have_text(re.compile(r"^11 %\s*2020\s*$"))
+    expect(chomage.get_by_role("cell").nth(0)).to_have_text(re.compile(r"^16 %\s*2020\b"))
+    expect(chomage.get_by_role("cell").nth(1)).to_have_text(re.compile(r"^11 %\s*2020\b"))
     indicateurs = page.get_by_role("region", name="Indicateurs du contrat dans le quartier")
     expect(
         indicateurs.get_by_role("img", name=re.compile("^De 31 % en 2021 à 27 % en 2023"))
@@ -153,9 +153,9 @@ def test_delegue_de_la_connexion_au_pdf(page, live_server, comptes):
     ligne = page.locator(f"#projet-{projet.pk}")
     expect(ligne).to_contain_text("Réunion de chantier : travaux engagés.")
     expect(ligne.locator(".badge-statut")).to_have_text("En cours")
-    with page.expect_download() as attente:
-        page.get_by_role("link", name="Télécharger la fiche en PDF").click()
-    telechargement = attente.value
+    telechargement = telecharger(
+        page, page.get_by_role("link", name="Télécharger la fiche en PDF").click
+    )
     assert re.match(
         r"fiche-petit-belleville-\d{4}-\d{2}-\d{2}\.pdf$", telechargement.suggested_filename
     )

@@ -40,6 +40,8 @@ def controler(page, nom):
 
 
 def se_deconnecter(page):
+    # « Se déconnecter » est dans le menu « Mon compte » de la barre de navigation.
+    page.get_by_role("button", name="Mon compte").click()
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_load_state()
 
@@ -162,7 +164,7 @@ def test_partenaire_saisit_soumet_et_le_spv_valide_ou_renvoie(
     expect(compteurs.locator("#compteur-brouillons")).to_have_text("1")
     bouton = page.get_by_role("button", name="Soumettre au SPV les 1 valeur en brouillon")
     expect(bouton).to_be_enabled()
-    saisir(page, "Valeur 2025 pour Goutte D'Or (en %)", "30")
+    saisir(page, "Valeur 2025 pour Goutte d’Or (en %)", "30")
     expect(page.locator("#ligne-qpv-goutte-dor")).to_contain_text("valeur 30 % enregistrée")
     expect(compteurs.locator("#compteur-brouillons")).to_have_text("2")
     expect(compteurs).to_contain_text("Complétude 2025 : 2 valeurs renseignées")
@@ -177,7 +179,7 @@ def test_partenaire_saisit_soumet_et_le_spv_valide_ou_renvoie(
     page.get_by_role("link", name="Saisir E28-2 pour 2025").click()
     saisir(page, "Valeur 2025 pour Paris", "1 100")
     expect(page.locator("#ligne-paris")).to_contain_text("Paris : valeur 1 100 enregistrée")
-    saisir(page, "Valeur 2025 pour Goutte D'Or", "50")
+    saisir(page, "Valeur 2025 pour Goutte d’Or", "50")
     page.get_by_role("button", name="Soumettre au SPV les 2 valeurs en brouillon").click()
     expect(page.get_by_role("status").filter(has_text="2 valeur(s) soumise(s).")).to_be_visible()
     se_deconnecter(page)
@@ -188,19 +190,19 @@ def test_partenaire_saisit_soumet_et_le_spv_valide_ou_renvoie(
     groupe_e28 = soumises.get_by_role("form", name=re.compile("^E28-2"))
     groupe_e01 = soumises.get_by_role("form", name=re.compile("^E01-1"))
     expect(groupe_e28.get_by_role("row")).to_have_count(3)  # en-tête + 2 valeurs
-    ligne_goutte = groupe_e28.get_by_role("row", name=re.compile("Goutte D'Or"))
+    ligne_goutte = groupe_e28.get_by_role("row", name=re.compile("Goutte d’Or"))
     expect(ligne_goutte).to_contain_text("+10 (+25 %)")  # 50 contre 40 en 2024
     expect(groupe_e28.get_by_role("row", name=re.compile("^Paris"))).to_contain_text("+100 (+10 %)")
-    expect(groupe_e01.get_by_role("row", name=re.compile("Goutte D'Or"))).to_contain_text(
+    expect(groupe_e01.get_by_role("row", name=re.compile("Goutte d’Or"))).to_contain_text(
         "−15 pts"  # écart à Paris la même année (45 %)
     )
     controler(page, "spv-01-valeurs-soumises")
     groupe_e28.get_by_role("checkbox", name=re.compile("^Tout cocher")).check()
-    expect(groupe_e28.get_by_role("checkbox", name="Goutte D'Or")).to_be_checked()
+    expect(groupe_e28.get_by_role("checkbox", name="Goutte d’Or")).to_be_checked()
     groupe_e28.get_by_role("button", name="Valider la sélection : E28-2, 2025").click()
     expect(page.get_by_role("status").filter(has_text="2 valeurs validées.")).to_be_visible()
     groupe_e01 = page.get_by_role("form", name=re.compile("^E01-1"))
-    groupe_e01.get_by_role("checkbox", name="Goutte D'Or").check()
+    groupe_e01.get_by_role("checkbox", name="Goutte d’Or").check()
     groupe_e01.get_by_label(re.compile("^Motif du renvoi")).fill(MOTIF)
     groupe_e01.get_by_role("button", name="Renvoyer la sélection : E01-1, 2025").click()
     expect(page.get_by_role("status").filter(has_text="1 valeur renvoyée.")).to_be_visible()
@@ -220,16 +222,16 @@ def test_partenaire_saisit_soumet_et_le_spv_valide_ou_renvoie(
     # --- le producteur est prévenu et corrige ------------------------------------------------
     verifier_renvoi_notifie(page, live_server, partenaire, renvoyee, MOTIF)
     controler(page, "partenaire-04-valeur-renvoyee")
-    page.get_by_role("link", name="Corriger E01-1, Goutte D'Or, 2025").click()
+    page.get_by_role("link", name="Corriger E01-1, Goutte d’Or, 2025").click()
     expect(page).to_have_url(
         f"{live_server.url}/indicateurs/E01-1/saisie/2025/#ligne-qpv-goutte-dor"
     )
     saisir(
         page,
-        "Valeur 2025 pour Goutte D'Or (en %)",
+        "Valeur 2025 pour Goutte d’Or (en %)",
         "32",
         commentaire="Nouveau périmètre de l’IRIS",
-        territoire="Goutte D'Or",
+        territoire="Goutte d’Or",
     )
     expect(page.locator("#ligne-qpv-goutte-dor")).to_contain_text("valeur 32 % enregistrée")
     page.get_by_role("button", name="Soumettre au SPV les 1 valeur en brouillon").click()
@@ -237,7 +239,7 @@ def test_partenaire_saisit_soumet_et_le_spv_valide_ou_renvoie(
     se_deconnecter(page)
     arriver_sur_a_faire(page, live_server, "agent-spv")
     groupe_e01 = page.get_by_role("form", name=re.compile("^E01-1"))
-    expect(groupe_e01.get_by_role("row", name=re.compile("Goutte D'Or"))).to_contain_text(
+    expect(groupe_e01.get_by_role("row", name=re.compile("Goutte d’Or"))).to_contain_text(
         "Nouveau périmètre de l’IRIS"
     )
 

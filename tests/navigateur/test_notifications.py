@@ -67,6 +67,7 @@ def test_le_partenaire_suit_la_notification_d_un_renvoi(page, live_server, compt
     # L'agent n'est pas notifié de son propre renvoi.
     en_tete = page.get_by_role("navigation", name="Navigation principale")
     expect(en_tete.get_by_role("link", name="Notifications", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Mon compte").click()
     page.get_by_role("button", name="Se déconnecter").click()
 
     # 2. Le partenaire voit le compteur dans l'en-tête, annoncé « Notifications, 1 non lue ».

@@ -9,11 +9,6 @@ from socle.roles import Role
 from structures.models import Structure
 from tests.api.conftest import _debits_larges, api  # noqa: F401 (fixtures de l'API)
 from tests.conftest import creer_utilisateur
-from tests.navigateur.conftest import (  # noqa: F401 (fixtures du parcours dans Chromium)
-    navigateur,
-    page,
-    referentiel_charge,
-)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.navigateur.conftest import capture, se_connecter, verifier_accessibilite
+from .conftest import capture, se_connecter, verifier_accessibilite
 
 pytestmark = pytest.mark.browser
 
