@@ -108,6 +108,6 @@ def envoyer_courriel(invitation, lien):
     try:
         send_mail(objet, corps, settings.DEFAULT_FROM_EMAIL, [invitation.email])
     except Exception:
-        journal.exception("Échec de l'envoi de l'invitation n° %s.", invitation.pk)
+        journal.exception("Échec de l’envoi de l’invitation n° %s.", invitation.pk)
         return False
     return True

@@ -42,7 +42,7 @@ aussi donnés.
 Les listes sont paginées avec les clés standard `count`, `next`, `previous`, `results`,
 triées de façon stable et filtrables ; `search` fait une recherche plein texte. Les listes
 courtes se paginent par numéro (`page`, `page_size` : 50 par défaut, 500 au plus ; `count`
-exact). La liste des valeurs se pagine par curseur (suivre `next` ; `count` exact jusqu'à
+exact). La liste des valeurs se pagine par curseur (suivre `next` ; `count` exact jusqu’à
 10 000 résultats, `null` au-delà). Un paramètre inconnu ou mal formé (`format=` vide,
 `page_size=null`, booléen illisible) est refusé (400) ; une clé qui ne désigne rien donne une
 liste vide. `modifie_depuis` (date et heure ISO 8601 avec fuseau) ne garde que les objets
@@ -50,9 +50,9 @@ modifiés depuis cet instant : la synchronisation incrémentale reprend au plus 
 `modifie_le` reçu.
 
 Les nombres sont des nombres JSON, les booléens `true`/`false`, les dates ISO 8601. Une
-valeur d'indicateur est un enregistrement plat (codes de l'indicateur et du territoire,
+valeur d’indicateur est un enregistrement plat (codes de l’indicateur et du territoire,
 année, valeur, nombre, base, unité, statut, source, commentaire, démo, version,
-`modifie_le`) : ce que renvoie un GET se renvoie tel quel par PUT ou dans l'envoi groupé. `format=csv`, `format=csv-excel`
+`modifie_le`) : ce que renvoie un GET se renvoie tel quel par PUT ou dans l’envoi groupé. `format=csv`, `format=csv-excel`
 ou `format=xlsx` renvoie **toute** la liste filtrée en fichier tableur, sans pagination,
 écrite en flux (listes jointes par « ; ») :
 

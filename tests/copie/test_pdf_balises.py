@@ -7,6 +7,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.conftest import client_pour
+from tests.travaux.outils import telecharger
 
 pytestmark = pytest.mark.django_db
 
@@ -21,12 +22,10 @@ def verifier_balisage(contenu):
 
 
 def test_fiche_quartier_pdf_balisee(client, utilisateurs):
-    reponse = client_pour(client, utilisateurs["spv"]).get("/quartiers/amandiers/fiche.pdf")
-    assert reponse.status_code == 200
-    verifier_balisage(reponse.content)
+    client = client_pour(client, utilisateurs["spv"])
+    verifier_balisage(telecharger(client, "/quartiers/amandiers/fiche.pdf").contenu)
 
 
 def test_rapport_du_bilan_pdf_balise(client, utilisateurs):
-    reponse = client_pour(client, utilisateurs["spv"]).get("/bilan/rapport.pdf")
-    assert reponse.status_code == 200, reponse.content[:300]
-    verifier_balisage(reponse.content)
+    client = client_pour(client, utilisateurs["spv"])
+    verifier_balisage(telecharger(client, "/bilan/rapport.pdf", {"annee": 2025}).contenu)

@@ -111,8 +111,8 @@ def test_thematiques(data):
     assert [t["numero"] for t in thematiques] == list(range(1, 9))
     assert {t["numero"]: t["titre"] for t in thematiques if t["titre"]} == {
         2: "Se former, travailler ou entreprendre",
-        # Imprimé avec U+2018 (‘) et non U+2019 : recopié tel quel.
-        7: "S\u2018épanouir dans mon quartier, à Paris et au-delà",
+        # Imprimé avec U+2018 (‘) : l’extraction le corrige en apostrophe typographique (’).
+        7: "S\u2019épanouir dans mon quartier, à Paris et au-delà",
         8: "Participer à la vie de mon quartier et de ma ville",
     }
     assert [t["engagements"] for t in thematiques] == [

@@ -28,8 +28,11 @@ def sans_jeton_csrf(contenu):
 
 
 def lien_du_courriel(message):
+    """Le chemin du lien du courriel, construit sur PORTAIL_URL (jamais sur l'hôte appelé)."""
+    from django.conf import settings
+
     (lien,) = re.findall(
-        r"http://127\.0\.0\.1:8000(/connexion/nouveau-mot-de-passe/\S+/)", message.body
+        re.escape(settings.PORTAIL_URL) + r"(/connexion/nouveau-mot-de-passe/\S+/)", message.body
     )
     return lien
 
