@@ -190,7 +190,7 @@ def test_l_enregistrement_met_a_jour_compteurs_completude_et_boutons(
     assert compteurs.completude.attendues == 23 and compteurs.completude.renseignees == 0
     html = page.content.decode()
     assert 'id="compteurs-grille"' in html and "hx-swap-oob" not in html
-    assert "Soumettre au SPV les 0 valeurs en brouillon" in html
+    assert "Soumettre au SPV les 0 valeur en brouillon" in html
 
     poster(client, "E28-2", "paris", {"valeur": "7", "version": "0"})
     reponse = poster(client, "E28-2", "ensemble-qpv", {"valeur": "8", "version": "0"})

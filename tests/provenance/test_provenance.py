@@ -15,6 +15,7 @@ from quartiers.models import ChiffreCle
 from socle.provenance import texte_provenance
 from structures.models import FicheAction, Structure
 from tests.conftest import client_pour
+from tests.tableurs import telecharger_travail
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +155,8 @@ def test_bilan_page_et_classeur(client, utilisateurs):
     c = client_pour(client, utilisateurs["spv"])
     html = c.get("/bilan/rapport/?annee=2019").content.decode()
     assert GRAND_BELLEVILLE in html
-    classeur = load_workbook(io.BytesIO(c.get("/bilan/classeur.xlsx?annee=2019").content))
+    fichier = telecharger_travail(c, "/bilan/classeur.xlsx", {"annee": "2019"}, "xlsx")
+    classeur = load_workbook(io.BytesIO(fichier.contenu))
     feuille = classeur["Quartiers"]
     lignes = list(feuille.iter_rows(values_only=True))
     entetes = list(lignes[0])

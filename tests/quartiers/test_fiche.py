@@ -188,7 +188,7 @@ def test_valeurs_par_annee_chargees_a_l_ouverture(client, utilisateurs):
     ]
     assert "démo</span>" in texte and "99" not in texte
     page = client.get(adresse)
-    assert "<html" in page.content.decode() and "Goutte D&#x27;Or" in page.content.decode()
+    assert "<html" in page.content.decode() and "Goutte d’Or" in page.content.decode()
     assert client.get("/quartiers/goutte-dor/annees/E28-2/").status_code == 404
     client.logout()
     assert client.get(adresse).status_code == 302

@@ -198,7 +198,12 @@ def test_comparaison_paginee_et_restreinte_a_un_perimetre(client, utilisateurs, 
     assert [ligne["Territoire"] for ligne in lignes[: len(attendus)]] == [q.nom for q in attendus]
     assert lignes[-1]["Territoire"] == "Paris"
 
-    invalide = client.get("/quartiers/comparaison/?arrondissement=99")
+    # Un numéro bien formé qui ne désigne aucun arrondissement : une liste vide, sans erreur ;
+    # un numéro mal formé : liste vide et filtre signalé invalide.
+    inconnu = client.get("/quartiers/comparaison/?arrondissement=99")
+    assert inconnu.context["lignes"] == []
+    assert "ne sont pas valides" not in inconnu.content.decode()
+    invalide = client.get("/quartiers/comparaison/?arrondissement=abc")
     assert invalide.context["lignes"] == []
     assert "ne sont pas valides" in invalide.content.decode()
 

@@ -185,7 +185,7 @@ def test_profil_refuse_un_siret_faux_et_des_parts_au_dela_de_100(client, comptes
     html = reponse.content.decode()
     assert "clé de contrôle" in html
     assert "W suivie de 9 chiffres" in html
-    assert "ne peut pas dépasser 100 %" in html
+    assert "ne peut pas dépasser 100\u00a0%" in html
     j2p.refresh_from_db()
     assert j2p.siret == ""
 
