@@ -171,12 +171,12 @@ def telecharger(page, lancer, delai=60_000):
     from playwright.sync_api import expect
 
     lancer()
-    page.wait_for_load_state()
     confirmer = page.locator("form[data-travail] button[type=submit]")
+    lien = page.get_by_role("link", name=re.compile("^Télécharger «"))
+    # La page de lancement (à confirmer) ou déjà celle du travail.
+    expect(confirmer.or_(lien).first).to_be_visible(timeout=delai)
     if confirmer.count():
         confirmer.click()
-        page.wait_for_load_state()
-    lien = page.get_by_role("link", name=re.compile("^Télécharger «"))
     expect(lien).to_be_visible(timeout=delai)
     with page.expect_download(timeout=delai) as attente:
         lien.click()
