@@ -421,7 +421,9 @@ def executer_en_fond(modele, travail, progression):
         raise travaux.Refus(message, lien, texte_lien)
     if confirmer:
         return travaux.Resultat(
-            message="Import appliqué. " + rapport.resume, lien=lien, texte_lien=texte_lien
+            message="Import appliqué : " + rapport.resume_applique,
+            lien=lien,
+            texte_lien=texte_lien,
         )
     return travaux.Resultat(
         message="Contrôle terminé : rien n’est écrit avant votre confirmation. " + rapport.resume,

@@ -211,7 +211,8 @@ def test_paris_les_memes_chiffres_partout(client, donnees):
     assert "E03-1" not in par_indicateur and not any(c.startswith("CTX") for c in par_indicateur)
     mes = client_pour(client, donnees["partenaire"]).get("/indicateurs/mes-indicateurs/")
     for ligne in mes.context["lignes"]:
-        mesure = dict(ligne["campagnes"])[Campagne.objects.get(annee=ANNEE)]
+        # (campagne, mesure, valeurs renvoyées) par campagne.
+        mesure = {c: m for c, m, _ in ligne["campagnes"]}[Campagne.objects.get(annee=ANNEE)]
         assert lus(mesure) == par_indicateur[ligne["indicateur"].code]
     caf = next(c for c in campagne.context["par_producteur"] if c.objet == donnees["caf"])
     total_caf = dict(mes.context["totaux"])[Campagne.objects.get(annee=ANNEE)]
@@ -261,7 +262,10 @@ def test_arrondissement_les_memes_chiffres_partout(client, donnees):
             somme[c] += getattr(alerte.completude, c)
     arrondissement = recompter([t for t in territoires if t.type == T.ARRONDISSEMENT])
     assert {c: somme[c] + arrondissement[c] for c in CHIFFRES} == {c: verite[c] for c in CHIFFRES}
-    assert "valeurs validées sur 99 attendues" in mon.content.decode()
+    # Accord à la française : « 0 valeur validée », « 1 valeur validée ».
+    html = mon.content.decode()
+    assert "1 valeur validée sur 99 attendues" in html
+    assert "0 valeur validée sur 99 attendues" in html
 
 
 def test_les_indicateurs_de_contexte_ne_manquent_jamais(client, utilisateurs):

@@ -67,7 +67,8 @@ def inserer(curseur, modele, expressions, depuis, params=None, ignorer_conflits=
     """Insère dans la table de `modele` les lignes de `SELECT expressions … depuis`.
 
     `expressions` : {nom de champ: expression SQL}. Un champ absent prend la valeur par défaut
-    du modèle (passée en paramètre, comme Django l'écrirait), NULL s'il l'accepte, une chaîne
+    du modèle (passée en paramètre, comme Django l'écrirait), now() pour une date `auto_now` ou
+    `auto_now_add`, NULL s'il l'accepte, une chaîne
     vide pour un texte obligatoire ; un champ obligatoire sans défaut absent lève
     `SchemaInattendu`. Retourne le nombre de lignes insérées."""
     params = dict(params or {})
@@ -85,7 +86,11 @@ def inserer(curseur, modele, expressions, depuis, params=None, ignorer_conflits=
             continue
         if f.db_default is not models.NOT_PROVIDED:
             continue  # la base la remplit
-        if f.has_default():
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            # Django le remplit à l'enregistrement (`auto_now`, `auto_now_add`) : now() ici.
+            colonnes.append(nom(f.column))
+            valeurs.append("now()")
+        elif f.has_default():
             cle = f"defaut_{f.column}"
             params[cle] = f.get_db_prep_save(f.get_default(), connection)
             colonnes.append(nom(f.column))

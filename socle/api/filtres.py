@@ -186,7 +186,8 @@ class FiltresDeListeExtension(DjangoFilterExtension):
     """Le schéma OpenAPI des filtres : chaque paramètre est décrit, même quand son type est
     déclaré par `extend_schema_field` (drf-spectacular n'en reprend alors pas le libellé).
     `Meta.descriptions_api` d'un FilterSet précise la clé attendue là où le libellé de la
-    page (« Quartier prioritaire », un menu) ne le dit pas (« Quartier (identifiant) »)."""
+    page (« Quartier prioritaire », un menu) ne le dit pas (« Quartier (identifiant) »).
+    Un filtre à choix admet la valeur vide (pas de filtre), comme le menu « Tous » des pages."""
 
     target_class = "socle.api.filtres.FiltresDeListe"
     match_subclasses = True
@@ -199,6 +200,10 @@ class FiltresDeListeExtension(DjangoFilterExtension):
         descriptions = getattr(getattr(filterset_class, "Meta", None), "descriptions_api", {})
         description = descriptions.get(field_name)
         for parametre in parametres:
+            enum = parametre.get("schema", {}).get("enum")
+            if enum and "" not in enum:
+                # Un choix vide ne filtre pas (le « Tous » des pages) : il est conforme.
+                parametre["schema"]["enum"] = ["", *enum]
             if description:
                 # Les choix énumérés que drf-spectacular ajoute au libellé sont gardés.
                 _, separateur, choix = parametre.get("description", "").partition("\n\n*")

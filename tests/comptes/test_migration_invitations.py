@@ -15,19 +15,23 @@ pytestmark = pytest.mark.slow
 
 
 def test_invitations_gardees_avec_leurs_droits(base_neuve):  # noqa: F811
-    # 1. La base d’avant : structures jusqu’à 0006, socle jusqu’à 0002.
+    # 1. La base d’avant : structures jusqu’à 0007, socle jusqu’à 0002.
     _manage(base_neuve, "migrate", "contenttypes", "--noinput")
     _manage(base_neuve, "migrate", "auth", "--noinput")
     _manage(base_neuve, "migrate", "structures", "0007_fusion_index_et_provenance", "--noinput")
     _manage(base_neuve, "migrate", "socle", "0002_tables_du_socle", "--noinput")
-    # La structure et l'agent s'écrivent avec les modèles d'aujourd'hui (inchangés) ;
-    # l'invitation, qui a déménagé, en SQL brut.
+    # L'agent s'écrit avec le modèle d'aujourd'hui (inchangé), la structure avec celui de
+    # l'état migré (elle a gagné `modifie_le` depuis) ; l'invitation, qui a déménagé, en SQL brut.
     ids = _manage(
         base_neuve,
         "shell",
         "-c",
         "from django.contrib.auth.models import User\n"
-        "from structures.models import Structure\n"
+        "from django.db import connection\n"
+        "from django.db.migrations.loader import MigrationLoader\n"
+        "etat = MigrationLoader(connection).project_state(\n"
+        "    ('structures', '0007_fusion_index_et_provenance'))\n"
+        "Structure = etat.apps.get_model('structures', 'Structure')\n"
         "s = Structure.objects.create(slug='j2p', nom='J2P')\n"
         "u = User.objects.create_user('agent')\n"
         "print(s.pk, u.pk)\n",

@@ -75,7 +75,8 @@ def test_panne_pendant_une_ecriture_groupee(client_sans_exception, utilisateurs)
     client = client_sans_exception
     client.force_login(utilisateurs["spv"])
     with mock.patch(
-        "indicateurs.api.EnvoiGroupe.appliquer", side_effect=OperationalError("server closed")
+        "indicateurs.api.valeurs.EnvoiGroupe.appliquer",
+        side_effect=OperationalError("server closed"),
     ):
         reponse = client.post(
             "/api/v1/valeurs/bulk/",

@@ -139,7 +139,7 @@ def test_confirmation_d_un_import_en_file(client, utilisateurs, file_factice):
     imp.refresh_from_db()
     travail.refresh_from_db()
     assert imp.statut == ImportCredits.Statut.APPLIQUE
-    assert travail.etat == Travail.Etat.TERMINE and travail.message.startswith("Import appliqué.")
+    assert travail.etat == Travail.Etat.TERMINE and travail.message.startswith("Import appliqué : ")
     html = client.get(travail.get_absolute_url()).content.decode()
     assert "Voir le compte rendu de l’import" in html and imp.get_absolute_url() in html
 
