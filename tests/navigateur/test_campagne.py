@@ -178,6 +178,10 @@ def test_un_partenaire_importe_corrige_et_confirme(
 
     # Un fichier avec une erreur : « douze » n'est pas un nombre.
     _modifier(modele, {"paris": 12500, "qpv-goutte-dor": "douze"})
+    # Le modèle se télécharge depuis la page de son travail de fond : retour à « Mes indicateurs ».
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Mes indicateurs"
+    ).click()
     page.get_by_role("link", name="Importer un fichier complété").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Importer des valeurs — campagne 2025"
