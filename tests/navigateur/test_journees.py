@@ -172,7 +172,7 @@ def test_partenaire_saisit_soumet_et_le_spv_valide_ou_renvoie(
     assert page.evaluate("window.sansRechargement") is True
     controler(page, "partenaire-03-grille-compteurs")
     page.get_by_role("button", name="Soumettre au SPV les 2 valeurs en brouillon").click()
-    expect(page.get_by_role("status").filter(has_text="2 valeur(s) soumise(s).")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="2 valeurs soumises.")).to_be_visible()
 
     # La seconde grille, depuis « À faire ».
     navigation(page).get_by_role("link", name="À faire").click()
@@ -181,7 +181,7 @@ def test_partenaire_saisit_soumet_et_le_spv_valide_ou_renvoie(
     expect(page.locator("#ligne-paris")).to_contain_text("Paris : valeur 1 100 enregistrée")
     saisir(page, "Valeur 2025 pour Goutte d’Or", "50")
     page.get_by_role("button", name="Soumettre au SPV les 2 valeurs en brouillon").click()
-    expect(page.get_by_role("status").filter(has_text="2 valeur(s) soumise(s).")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="2 valeurs soumises.")).to_be_visible()
     se_deconnecter(page)
 
     # --- le SPV : validation d'un groupe en masse, renvoi d'une valeur -----------------------
@@ -235,7 +235,7 @@ def test_partenaire_saisit_soumet_et_le_spv_valide_ou_renvoie(
     )
     expect(page.locator("#ligne-qpv-goutte-dor")).to_contain_text("valeur 32 % enregistrée")
     page.get_by_role("button", name="Soumettre au SPV les 1 valeur en brouillon").click()
-    expect(page.get_by_role("status").filter(has_text="1 valeur(s) soumise(s).")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="1 valeur soumise.")).to_be_visible()
     se_deconnecter(page)
     arriver_sur_a_faire(page, live_server, "agent-spv")
     groupe_e01 = page.get_by_role("form", name=re.compile("^E01-1"))
