@@ -86,7 +86,13 @@ def test_le_spv_saisit_un_credit_et_telecharge_le_bilan(
     ]
     assert len(wb["Synthèse"]._charts) == 3
 
-    # Le rapport imprimable, puis son PDF.
+    # Le rapport imprimable, puis son PDF (le classeur s'est téléchargé depuis la page de son
+    # travail de fond : retour au formulaire du bilan).
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Bilan", exact=True
+    ).click()
+    page.get_by_label("Année du bilan").select_option(str(ANNEE))
+    page.get_by_label("Périmètre").select_option(label="19e arrondissement")
     page.get_by_role("button", name="Voir le rapport").click()
     expect(page.get_by_role("heading", name="Bilan annuel 2025", exact=True)).to_be_visible()
     expect(page.locator("#credits-par-type")).to_contain_text(re.compile(r"15\s000,50\s€"))
