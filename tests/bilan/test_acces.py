@@ -91,9 +91,11 @@ def test_regles_nommees(utilisateurs):
 
 
 def test_lien_de_navigation_pour_le_spv_seulement(client, utilisateurs):
-    assert "Bilan annuel" in client_pour(client, utilisateurs["spv"]).get("/").content.decode()
+    # Le lien « Bilan » de la barre de navigation (le libellé court tient sur une ligne).
+    lien = 'href="/bilan/">Bilan</a>'
+    assert lien in client_pour(client, utilisateurs["spv"]).get("/").content.decode()
     client.logout()
     assert (
-        "Bilan annuel"
+        lien
         not in client_pour(client, utilisateurs["delegue"]).get("/?vue=contrat").content.decode()
     )
