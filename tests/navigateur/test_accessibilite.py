@@ -198,7 +198,7 @@ def pages(d):
         (
             "credits-import-erreurs",
             f"/bilan/credits/imports/{d['import_credits'].pk}/",
-            "Bilan annuel",
+            "Bilan",
         ),
         ("etudes", "/bilan/etudes/", "Bilan"),
         ("etude", f"/bilan/etudes/{d['etude'].pk}/", "Bilan"),
