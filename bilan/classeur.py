@@ -18,10 +18,12 @@ décimales ; Excel les affiche selon la langue du poste (« 12 500,00 € » en 
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 
 from django.conf import settings
 
 from bilan.donnees import Unite
+from indicateurs.models import Territoire
 from quartiers.models import ProjetStructurant
 from socle.provenance import colonnes_provenance
 from socle.tableur import (
@@ -380,20 +382,36 @@ def feuille_completude_campagne(c: Classeur, bilan):
 
 
 def feuille_indicateurs(c: Classeur, bilan):
+    # La table longue a des centaines de milliers de lignes à l'échelle nationale : ce qui ne
+    # dépend que de l'indicateur ou du territoire est lu une fois par indicateur ou territoire
+    # (un libellé de choix Django coûte plusieurs microsecondes à chaque appel).
+    lus = {}
+
+    def infos(indicateur):
+        lu = lus.get(indicateur.pk)
+        if lu is None:
+            lu = lus[indicateur.pk] = SimpleNamespace(
+                nature=indicateur.get_nature_display(),
+                unite=indicateur.get_unite_display(),
+                engagement=indicateur.engagement.numero if indicateur.engagement_id else None,
+                format=format_indicateur(indicateur),
+                format_evolution=format_indicateur(indicateur, evolution=True),
+            )
+        return lu
+
+    types_territoire = dict(Territoire.Type.choices)
+
     def fmt(r):
-        return format_indicateur(r.indicateur)
+        return infos(r.indicateur).format
 
     colonnes = [
         Colonne("Code", lambda r: r.indicateur.code),
         Colonne("Indicateur", lambda r: r.indicateur.libelle, largeur=60),
-        entier(
-            "Engagement",
-            lambda r: r.indicateur.engagement.numero if r.indicateur.engagement_id else None,
-        ),
-        Colonne("Nature", lambda r: r.indicateur.get_nature_display()),
-        Colonne("Unité", lambda r: r.indicateur.get_unite_display()),
+        entier("Engagement", lambda r: infos(r.indicateur).engagement),
+        Colonne("Nature", lambda r: infos(r.indicateur).nature),
+        Colonne("Unité", lambda r: infos(r.indicateur).unite),
         Colonne("Territoire", lambda r: r.valeur.territoire.nom),
-        Colonne("Type de territoire", lambda r: r.valeur.territoire.get_type_display()),
+        Colonne("Type de territoire", lambda r: types_territoire[r.valeur.territoire.type]),
         annee("Année", lambda r: r.valeur.annee),
         Colonne(
             "Valeur",
@@ -415,7 +433,7 @@ def feuille_indicateurs(c: Classeur, bilan):
             "Évolution",
             lambda r: r.comparaison.evolution,
             Format.NOMBRE,
-            excel=lambda r: format_indicateur(r.indicateur, evolution=True),
+            excel=lambda r: infos(r.indicateur).format_evolution,
         ),
         Colonne(
             "Évolution (%)",

@@ -52,10 +52,11 @@ import math
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 from xml.sax.saxutils import escape
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from django.db.models import Manager, QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
@@ -70,6 +71,7 @@ from openpyxl.compat import safe_string
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
+from openpyxl.writer.excel import ExcelWriter
 
 LIMITE_CELLULE = 32_767  # caractères au plus dans une cellule Excel
 LIMITE_NOM_FEUILLE = 31  # caractères au plus dans un nom de feuille Excel
@@ -646,27 +648,61 @@ class _FluxDeLignes:
 
     def ecrire(self, objets, colonnes, style_ligne=None):
         """Écrit une ligne par objet ; renvoie le nombre de lignes écrites."""
+        if self.brut is None:
+            nombre = 0
+            for objet in objets:
+                valeurs = []
+                for colonne in colonnes:
+                    valeur = valeur_xlsx(colonne.typer(objet))
+                    valeurs.append((valeur, colonne.format_excel(objet, valeur)))
+                self.ws.append(self._cellules(valeurs, style_ligne(objet) if style_ligne else None))
+                nombre += 1
+            return nombre
         lettres = [get_column_letter(i) for i in range(1, len(colonnes) + 1)]
+        cellules = [_CelluleRapide(self, colonne) for colonne in colonnes]
+        ecrites = list(zip(lettres, cellules, strict=True))
         nombre = 0
         morceau = []
         for objet in objets:
-            valeurs = []
-            for colonne in colonnes:
-                valeur = valeur_xlsx(colonne.typer(objet))
-                valeurs.append((valeur, colonne.format_excel(objet, valeur)))
             style = style_ligne(objet) if style_ligne else None
             nombre += 1
-            if self.brut is None:
-                self.ws.append(self._cellules(valeurs, style))
-                continue
             self.numero += 1
-            morceau.append(self._xml_rangee(self.numero, lettres, valeurs, style))
+            numero = self.numero
+            morceaux = [f'<row r="{numero}">']
+            for i, (lettre, cellule) in enumerate(ecrites):
+                if style is not None and i == 0:
+                    # Une ligne mise en avant : sa première cellule a son propre style.
+                    fin = cellule.fin_stylee(objet, style)
+                else:
+                    fin = cellule.fin(objet)
+                if fin is not None:
+                    morceaux.append(f'<c r="{lettre}{numero}"{fin}')
+            morceaux.append("</row>")
+            morceau.append("".join(morceaux))
             if len(morceau) >= 500:
                 self.rangees.send("".join(morceau))
                 morceau = []
         if morceau:
             self.rangees.send("".join(morceau))
         return nombre
+
+    def fin_de_cellule(self, valeur, format_excel, gras=False, retrait=0):
+        """Ce qui suit `<c r="A1"` dans le XML d'une cellule (style, type, valeur) ; None pour
+        une cellule vide sans style, qui ne s'écrit pas."""
+        ecrite = _xml_valeur(valeur)
+        cle = _cle_de_style(valeur, format_excel, gras, retrait)
+        numero_style = self._style(cle) if cle != (None, False, False, False, 0) else 0
+        if ecrite is None and not numero_style:
+            return None
+        s = f' s="{numero_style}"' if numero_style else ""
+        if ecrite is None:
+            return f'{s} t="n"></c>'
+        if ecrite[0] == "s":
+            texte = ecrite[1]
+            propre = texte.strip()
+            espace = ' xml:space="preserve"' if propre and propre != texte else ""
+            return f'{s} t="inlineStr"><is><t{espace}>{escape(texte)}</t></is></c>'
+        return f'{s} t="n"><v>{ecrite[1]}</v></c>'
 
     def _cellules(self, valeurs, style):
         cellules = []
@@ -676,30 +712,83 @@ class _FluxDeLignes:
             cellules.append(_cellule_stylee(self.ws, valeur, cle))
         return cellules
 
-    def _xml_rangee(self, numero, lettres, valeurs, style):
-        morceaux = [f'<row r="{numero}">']
-        for i, (valeur, format_excel) in enumerate(valeurs):
-            gras, retrait = (style.gras, style.retrait) if style and i == 0 else (False, 0)
-            ecrite = _xml_valeur(valeur)
-            cle = _cle_de_style(valeur, format_excel, gras, retrait)
-            numero_style = self._style(cle) if cle != (None, False, False, False, 0) else 0
-            if ecrite is None and not numero_style:
-                continue
-            s = f' s="{numero_style}"' if numero_style else ""
-            ref = f"{lettres[i]}{numero}"
-            if ecrite is None:
-                morceaux.append(f'<c r="{ref}"{s} t="n"></c>')
-            elif ecrite[0] == "s":
-                texte = ecrite[1]
-                propre = texte.strip()
-                espace = ' xml:space="preserve"' if propre and propre != texte else ""
-                morceaux.append(
-                    f'<c r="{ref}"{s} t="inlineStr"><is><t{espace}>{escape(texte)}</t></is></c>'
-                )
+
+class _CelluleRapide:
+    """L'écriture d'une colonne dans le chemin rapide. Les mêmes valeurs reviennent d'une
+    ligne à l'autre (le libellé d'un indicateur, le nom d'un territoire, un statut, « Oui ») :
+    leur XML est gardé, et une valeur déjà vue ne repasse ni par le typage, ni par la
+    neutralisation des formules, ni par l'échappement. Le format de nombre propre à la ligne
+    (`Colonne.excel` fonction) n'est demandé que pour un nombre ou une date, comme dans
+    `Colonne.format_excel`."""
+
+    TAILLE_MAX = 20_000  # entrées gardées par colonne ; au-delà on repart de zéro
+
+    __slots__ = ("flux", "colonne", "lire", "format", "separateur", "memoire", "excel_ligne")
+
+    def __init__(self, flux, colonne):
+        self.flux = flux
+        self.colonne = colonne
+        self.lire = colonne.chemin if callable(colonne.chemin) else colonne.lire
+        self.format = colonne.format
+        self.separateur = colonne.separateur
+        self.excel_ligne = callable(colonne.excel)
+        self.memoire = {}
+
+    def fin(self, objet):
+        brut = self.lire(objet)
+        if brut.__class__ in _TYPES_SIMPLES:
+            cle = (brut.__class__, brut)
+            connue = self.memoire.get(cle, _ABSENTE)
+        else:  # une liste, un queryset, un objet : rien à garder
+            cle, connue = None, _ABSENTE
+        if connue is _ABSENTE:
+            valeur = valeur_xlsx(typer(brut, self.format, self.separateur))
+            if isinstance(valeur, bool | int | float | Decimal | date):
+                # Nombre ou date : le format peut dépendre de la ligne.
+                connue = _NombreLu(valeur)
             else:
-                morceaux.append(f'<c r="{ref}"{s} t="n"><v>{ecrite[1]}</v></c>')
-        morceaux.append("</row>")
-        return "".join(morceaux)
+                connue = self.flux.fin_de_cellule(valeur, None)
+            if cle is not None:
+                if len(self.memoire) >= self.TAILLE_MAX:
+                    self.memoire.clear()
+                self.memoire[cle] = connue
+        if connue.__class__ is not _NombreLu:
+            return connue
+        valeur = connue.valeur
+        if self.excel_ligne:
+            # Le format vient de la ligne (une part en « % », un nombre) : le XML se garde par
+            # format.
+            format_excel = self.colonne.format_excel(objet, valeur)
+            fin = connue.par_format.get(format_excel)
+            if fin is None:
+                fin = connue.par_format[format_excel] = self.flux.fin_de_cellule(
+                    valeur, format_excel
+                )
+            return fin
+        if connue.fin is None:
+            connue.fin = self.flux.fin_de_cellule(valeur, self.colonne.format_excel(objet, valeur))
+        return connue.fin
+
+    def fin_stylee(self, objet, style):
+        valeur = valeur_xlsx(self.colonne.typer(objet))
+        format_excel = self.colonne.format_excel(objet, valeur)
+        return self.flux.fin_de_cellule(valeur, format_excel, style.gras, style.retrait)
+
+
+class _NombreLu:
+    """Un nombre ou une date typé, et son XML quand son format ne dépend pas de la ligne."""
+
+    __slots__ = ("valeur", "fin", "par_format")
+
+    def __init__(self, valeur):
+        self.valeur = valeur
+        self.fin = None
+        self.par_format = {}
+
+
+_ABSENTE = object()
+# Les valeurs brutes dont le XML se garde : comparables et immuables.
+_TYPES_SIMPLES = frozenset({str, int, float, Decimal, bool, type(None), date, datetime})
 
 
 class Feuille:
@@ -890,7 +979,14 @@ class Classeur:
         """Écrit le fichier (chemin ou fichier ouvert en binaire)."""
         for feuille in self.feuilles:
             feuille.fermer()
-        self.wb.save(destination)
+        if not self.wb.worksheets:
+            self.wb.create_sheet()
+        # Ce que fait `Workbook.save` (openpyxl.writer.excel.save_workbook), mais compressé au
+        # niveau 1 : la compression des feuilles prenait un dixième du temps du classeur
+        # national (niveau 6 par défaut), pour un fichier à peine plus gros.
+        self.wb.properties.modified = datetime.now(tz=UTC).replace(tzinfo=None)
+        with ZipFile(destination, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=1) as archive:
+            ExcelWriter(self.wb, archive).save()
 
     def contenu(self) -> bytes:
         """Les octets du fichier .xlsx (assemblé dans un fichier temporaire)."""

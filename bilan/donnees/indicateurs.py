@@ -9,6 +9,7 @@ jamais dans ces valeurs, mais par les mesures (une requête)."""
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import groupby
 
 from django.db.models import Exists, F, Max, OuterRef, Q, Subquery, Window
@@ -184,7 +185,7 @@ class LigneValeur:
     def indicateur(self):
         return self.valeur.indicateur
 
-    @property
+    @cached_property
     def comparaison(self):
         return evolution_valeurs(self.valeur.indicateur, self.valeur, self.precedente)
 
