@@ -81,6 +81,21 @@ def test_un_refus_du_serveur_est_annonce_dans_la_grille(
     assert not Valeur.objects.filter(indicateur__code="E28-2", annee=ANNEE).exists()
     controler(page, "campagne-grille-ligne-refusee")
 
+    # Toute autre erreur (ici le jeton CSRF disparu : page 403 entière, pas un fragment de la
+    # grille) est annoncée aussi, dans la zone et sous le bouton de la ligne.
+    Indicateur.objects.filter(code="E28-2").update(producteur=caf)
+    page.context.clear_cookies(name="csrftoken")
+    goutte = page.get_by_label("Valeur 2025 pour Goutte d’Or")
+    goutte.fill("40")
+    goutte.press("Enter")
+    echec = "La ligne n’a pas été enregistrée : le serveur a répondu par une erreur (403)."
+    expect(page.locator("#annonce-grille")).to_contain_text(echec)
+    expect(page.locator("#ligne-qpv-goutte-dor .erreur-ligne")).to_have_text(
+        f"{echec} Rechargez la page, puis recommencez."
+    )
+    assert page.evaluate("window.sansRechargement") is True
+    assert not Valeur.objects.filter(indicateur__code="E28-2", annee=ANNEE).exists()
+
 
 def test_le_spv_remplit_la_grille_et_voit_le_graphique_changer(
     page, live_server, comptes, campagne_ouverte
