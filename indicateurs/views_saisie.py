@@ -288,11 +288,34 @@ def enregistrer_ligne(request, code, annee, territoire):
     territoire = get_object_or_404(Territoire, code=territoire)
     htmx = request.headers.get("HX-Request") == "true"
     if not _annee_valide(annee) or territoire.type not in indicateur.niveaux_attendus:
-        return refuser(request, "Ce territoire n’est pas attendu pour cet indicateur.", 404)
+        motif = "Ce territoire n’est pas attendu pour cet indicateur."
+        if not htmx:
+            return refuser(request, motif, 404)
+        # Sous htmx, le refus garde son statut mais se dit dans la zone d'annonce de la grille
+        # (static/js/grille-saisie.js insère ce fragment malgré le statut d'erreur).
+        reponse = render(
+            request,
+            "indicateurs/_ligne_non_attendue.html",
+            {"annonce": f"La ligne n’a pas été enregistrée ({territoire.nom}) : {motif}"},
+            status=404,
+        )
+        reponse["HX-Reswap"] = "none"
+        return reponse
     refus = motif_refus_indicateur(request.user, indicateur)
-    if refus:
+    if refus and not htmx:
         return refuser(request, refus)
     ctx = _contexte_grille(indicateur, annee, request.user, [territoire])
+    if refus:
+        # Droit perdu depuis l'affichage de la grille (producteur changé, rôle retiré) : 403,
+        # avec la ligne verrouillée et l'annonce du refus, comme pour tout autre refus.
+        ligne = _ligne(indicateur, annee, territoire, ctx, request.user)
+        ligne.erreur = resume_erreurs(territoire, ligne.form, refus)
+        return render(
+            request,
+            "indicateurs/_ligne_enregistree.html",
+            {**_contexte_compteurs(request, indicateur, annee, ctx, oob=True), "ligne": ligne},
+            status=403,
+        )
     ligne = _ligne(indicateur, annee, territoire, ctx, request.user, data=request.POST)
     form = ligne.form
     if form.is_valid():

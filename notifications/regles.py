@@ -16,6 +16,7 @@ sont dans templates/notifications/messages/<type>.txt.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
@@ -157,18 +158,20 @@ def espace_de_la_structure(fiches, statut):
 @dataclass(frozen=True)
 class Regle:
     """Une transition qui notifie : son type de notification, qui elle concerne, comment
-    recharger ses objets, ses titres (un objet / plusieurs) et le lien d'un lot."""
+    recharger et citer ses objets, ses titres (un objet : gabarit où la citation remplace
+    `{}` ; plusieurs : `{n}`) et le lien d'un lot."""
 
     type: str
     concernes: Callable
     charger: Callable
-    titre_un: Callable
+    designation: Callable
+    titre_un: str
     titre_plusieurs: str
     lien_lot: Callable
 
     def titre(self, objets):
         if len(objets) == 1:
-            texte = self.titre_un(objets[0])
+            texte = self.titre_un.format(self.designation(objets[0]))
         else:
             texte = self.titre_plusieurs.format(n=len(objets))
         return texte if len(texte) <= TITRE_MAX else texte[: TITRE_MAX - 1] + "…"
@@ -196,58 +199,57 @@ class Regle:
         ).strip()
 
 
-T = Notification.Type
+def regles_du_circuit(circuit, *, charger, designation, transitions):
+    """Les règles d'un circuit (`"indicateurs.valeur"`) : ses objets se rechargent et se
+    citent d'une seule façon ; chaque transition n'apporte que ses données, un tuple
+    (type, personnes concernées, lien d'un lot, titre d'un objet, titre de plusieurs)."""
+    return {
+        (circuit, transition): Regle(
+            type=type_,
+            concernes=qui,
+            charger=charger,
+            designation=designation,
+            titre_un=un,
+            titre_plusieurs=plusieurs,
+            lien_lot=lien_lot,
+        )
+        for transition, (type_, qui, lien_lot, un, plusieurs) in transitions.items()
+    }
 
+
+T = Notification.Type
+# fmt: off
+# Une ligne par transition, alignée comme un tableau : c'est une table de données.
 REGLES = {
-    ("indicateurs.valeur", "submit"): Regle(
-        type=T.VALEUR_SOUMISE,
-        concernes=agents_spv,
+    **regles_du_circuit(
+        "indicateurs.valeur",
         charger=charger_valeurs,
-        titre_un=lambda v: f"Valeur soumise : {designation_valeur(v)}",
-        titre_plusieurs="{n} valeurs soumises à valider",
-        lien_lot=liste_des_valeurs,
+        designation=designation_valeur,
+        transitions={
+            "submit": (T.VALEUR_SOUMISE, agents_spv, liste_des_valeurs,
+                       "Valeur soumise : {}", "{n} valeurs soumises à valider"),
+            "valider": (T.VALEUR_VALIDEE, producteurs_et_auteurs, liste_des_valeurs,
+                        "Valeur validée : {}", "{n} valeurs validées"),
+            "renvoyer": (T.VALEUR_RENVOYEE, producteurs_et_auteurs, liste_des_valeurs,
+                         "Valeur renvoyée pour correction : {}",
+                         "{n} valeurs renvoyées pour correction"),
+        },
     ),
-    ("indicateurs.valeur", "valider"): Regle(
-        type=T.VALEUR_VALIDEE,
-        concernes=producteurs_et_auteurs,
-        charger=charger_valeurs,
-        titre_un=lambda v: f"Valeur validée : {designation_valeur(v)}",
-        titre_plusieurs="{n} valeurs validées",
-        lien_lot=liste_des_valeurs,
-    ),
-    ("indicateurs.valeur", "renvoyer"): Regle(
-        type=T.VALEUR_RENVOYEE,
-        concernes=producteurs_et_auteurs,
-        charger=charger_valeurs,
-        titre_un=lambda v: f"Valeur renvoyée pour correction : {designation_valeur(v)}",
-        titre_plusieurs="{n} valeurs renvoyées pour correction",
-        lien_lot=liste_des_valeurs,
-    ),
-    ("structures.ficheaction", "submit"): Regle(
-        type=T.FICHE_SOUMISE,
-        concernes=agents_spv,
+    **regles_du_circuit(
+        "structures.ficheaction",
         charger=charger_fiches,
-        titre_un=lambda f: f"Fiche-action soumise : {f.titre}",
-        titre_plusieurs="{n} fiches-actions soumises à relire",
-        lien_lot=liste_des_fiches_soumises,
-    ),
-    ("structures.ficheaction", "valider"): Regle(
-        type=T.FICHE_VALIDEE,
-        concernes=membres_des_structures,
-        charger=charger_fiches,
-        titre_un=lambda f: f"Votre fiche-action est validée : {f.titre}",
-        titre_plusieurs="{n} fiches-actions validées",
-        lien_lot=espace_de_la_structure,
-    ),
-    ("structures.ficheaction", "renvoyer"): Regle(
-        type=T.FICHE_RENVOYEE,
-        concernes=membres_des_structures,
-        charger=charger_fiches,
-        titre_un=lambda f: f"Fiche-action à compléter : {f.titre}",
-        titre_plusieurs="{n} fiches-actions à compléter",
-        lien_lot=espace_de_la_structure,
+        designation=attrgetter("titre"),
+        transitions={
+            "submit": (T.FICHE_SOUMISE, agents_spv, liste_des_fiches_soumises,
+                       "Fiche-action soumise : {}", "{n} fiches-actions soumises à relire"),
+            "valider": (T.FICHE_VALIDEE, membres_des_structures, espace_de_la_structure,
+                        "Votre fiche-action est validée : {}", "{n} fiches-actions validées"),
+            "renvoyer": (T.FICHE_RENVOYEE, membres_des_structures, espace_de_la_structure,
+                         "Fiche-action à compléter : {}", "{n} fiches-actions à compléter"),
+        },
     ),
 }
+# fmt: on
 
 
 def regle_de(modele, transition):

@@ -27,6 +27,7 @@ from django.urls import reverse
 from engagements.models import Acteur, Action, Engagement, Sigle, Signataire
 from indicateurs.models import Indicateur
 from quartiers.models import ProjetStructurant, Quartier, Secteur
+from recherche import file
 from recherche.models import EntreeRecherche, MotRecherche, Rubrique
 from recherche.texte import nettoyer, plier
 from structures.models import FicheAction, Structure
@@ -522,8 +523,6 @@ def reindexer():
     """Reconstruit tout l'index depuis les modèles : crée ce qui manque, réécrit ce qui a
     changé, supprime ce qui n'existe plus ; synchronise le lexique des corrections (PostgreSQL).
     Idempotent : un second passage ne réécrit rien."""
-    from recherche import signaux
-
     compteurs, mots = Compteurs(), set()
     for source in SOURCES:
         for plie in _synchroniser(source, source.modele.objects.all(), None, compteurs, set()):
@@ -537,5 +536,5 @@ def reindexer():
         for i in range(0, len(perimes), 5000):
             MotRecherche.objects.filter(mot__in=perimes[i : i + 5000]).delete()
     # Tout est à jour : les écritures signalées jusqu'ici n'ont plus à être traitées.
-    signaux.oublier_en_attente()
+    file.oublier()
     return compteurs

@@ -9,7 +9,6 @@ le traitement suit immédiatement l'écriture. Une écriture par `QuerySet.updat
 `bulk_*` ne passe pas par les signaux : `reindexer_recherche` rattrape ces cas."""
 
 import logging
-import threading
 from functools import partial
 
 from django.db import transaction
@@ -28,10 +27,10 @@ from engagements.models import (
 )
 from indicateurs.models import Indicateur
 from quartiers.models import ProjetStructurant, Quartier, Secteur
+from recherche import file, indexation
 from structures.models import FicheAction, Structure
 
 logger = logging.getLogger(__name__)
-_etat = threading.local()
 
 
 def _label(modele):
@@ -76,23 +75,12 @@ CIBLES = {
 RELATIONS = ((Quartier, "arrondissements"), (Structure, "quartiers"), (FicheAction, "quartiers"))
 
 
-def _en_attente():
-    if not hasattr(_etat, "cles"):
-        _etat.cles = set()
-    return _etat.cles
-
-
-def oublier_en_attente():
-    """Vide la file (l'index vient d'être reconstruit en entier)."""
-    _etat.cles = set()
-
-
 def marquer(cles):
     """Signale des objets à réindexer à la validation de la transaction en cours."""
     cles = [c for c in cles if c[1] is not None]
     if not cles:
         return
-    _en_attente().update(cles)
+    file.ajouter(cles)
     # Un rappel par signalement : le premier exécuté traite toute la file, les suivants la
     # trouvent vide. Si la transaction est annulée, ses rappels disparaissent ; la file garde
     # ses clés, retraitées (sans dommage : on relit la base) à la prochaine validation.
@@ -102,14 +90,11 @@ def marquer(cles):
 def traiter_en_attente():
     """Réindexe les objets signalés. Une erreur ne fait pas échouer l'écriture déjà validée :
     elle est journalisée, et `reindexer_recherche` remet l'index d'accord."""
-    cles = _en_attente()
+    cles = file.prendre()
     if not cles:
         return
-    oublier_en_attente()
-    from recherche.indexation import indexer
-
     try:
-        indexer(cles)
+        indexation.indexer(cles)
     except Exception:
         logger.exception(
             "Index de recherche non mis à jour (objets : %d) : lancez « manage.py "

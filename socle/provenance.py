@@ -6,6 +6,15 @@ Un objet « à provenance » a `reserve_perimetre`, `deduite` et `motif_deductio
 
 MARQUE_DEDUITE = "déduit par le chargement"
 
+# Les champs de `socle.models.Provenance`, dans l'ordre où les exports et l'API les donnent,
+# et leur intitulé de colonne.
+CHAMPS_PROVENANCE = ("reserve_perimetre", "deduite", "motif_deduction")
+INTITULES_PROVENANCE = {
+    "reserve_perimetre": "Réserve de périmètre",
+    "deduite": "Déduit par le chargement",
+    "motif_deduction": "Motif de la déduction",
+}
+
 
 def reserve(obj):
     return (getattr(obj, "reserve_perimetre", "") or "").strip()
@@ -42,23 +51,47 @@ def colonnes_provenance(objet=None):
 
     return [
         Colonne(
-            "Réserve de périmètre",
+            INTITULES_PROVENANCE["reserve_perimetre"],
             lire("reserve_perimetre"),
             largeur=36,
             definition="Ce que couvre le chiffre quand ce n’est pas exactement le territoire "
             "(« chiffre du Grand Belleville (10e, 11e, 20e) »). Vide : le territoire lui-même.",
         ),
         Colonne(
-            "Déduit par le chargement",
+            INTITULES_PROVENANCE["deduite"],
             lire("deduite"),
             Format.BOOLEEN,
             definition="« Oui » : une partie de l’information (source, année, périmètre…) "
             "n’est pas écrite dans la source mais déduite par le chargement du référentiel.",
         ),
         Colonne(
-            "Motif de la déduction",
+            INTITULES_PROVENANCE["motif_deduction"],
             lire("motif_deduction"),
             largeur=60,
             definition="Ce qui a été déduit et pourquoi.",
         ),
     ]
+
+
+def aides_api_provenance(chiffre):
+    """Les `extra_kwargs` d'un sérialiseur DRF pour les champs de provenance : leur aide
+    dans le schéma de l'API. `chiffre` : ce que le sérialiseur décrit (« la valeur »)."""
+    return {
+        "reserve_perimetre": {
+            "help_text": f"Ce que couvre {chiffre} quand ce n’est pas exactement le "
+            "territoire (« chiffre du Grand Belleville (10e, 11e, 20e) ») ; vide sinon.",
+        },
+        "deduite": {
+            "help_text": "Vrai quand une partie de l’information (source, année, "
+            "périmètre) n’est pas écrite dans la source mais déduite par le chargement.",
+        },
+        "motif_deduction": {"help_text": "Ce qui a été déduit et pourquoi ; vide sinon."},
+    }
+
+
+def colonnes_api_provenance():
+    """Les colonnes de provenance des exports de l'API (`socle.api.rendus.Colonne`), avec les
+    intitulés des exports des pages."""
+    from socle.api.rendus import Colonne
+
+    return [Colonne(INTITULES_PROVENANCE[nom], nom) for nom in CHAMPS_PROVENANCE]

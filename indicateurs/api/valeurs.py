@@ -69,6 +69,7 @@ from socle.api.schema import ENTETE_ETAG, cle_naturelle, entete_if_match
 from socle.api.serialiseurs import SerialiseurModele, libelle_de
 from socle.api.vues import VueLectureAPI
 from socle.circuits import ActionRefusee
+from socle.provenance import CHAMPS_PROVENANCE, aides_api_provenance, colonnes_api_provenance
 
 # --- lecture ----------------------------------------------------------------------------------
 
@@ -129,9 +130,7 @@ class ValeurSerializer(CleDeValeurSerializer, SaisieSerializer, SerialiseurModel
         "origine_libelle",
         "demo",
         # Provenance (issue 12) : réserve de périmètre et déduction du chargement.
-        "reserve_perimetre",
-        "deduite",
-        "motif_deduction",
+        *CHAMPS_PROVENANCE,
         "saisi_le",
         "soumis_le",
         "valide_le",
@@ -196,15 +195,7 @@ class ValeurSerializer(CleDeValeurSerializer, SaisieSerializer, SerialiseurModel
                 "donnée réelle."
             },
             "modifie_le": {"help_text": "Dernière modification (synchronisation incrémentale)."},
-            "reserve_perimetre": {
-                "help_text": "Ce que couvre la valeur quand ce n’est pas exactement le "
-                "territoire (« chiffre du Grand Belleville (10e, 11e, 20e) ») ; vide sinon.",
-            },
-            "deduite": {
-                "help_text": "Vrai quand une partie de l’information (source, année, "
-                "périmètre) n’est pas écrite dans la source mais déduite par le chargement.",
-            },
-            "motif_deduction": {"help_text": "Ce qui a été déduit et pourquoi ; vide sinon."},
+            **aides_api_provenance("la valeur"),
         }
         # L'unicité (indicateur, territoire, année) est celle du service : 409 à la création.
         validators = []
@@ -444,9 +435,7 @@ class ValeurViewSet(ETagMixin, VueLectureAPI):
         Colonne("Affichage", "affichage"),
         Colonne("Source", "source"),
         Colonne("Commentaire", "commentaire"),
-        Colonne("Réserve de périmètre", "reserve_perimetre"),
-        Colonne("Déduit par le chargement", "deduite"),
-        Colonne("Motif de la déduction", "motif_deduction"),
+        *colonnes_api_provenance(),
         Colonne("Producteur", "producteur_nom"),
         Colonne("Statut", "statut_libelle"),
         Colonne("Origine", "origine_libelle"),

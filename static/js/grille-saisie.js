@@ -2,8 +2,13 @@
  * - Après l'enregistrement d'une ligne, htmx remplace la ligne et remet le focus sur le champ
  *   qui l'avait (même identifiant). La même réponse met à jour, hors de la ligne
  *   (hx-swap-oob), les compteurs, la complétude, les boutons d'envoi groupé et la zone
- *   #annonce-grille (role="status") qui annonce le résultat, erreurs comprises : ce script n'a
- *   rien à faire pour cela.
+ *   #annonce-grille (role="status") qui annonce le résultat, erreurs comprises.
+ * - Un refus du serveur (403 : droit de saisie perdu depuis l'affichage ; 404 : territoire
+ *   non attendu) garde son statut d'erreur, et htmx n'insère pas une réponse en erreur
+ *   (config responseHandling par défaut) : la ligne et l'annonce seraient perdues, la zone
+ *   #annonce-grille muette. La réponse d'un refus de la grille porte l'annonce : ce script la
+ *   fait insérer. Toute autre erreur (jeton CSRF périmé, erreur 500, serveur injoignable)
+ *   est annoncée par ce script, dans la zone et sous le bouton de la ligne.
  * - Pendant la frappe, il prévient de ce que le serveur dira, dans le même ordre que lui
  *   (indicateurs/saisie.py, controler_saisie) : d'abord une valeur impossible (part hors de
  *   0 à 100, nombre négatif ou non entier, nombre supérieur à la base), et seulement sinon un
@@ -90,6 +95,48 @@
     if (!zone) return;
     zone.textContent = impossible(ligne) || ecart(ligne);
   }
+
+  function ligneDeLaGrille(e) {
+    var cible = e.detail && e.detail.elt;
+    return cible && cible.closest ? cible.closest("#grille-saisie tbody tr") : null;
+  }
+
+  function annoncerEchec(ligne, texte) {
+    var zone = document.getElementById("annonce-grille");
+    if (zone) zone.textContent = texte;
+    var bouton = ligne.querySelector("button[type=submit]");
+    if (!bouton) return;
+    var message = bouton.parentNode.querySelector(".erreur-ligne");
+    if (!message) {
+      message = document.createElement("div");
+      message.className = "small text-danger-emphasis mt-1 erreur-ligne";
+      bouton.parentNode.appendChild(message);
+    }
+    message.textContent = texte;
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var xhr = e.detail.xhr;
+    if (!xhr || xhr.status < 400 || !ligneDeLaGrille(e)) return;
+    if ((e.detail.serverResponse || "").indexOf('id="annonce-grille"') !== -1) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
+
+  document.addEventListener("htmx:responseError", function (e) {
+    var ligne = ligneDeLaGrille(e);
+    if (!ligne) return;
+    annoncerEchec(ligne, "La ligne n’a pas été enregistrée : le serveur a répondu par une " +
+      "erreur (" + e.detail.xhr.status + "). Rechargez la page, puis recommencez.");
+  });
+
+  document.addEventListener("htmx:sendError", function (e) {
+    var ligne = ligneDeLaGrille(e);
+    if (!ligne) return;
+    annoncerEchec(ligne, "La ligne n’a pas été enregistrée : le serveur ne répond pas. " +
+      "Vérifiez la connexion, puis recommencez.");
+  });
 
   document.addEventListener("input", function (e) {
     var ligne = e.target.closest && e.target.closest("#grille-saisie tbody tr");

@@ -160,10 +160,15 @@ def test_enregistrer_sans_changement_ne_cree_pas_de_version(
 
 def test_territoire_non_attendu(client, utilisateurs, campagne, ind_caf):
     client.force_login(utilisateurs["spv"])
-    assert (
-        poster(client, "E28-2", "arrondissement-19", {"valeur": "1", "version": "0"}).status_code
-        == 404
-    )
+    reponse = poster(client, "E28-2", "arrondissement-19", {"valeur": "1", "version": "0"})
+    assert reponse.status_code == 404
+    # Sous htmx, la ligne reste telle quelle et le refus est annoncé (role="status").
+    assert reponse["HX-Reswap"] == "none"
+    annonce = reponse.content.decode().split('<div id="annonce-grille" hx-swap-oob="innerHTML">')
+    assert annonce[1].startswith("La ligne n’a pas été enregistrée (")
+    assert ") : Ce territoire n’est pas attendu pour cet indicateur.</div>" in annonce[1]
+    sans_htmx = poster(client, "E28-2", "arrondissement-19", {"valeur": "1"}, htmx=False)
+    assert sans_htmx.status_code == 404 and "annonce-grille" not in sans_htmx.content.decode()
 
 
 def test_un_partenaire_ne_saisit_pas_l_indicateur_d_une_autre_organisation(
@@ -173,6 +178,12 @@ def test_un_partenaire_ne_saisit_pas_l_indicateur_d_une_autre_organisation(
     reponse = poster(client, "E01-1", "paris", {"valeur": "5", "version": "0"})
     assert reponse.status_code == 403
     assert "n’est pas produit par votre organisation" in reponse.content.decode()
+    # Sous htmx, le refus garde son statut ; la ligne verrouillée et l'annonce le disent.
+    annonce = reponse.content.decode().split('<div id="annonce-grille" hx-swap-oob="innerHTML">')
+    assert annonce[1].startswith(
+        "La ligne n’a pas été enregistrée (Paris) : L’indicateur E01-1 n’est pas produit par"
+    )
+    assert reponse.context["ligne"].refus
     assert client.post("/indicateurs/E01-1/saisie/2025/tout/submit/").status_code == 403
     assert not Valeur.objects.filter(indicateur=ind_autre).exists()
 

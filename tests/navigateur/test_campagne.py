@@ -52,6 +52,51 @@ def campagne_ouverte(referentiel_charge):
     )
 
 
+def test_un_refus_du_serveur_est_annonce_dans_la_grille(
+    page, live_server, comptes, campagne_ouverte
+):
+    """Le partenaire perd le droit de saisir E28-2 (l'indicateur change de producteur) pendant
+    qu'il remplit la grille : le serveur refuse la ligne (403). La ligne, verrouillée, et la
+    zone d'annonce (role="status") disent pourquoi, sans rechargement de la page."""
+    caf = Signataire.objects.get(nom__icontains="allocations familiales")
+    Indicateur.objects.filter(code="E28-2").update(producteur=caf)
+    se_connecter(page, live_server, "partenaire-caf")
+    page.goto(f"{live_server.url}/indicateurs/E28-2/saisie/2025/")
+    page.evaluate("window.sansRechargement = true")
+    paris = page.get_by_label("Valeur 2025 pour Paris")
+    paris.fill("1 000")
+    autre = Signataire.objects.exclude(pk=caf.pk).order_by("pk").first()
+    Indicateur.objects.filter(code="E28-2").update(producteur=autre)
+    paris.press("Enter")
+
+    refus = (
+        "La ligne n’a pas été enregistrée (Paris) : L’indicateur E28-2 n’est pas produit par "
+        "votre organisation"
+    )
+    expect(page.locator("#annonce-grille")).to_contain_text(refus)
+    ligne_paris = page.locator("#ligne-paris")
+    expect(ligne_paris).to_contain_text(refus)
+    expect(ligne_paris).to_contain_text("Verrouillée")
+    assert page.evaluate("window.sansRechargement") is True
+    assert not Valeur.objects.filter(indicateur__code="E28-2", annee=ANNEE).exists()
+    controler(page, "campagne-grille-ligne-refusee")
+
+    # Toute autre erreur (ici le jeton CSRF disparu : page 403 entière, pas un fragment de la
+    # grille) est annoncée aussi, dans la zone et sous le bouton de la ligne.
+    Indicateur.objects.filter(code="E28-2").update(producteur=caf)
+    page.context.clear_cookies(name="csrftoken")
+    goutte = page.get_by_label("Valeur 2025 pour Goutte d’Or")
+    goutte.fill("40")
+    goutte.press("Enter")
+    echec = "La ligne n’a pas été enregistrée : le serveur a répondu par une erreur (403)."
+    expect(page.locator("#annonce-grille")).to_contain_text(echec)
+    expect(page.locator("#ligne-qpv-goutte-dor .erreur-ligne")).to_have_text(
+        f"{echec} Rechargez la page, puis recommencez."
+    )
+    assert page.evaluate("window.sansRechargement") is True
+    assert not Valeur.objects.filter(indicateur__code="E28-2", annee=ANNEE).exists()
+
+
 def test_le_spv_remplit_la_grille_et_voit_le_graphique_changer(
     page, live_server, comptes, campagne_ouverte
 ):
@@ -91,7 +136,11 @@ def test_le_spv_remplit_la_grille_et_voit_le_graphique_changer(
     assert page.evaluate("document.activeElement.id") == "id_paris-commentaire"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "enregistrer-paris"
-    page.keyboard.press("Enter")
+    # Attendre la réponse : la source tapée est déjà dans le champ avant elle, et une réponse
+    # arrivée après celle de la ligne suivante écraserait l'annonce de celle-ci.
+    with page.expect_response(lambda r: r.url.endswith("/saisie/2025/paris/")):
+        page.keyboard.press("Enter")
+    expect(ligne_paris).to_contain_text("Paris : valeur 10,5 % enregistrée")
     expect(ligne_paris.get_by_label("Source pour Paris")).to_have_value("Insee, recensement 2021")
 
     # Goutte d'Or : 40 % sort de la plage des années précédentes → commentaire exigé.
@@ -99,9 +148,13 @@ def test_le_spv_remplit_la_grille_et_voit_le_graphique_changer(
     goutte.fill("40")
     goutte.press("Enter")
     ligne_goutte = page.locator("#ligne-qpv-goutte-dor")
-    # Toutes les erreurs de la ligne sont dites ensemble (la zone d'annonce, role="status",
-    # reçoit la même phrase : vérifié sur la réponse du serveur dans tests/indicateurs).
+    # Toutes les erreurs de la ligne sont dites ensemble, dans la ligne et dans la zone
+    # d'annonce (role="status"), qui remplace l'annonce du succès précédent.
     expect(ligne_goutte).to_contain_text("La ligne n’a pas été enregistrée (Goutte d’Or) :")
+    annonce = page.locator("#annonce-grille")
+    expect(annonce).to_contain_text("La ligne n’a pas été enregistrée (Goutte d’Or) :")
+    expect(annonce).to_contain_text("sort de la plage des valeurs validées")
+    expect(annonce).not_to_contain_text("Paris : valeur 10,5 % enregistrée")
     commentaire = page.get_by_label("Commentaire pour Goutte d’Or")
     expect(commentaire).to_have_attribute("aria-invalid", "true")
     expect(ligne_goutte).to_contain_text("sort de la plage des valeurs validées")
