@@ -18,7 +18,6 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -98,6 +97,8 @@ class Ressource:
 
     def table(self):
         """Le DataFrame de la ressource, colonnes dans l'ordre du schéma et typées."""
+        import pandas as pd  # à la demande : les pages web ne paient pas son import
+
         lignes = list(self.construire())
         df = pd.DataFrame.from_records(lignes, columns=[c.nom for c in self.champs])
         for c in self.champs:

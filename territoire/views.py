@@ -482,13 +482,7 @@ def arrondissement(request, numero):
         {"indicateur": ind, "cellules": [index.derniere(ind, t) for _, t, _ in colonnes]}
         for ind in cles
     ]
-    statuts = {
-        (q, s): n
-        for q, s, n in ProjetStructurant.objects.filter(quartier__in=quartiers)
-        .values("quartier_id", "statut")
-        .annotate(n=Count("pk"))
-        .values_list("quartier_id", "statut", "n")
-    }
+    statuts = ProjetStructurant.objects.statuts_par_quartier(quartiers)
     en_retard = dict(
         ProjetStructurant.objects.filter(quartier__in=quartiers)
         .echeance_depassee()
@@ -496,14 +490,6 @@ def arrondissement(request, numero):
         .annotate(n=Count("pk"))
         .values_list("quartier_id", "n")
     )
-    lignes_statuts = []
-    for valeur, libelle in ProjetStructurant.Statut.choices:
-        nombres = [statuts.get((q.pk, valeur), 0) for q in quartiers]
-        if any(nombres):
-            lignes_statuts.append(
-                {"statut": valeur, "libelle": libelle, "nombres": nombres, "total": sum(nombres)}
-            )
-    totaux = [sum(ligne["nombres"][i] for ligne in lignes_statuts) for i in range(len(quartiers))]
     return render(
         request,
         "territoire/arrondissement.html",
@@ -512,9 +498,9 @@ def arrondissement(request, numero):
             "quartiers": quartiers,
             "colonnes": colonnes,
             "lignes": lignes,
-            "lignes_statuts": lignes_statuts,
-            "totaux": totaux,
-            "total": sum(totaux),
+            "lignes_statuts": statuts["lignes"],
+            "totaux": statuts["totaux"],
+            "total": statuts["total"],
             "en_retard": [en_retard.get(q.pk, 0) for q in quartiers],
             "total_en_retard": sum(en_retard.values()),
             "demo": any(v is not None and v.demo for ligne in lignes for v in ligne["cellules"]),
