@@ -109,14 +109,23 @@ def contexte_quartier(user, quartier, filtres=None):
     ]
     if voit_chiffres:
         cles, contrat, par_id = donnees.charger_indicateurs()
+        # Les parties nommées d'un chiffre clé double (Bédier Boutroux / Villa d’Este) viennent
+        # dans la même requête que le QPV et ses secteurs.
         territoires, paris, ensemble = donnees.territoires_et_references(
-            Q(quartier=quartier, type__in=[T.QPV, T.SECTEUR])
+            Q(quartier=quartier, type__in=[T.QPV, T.SECTEUR, T.PARTIE])
         )
         index = donnees.IndexValeurs.charger(user, [*territoires, paris, ensemble], par_id)
         territoire_qpv = next((t for t in territoires if t.type == T.QPV), None)
         par_secteur = {t.secteur_id: t for t in territoires if t.type == T.SECTEUR}
+        parties = [t for t in territoires if t.type == T.PARTIE]
         contexte["chiffres_compares"] = donnees.chiffres_compares(
-            index, cles, territoire_qpv, ensemble, paris, contexte["chiffres"]
+            index,
+            cles,
+            territoire_qpv,
+            ensemble,
+            paris,
+            contexte["chiffres"],
+            parties,
         )
         # Un QPV dont les chiffres ne sont donnés que par secteur (Grand Belleville) : pas de
         # tableau de « — », un renvoi aux secteurs.
@@ -129,7 +138,13 @@ def contexte_quartier(user, quartier, filtres=None):
         )
         for b in blocs:
             lignes = donnees.chiffres_compares(
-                index, cles, par_secteur.get(b["secteur"].pk), ensemble, paris, b["chiffres"]
+                index,
+                cles,
+                par_secteur.get(b["secteur"].pk),
+                ensemble,
+                paris,
+                b["chiffres"],
+                parties,
             )
             b["chiffres_compares"] = lignes
             # Un secteur sans chiffre (ni valeur ni texte de fiche) n'a pas de tableau vide.
