@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from donnees_ouvertes.models import JeuPublie
@@ -434,11 +434,19 @@ def valider(fichiers):
     ]
 
 
+def _retirer(chemins):
+    for chemin in chemins:
+        try:
+            default_storage.delete(chemin)
+        except Exception:  # le stockage est peut-être la cause de l'échec : on le dit au journal
+            logger.warning("Fichier %s non retiré du stockage", chemin, exc_info=True)
+
+
 def publier(by=None, progression=_sans_avancement):
     """Construit, valide puis écrit un nouveau jeu publié, dans un dossier à lui. Lève
     `PublicationRefusee` (rien n'est publié, les jeux précédents restent tels quels) si le
-    paquet n'est pas valide ou si le stockage refuse un fichier (les fichiers déjà écrits de ce
-    jeu sont alors retirés)."""
+    paquet n'est pas valide ou si l'écriture échoue (stockage, base) ; les fichiers déjà écrits
+    de ce jeu sont alors retirés, quelle que soit l'erreur."""
     date = timezone.now()
     fichiers = construire(date, progression)
     total = len(RESSOURCES) + 2
@@ -469,16 +477,18 @@ def publier(by=None, progression=_sans_avancement):
                         }
                     )
             jeu = JeuPublie.objects.create(publie_par=by, dossier=dossier, ressources=ressources)
-    except Exception as erreur:
-        # Stockage plein ou injoignable (disque, S3), base indisponible : un jeu à moitié écrit
-        # ne doit pas rester dans le stockage, on retire ce qui l'a été ; la trace va au journal.
+    except BaseException as erreur:
+        # Quoi qu'il arrive (disque plein, base indisponible, délai du travail dépassé), un jeu
+        # à moitié écrit ne reste pas dans le stockage : on retire ce qui l'a été.
+        _retirer(ecrits)
+        if not isinstance(erreur, (OSError, DatabaseError)):
+            raise
         logger.exception("Publication des données ouvertes interrompue (%s)", dossier)
-        for chemin in ecrits:
-            default_storage.delete(chemin)
         raise PublicationRefusee(
-            "Le stockage des fichiers a refusé l’écriture du paquet, rien n’a été publié (les "
-            "jeux déjà publiés restent en ligne). Relancez la publication ; si cela se "
-            "reproduit, signalez-le à l’exploitant du portail."
+            "L’écriture du paquet a échoué (stockage des fichiers ou base de données "
+            "indisponible), rien n’a été publié : les jeux déjà publiés restent en ligne. "
+            "Relancez la publication ; si cela se reproduit, signalez-le à l’exploitant du "
+            "portail."
         ) from erreur
     progression(total, total, "Écriture des fichiers")
     return jeu

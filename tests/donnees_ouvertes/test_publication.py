@@ -217,7 +217,7 @@ def test_stockage_en_panne_rien_n_est_garde(client, utilisateurs, settings, monk
         client_pour(client, utilisateurs["spv"]).post("/donnees-ouvertes/publier/")
     )
     assert travail.etat == Travail.Etat.ECHOUE
-    assert "Le stockage des fichiers a refusé l’écriture du paquet" in travail.message
+    assert travail.message.startswith("L’écriture du paquet a échoué (stockage des fichiers")
     assert "No space" not in travail.message  # le détail technique va au journal
     # Le jeu précédent reste entier ; les deux fichiers du jeu interrompu sont retirés.
     assert list(JeuPublie.objects.all()) == [precedent]
@@ -237,3 +237,22 @@ def test_droits_retires_avant_l_execution(client, utilisateurs, settings):
     assert travail.etat == Travail.Etat.ECHOUE
     assert travail.message.startswith("Seuls les agents DDCT/SPV publient")
     assert not JeuPublie.objects.exists()
+
+
+def test_erreur_inattendue_aucun_fichier_ne_reste(client, utilisateurs, settings, monkeypatch):
+    precedent, fichiers = _jeu_precedent(settings)
+
+    def panne(**kwargs):
+        raise ValueError("détail technique")
+
+    monkeypatch.setattr(JeuPublie.objects, "create", panne)
+    travail = travail_lance(
+        client_pour(client, utilisateurs["spv"]).post("/donnees-ouvertes/publier/")
+    )
+    assert travail.etat == Travail.Etat.ECHOUE
+    assert travail.message.startswith("Le travail n’a pas abouti à cause d’une erreur inattendue")
+    assert "détail technique" not in travail.message
+    assert list(JeuPublie.objects.all()) == [precedent]
+    assert fichiers_du_jeu(precedent, settings) == fichiers
+    dossiers = list((settings.MEDIA_ROOT / publication.DOSSIER).iterdir())
+    assert [d.name for d in dossiers if any(d.iterdir())] == [precedent.dossier.split("/")[-1]]
