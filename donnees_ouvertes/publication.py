@@ -13,14 +13,14 @@ producteurs et motifs de renvoi. Chaque table déclare ses colonnes : rien d'aut
 
 import io
 import json
+import logging
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from donnees_ouvertes.models import JeuPublie
@@ -42,6 +42,8 @@ SOURCES = [
     },
 ]
 DOSSIER = "donnees-ouvertes"
+
+logger = logging.getLogger(__name__)
 
 
 class PublicationRefusee(Exception):
@@ -95,6 +97,8 @@ class Ressource:
 
     def table(self):
         """Le DataFrame de la ressource, colonnes dans l'ordre du schéma et typées."""
+        import pandas as pd  # à la demande : les pages web ne paient pas son import
+
         lignes = list(self.construire())
         df = pd.DataFrame.from_records(lignes, columns=[c.nom for c in self.champs])
         for c in self.champs:
@@ -373,11 +377,18 @@ RESSOURCES = [
 # --- le paquet -------------------------------------------------------------------------------
 
 
-def construire(date=None):
-    """{nom de fichier: contenu (octets)} : chaque CSV puis `datapackage.json`."""
+def _sans_avancement(fait, total, etape=None):
+    """L'avancement ignoré (commande, appel direct)."""
+
+
+def construire(date=None, progression=_sans_avancement):
+    """{nom de fichier: contenu (octets)} : chaque CSV puis `datapackage.json`.
+    `progression(fait, total, etape)` est appelée avant chaque table (travail de fond)."""
     date = date or timezone.now()
     fichiers, descripteurs = {}, []
-    for r in RESSOURCES:
+    total = len(RESSOURCES) + 2  # les tables, la validation, l'écriture
+    for rang, r in enumerate(RESSOURCES):
+        progression(rang, total, f"Table « {r.nom} »")
         df = r.table()
         tampon = io.StringIO()
         df.to_csv(tampon, index=False, lineterminator="\r\n", na_rep="")
@@ -423,33 +434,61 @@ def valider(fichiers):
     ]
 
 
-def publier(by=None):
-    """Construit, valide puis écrit un nouveau jeu publié. Lève `PublicationRefusee` (rien
-    n'est écrit) si le paquet n'est pas valide."""
+def _retirer(chemins):
+    for chemin in chemins:
+        try:
+            default_storage.delete(chemin)
+        except Exception:  # le stockage est peut-être la cause de l'échec : on le dit au journal
+            logger.warning("Fichier %s non retiré du stockage", chemin, exc_info=True)
+
+
+def publier(by=None, progression=_sans_avancement):
+    """Construit, valide puis écrit un nouveau jeu publié, dans un dossier à lui. Lève
+    `PublicationRefusee` (rien n'est publié, les jeux précédents restent tels quels) si le
+    paquet n'est pas valide ou si l'écriture échoue (stockage, base) ; les fichiers déjà écrits
+    de ce jeu sont alors retirés, quelle que soit l'erreur."""
     date = timezone.now()
-    fichiers = construire(date)
+    fichiers = construire(date, progression)
+    total = len(RESSOURCES) + 2
+    progression(total - 2, total, "Validation du paquet (frictionless)")
     erreurs = valider(fichiers)
     if erreurs:
         raise PublicationRefusee(
             "Le paquet de données ouvertes n’est pas valide, rien n’a été publié : "
             + " ; ".join(erreurs)
         )
+    progression(total - 1, total, "Écriture des fichiers")
     dossier = f"{DOSSIER}/{date:%Y-%m-%d-%H%M%S-%f}"
-    ressources = []
+    ressources, ecrits = [], []
     lignes = {
         d["path"]: d["stats"]["rows"] for d in json.loads(fichiers["datapackage.json"])["resources"]
     }
-    with transaction.atomic():
-        for nom, contenu in fichiers.items():
-            default_storage.save(f"{dossier}/{nom}", ContentFile(contenu))
-            if nom != "datapackage.json":
-                ressources.append(
-                    {
-                        "nom": nom.removesuffix(".csv"),
-                        "fichier": nom,
-                        "lignes": lignes[nom],
-                        "octets": len(contenu),
-                    }
-                )
-        jeu = JeuPublie.objects.create(publie_par=by, dossier=dossier, ressources=ressources)
+    try:
+        with transaction.atomic():
+            for nom, contenu in fichiers.items():
+                ecrits.append(default_storage.save(f"{dossier}/{nom}", ContentFile(contenu)))
+                if nom != "datapackage.json":
+                    ressources.append(
+                        {
+                            "nom": nom.removesuffix(".csv"),
+                            "fichier": nom,
+                            "lignes": lignes[nom],
+                            "octets": len(contenu),
+                        }
+                    )
+            jeu = JeuPublie.objects.create(publie_par=by, dossier=dossier, ressources=ressources)
+    except BaseException as erreur:
+        # Quoi qu'il arrive (disque plein, base indisponible, délai du travail dépassé), un jeu
+        # à moitié écrit ne reste pas dans le stockage : on retire ce qui l'a été.
+        _retirer(ecrits)
+        if not isinstance(erreur, (OSError, DatabaseError)):
+            raise
+        logger.exception("Publication des données ouvertes interrompue (%s)", dossier)
+        raise PublicationRefusee(
+            "L’écriture du paquet a échoué (stockage des fichiers ou base de données "
+            "indisponible), rien n’a été publié : les jeux déjà publiés restent en ligne. "
+            "Relancez la publication ; si cela se reproduit, signalez-le à l’exploitant du "
+            "portail."
+        ) from erreur
+    progression(total, total, "Écriture des fichiers")
     return jeu

@@ -1,15 +1,15 @@
 """Pages des données ouvertes : la liste publique des jeux publiés et leurs fichiers, et la
-page du SPV qui lance une publication."""
+page du SPV qui lance une publication (travail de fond, donnees_ouvertes/taches.py)."""
 
-from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods
 
 from donnees_ouvertes.models import JeuPublie
-from donnees_ouvertes.publication import LICENCE, RESSOURCES, PublicationRefusee, publier
-from socle import roles
+from donnees_ouvertes.publication import LICENCE, RESSOURCES
+from socle import roles, vues_travaux
 from socle.acces import refuser
 
 TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json; charset=utf-8"}
@@ -41,9 +41,12 @@ def fichier(request, pk, nom):
     )
 
 
+@login_required
 @require_http_methods(["GET", "POST"])
 def publier_vue(request):
-    """Le SPV lance une publication (POST) et voit les jeux déjà publiés."""
+    """Le SPV voit les jeux déjà publiés et lance une publication (POST) : un travail de fond
+    (construction des tables, validation frictionless, écriture), suivi sur sa page et dans
+    « Mes exports » ; la requête ne fait que le mettre en file."""
     if not roles.est_spv(request.user):
         return refuser(
             request,
@@ -51,16 +54,9 @@ def publier_vue(request):
             "en libre accès sur la page Données ouvertes.",
         )
     if request.method == "POST":
-        try:
-            jeu = publier(by=request.user)
-        except PublicationRefusee as e:
-            messages.error(request, str(e))
-        else:
-            messages.success(
-                request,
-                f"Jeu publié : {jeu.nb_lignes} lignes dans {len(jeu.ressources)} ressources.",
-            )
-        return redirect("donnees_ouvertes:publier")
+        return vues_travaux.lancer_et_suivre(
+            request, "donnees_ouvertes.publier", {}, "Publication des données ouvertes"
+        )
     return render(
         request,
         "donnees_ouvertes/publier.html",

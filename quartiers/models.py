@@ -236,6 +236,21 @@ class ProjetStructurantQuerySet(models.QuerySet):
             statut=ProjetStructurant.Statut.REALISE
         )
 
+    def statuts_par_quartier(self, quartiers):
+        """Le tableau « projets par statut » de `quartiers` (la vue par arrondissement) : une
+        ligne par statut qui a au moins un projet, dans l'ordre des choix, une colonne par QPV
+        dans l'ordre de `quartiers`, les totaux par QPV et le total. Compté en SQL (une
+        requête, bornée aux projets de ce queryset et de ces QPV), pivoté par pandas."""
+        ids = [q.pk for q in quartiers]
+        comptes = (
+            self.filter(quartier__in=ids)
+            .order_by()
+            .values("quartier_id", "statut")
+            .annotate(n=models.Count("pk"))
+            .values_list("quartier_id", "statut", "n")
+        )
+        return pivoter_statuts(comptes, ids)
+
     def with_list_data(self):
         """Liste des projets : QPV, arrondissements, secteur et dernière étape de suivi (avec
         son auteur) en un nombre fixe de requêtes. Le porteur et les engagements (app
@@ -248,6 +263,38 @@ class ProjetStructurantQuerySet(models.QuerySet):
                 to_attr="derniers_suivis",
             ),
         )
+
+
+def pivoter_statuts(comptes, ids):
+    """(quartier_id, statut, nombre) → {"lignes": [{statut, libelle, nombres, total}],
+    "totaux": [par QPV], "total"} : les statuts dans l'ordre des choix (ceux sans projet
+    omis ; un statut hors des choix n'est compté nulle part), les QPV dans l'ordre de `ids`,
+    0 là où rien n'est compté."""
+    import pandas as pd  # à la demande : les processus web ne paient pas son import au démarrage
+
+    choix = ProjetStructurant.Statut.choices
+    cadre = pd.DataFrame.from_records(list(comptes), columns=["quartier", "statut", "n"])
+    tableau = (
+        cadre.pivot_table(
+            index="statut", columns="quartier", values="n", aggfunc="sum", fill_value=0
+        )
+        if len(cadre)
+        else pd.DataFrame()
+    ).reindex(index=[valeur for valeur, _ in choix], columns=ids, fill_value=0)
+    tableau = tableau.astype("int64")
+    presents = tableau[tableau.sum(axis=1) > 0]
+    libelles = dict(choix)
+    lignes = [
+        {
+            "statut": statut,
+            "libelle": libelles[statut],
+            "nombres": nombres.tolist(),
+            "total": int(nombres.sum()),
+        }
+        for statut, nombres in presents.iterrows()
+    ]
+    totaux = presents.sum(axis=0).astype("int64").tolist()
+    return {"lignes": lignes, "totaux": totaux, "total": sum(totaux)}
 
 
 class ProjetStructurant(models.Model):

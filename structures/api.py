@@ -19,6 +19,7 @@ from rest_framework import serializers
 
 from engagements.models import Action
 from quartiers.api import QuartierCourtSerializer
+from socle.api.pagination import PaginationParCurseur
 from socle.api.rendus import Colonne
 from socle.api.schema import cle_naturelle
 from socle.api.serialiseurs import SerialiseurModele, libelle_de
@@ -382,6 +383,12 @@ class FicheActionViewSet(VueLectureAPI):
     search_fields = ["titre", "resume", "structure__nom"]
     lookup_value_regex = "[0-9]+"
     tri = ("-annee", "titre", "pk")
+    # La liste JSON (50 000 fiches à l'échelle nationale) : pagination par curseur sur la clé
+    # primaire, des plus récentes aux plus anciennes — un ordre entier, unique et jamais nul
+    # (`annee` peut l'être), servi par l'index de la clé primaire, sans migration (voir
+    # socle/api/pagination.py) ; les exports gardent l'ordre de lecture `tri`.
+    pagination_class = PaginationParCurseur
+    tri_curseur = ("-id",)
     nom_export = "fiches-actions"
     colonnes_export = [
         Colonne("N°", "id", "nombre"),

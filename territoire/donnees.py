@@ -40,7 +40,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from indicateurs.chargement import CODES_PAR_LIBELLE, cle_libelle
+from indicateurs.chargement import CODES_PAR_LIBELLE, cle_libelle, code_territoire_partie
 from indicateurs.mesures import Completude, Perimetre, mesurer
 from indicateurs.models import Campagne, Indicateur, Territoire, Valeur
 from quartiers.models import Arrondissement, ProjetStructurant
@@ -187,6 +187,9 @@ class LigneChiffre:
     paris: Valeur | None = None
     texte_fiche: str = ""
     precision: str = ""
+    # Un chiffre clé double, chargé en une valeur par partie nommée du QPV (Bédier Boutroux,
+    # Villa d’Este) : [(nom imprimé de la partie, valeur)], vide si aucune n'a de valeur.
+    parties: list = field(default_factory=list)
 
     @property
     def ecart(self):
@@ -198,7 +201,8 @@ class LigneChiffre:
 
     @property
     def demo(self):
-        return any(v is not None and v.demo for v in (self.locale, self.ensemble, self.paris))
+        valeurs = (self.locale, self.ensemble, self.paris, *(v for _, v in self.parties))
+        return any(v is not None and v.demo for v in valeurs)
 
 
 def note_population(quartier, chiffres):
@@ -211,9 +215,12 @@ def note_population(quartier, chiffres):
     return habitants if int(habitants.valeur) != quartier.population else None
 
 
-def chiffres_compares(index, cles, territoire, ensemble, paris, chiffres_fiche=()):
+def chiffres_compares(index, cles, territoire, ensemble, paris, chiffres_fiche=(), parties=()):
     """Les lignes de chiffres clés d'un territoire (QPV ou secteur) : une par indicateur clé,
-    puis les chiffres imprimés qu'aucun indicateur ne porte (texte seul)."""
+    puis les chiffres imprimés qu'aucun indicateur ne porte (texte seul). `parties` : les
+    territoires « partie de QPV » de la page ; un chiffre imprimé double (`ChiffreCle.parties`)
+    reçoit la valeur validée de chacune de ses parties, dans l'ordre du texte."""
+    par_code = {t.code: t for t in parties}
     textes, autres = {}, []
     for c in chiffres_fiche:
         code = CODES_PAR_LIBELLE.get(cle_libelle(c.libelle))
@@ -235,9 +242,22 @@ def chiffres_compares(index, cles, territoire, ensemble, paris, chiffres_fiche=(
                 paris=index.comparable(ind, paris, annee),
                 texte_fiche=chiffre.texte if chiffre else "",
                 precision=chiffre.qualificatif if chiffre and chiffre.qualificatif else "",
+                parties=_par_partie(index, ind, chiffre, par_code),
             )
         )
     return lignes + autres
+
+
+def _par_partie(index, indicateur, chiffre, par_code):
+    """[(nom imprimé de la partie, valeur validée ou None)] d'un chiffre double ; vide si le
+    chiffre n'a pas de parties ou si aucune n'a de valeur visible."""
+    if chiffre is None or not chiffre.parties:
+        return []
+    valeurs = [
+        (p["nom"], index.derniere(indicateur, par_code.get(code_territoire_partie(p))))
+        for p in chiffre.parties
+    ]
+    return valeurs if any(v is not None for _, v in valeurs) else []
 
 
 @dataclass

@@ -109,14 +109,23 @@ def contexte_quartier(user, quartier, filtres=None):
     ]
     if voit_chiffres:
         cles, contrat, par_id = donnees.charger_indicateurs()
+        # Les parties nommées d'un chiffre clé double (Bédier Boutroux / Villa d’Este) viennent
+        # dans la même requête que le QPV et ses secteurs.
         territoires, paris, ensemble = donnees.territoires_et_references(
-            Q(quartier=quartier, type__in=[T.QPV, T.SECTEUR])
+            Q(quartier=quartier, type__in=[T.QPV, T.SECTEUR, T.PARTIE])
         )
         index = donnees.IndexValeurs.charger(user, [*territoires, paris, ensemble], par_id)
         territoire_qpv = next((t for t in territoires if t.type == T.QPV), None)
         par_secteur = {t.secteur_id: t for t in territoires if t.type == T.SECTEUR}
+        parties = [t for t in territoires if t.type == T.PARTIE]
         contexte["chiffres_compares"] = donnees.chiffres_compares(
-            index, cles, territoire_qpv, ensemble, paris, contexte["chiffres"]
+            index,
+            cles,
+            territoire_qpv,
+            ensemble,
+            paris,
+            contexte["chiffres"],
+            parties,
         )
         # Un QPV dont les chiffres ne sont donnés que par secteur (Grand Belleville) : pas de
         # tableau de « — », un renvoi aux secteurs.
@@ -129,7 +138,13 @@ def contexte_quartier(user, quartier, filtres=None):
         )
         for b in blocs:
             lignes = donnees.chiffres_compares(
-                index, cles, par_secteur.get(b["secteur"].pk), ensemble, paris, b["chiffres"]
+                index,
+                cles,
+                par_secteur.get(b["secteur"].pk),
+                ensemble,
+                paris,
+                b["chiffres"],
+                parties,
             )
             b["chiffres_compares"] = lignes
             # Un secteur sans chiffre (ni valeur ni texte de fiche) n'a pas de tableau vide.
@@ -482,13 +497,7 @@ def arrondissement(request, numero):
         {"indicateur": ind, "cellules": [index.derniere(ind, t) for _, t, _ in colonnes]}
         for ind in cles
     ]
-    statuts = {
-        (q, s): n
-        for q, s, n in ProjetStructurant.objects.filter(quartier__in=quartiers)
-        .values("quartier_id", "statut")
-        .annotate(n=Count("pk"))
-        .values_list("quartier_id", "statut", "n")
-    }
+    statuts = ProjetStructurant.objects.statuts_par_quartier(quartiers)
     en_retard = dict(
         ProjetStructurant.objects.filter(quartier__in=quartiers)
         .echeance_depassee()
@@ -496,14 +505,6 @@ def arrondissement(request, numero):
         .annotate(n=Count("pk"))
         .values_list("quartier_id", "n")
     )
-    lignes_statuts = []
-    for valeur, libelle in ProjetStructurant.Statut.choices:
-        nombres = [statuts.get((q.pk, valeur), 0) for q in quartiers]
-        if any(nombres):
-            lignes_statuts.append(
-                {"statut": valeur, "libelle": libelle, "nombres": nombres, "total": sum(nombres)}
-            )
-    totaux = [sum(ligne["nombres"][i] for ligne in lignes_statuts) for i in range(len(quartiers))]
     return render(
         request,
         "territoire/arrondissement.html",
@@ -512,9 +513,9 @@ def arrondissement(request, numero):
             "quartiers": quartiers,
             "colonnes": colonnes,
             "lignes": lignes,
-            "lignes_statuts": lignes_statuts,
-            "totaux": totaux,
-            "total": sum(totaux),
+            "lignes_statuts": statuts["lignes"],
+            "totaux": statuts["totaux"],
+            "total": statuts["total"],
             "en_retard": [en_retard.get(q.pk, 0) for q in quartiers],
             "total_en_retard": sum(en_retard.values()),
             "demo": any(v is not None and v.demo for ligne in lignes for v in ligne["cellules"]),

@@ -7,9 +7,10 @@
       {"count": 112, "next": "…?page=2", "previous": null, "results": […]}
 
 - `PaginationParCurseur` (les listes longues : les valeurs, 2,5 millions à l'échelle
-  nationale) : pagination par clé (« keyset ») sur un ordre indexé et stable
-  (`VueLectureAPI.tri_curseur`, par exemple `("-annee", "-id")`, servi par l'index
-  `valeur_annee_id`) ; `next` et `previous` portent un curseur opaque (`cursor`), si bien
+  nationale ; les fiches-actions, 50 000) : pagination par clé (« keyset ») sur un ordre
+  indexé et stable de champs entiers non nuls (`VueLectureAPI.tri_curseur`, par exemple
+  `("-annee", "-id")`, servi par l'index `valeur_annee_id`, ou `("-id",)`, servi par la clé
+  primaire) ; `next` et `previous` portent un curseur opaque (`cursor`), si bien
   que la première page et la cinquante-millième coûtent la même chose. `count` est exact
   jusqu'à `COMPTE_MAX` résultats et `null` au-delà : compter 2,5 millions de lignes à chaque
   page coûterait plus que la page elle-même.
@@ -80,7 +81,7 @@ class PaginationParPage(PageNumberPagination):
     def get_page_size(self, request):
         return lire_entier(request, self.page_size_query_param, self.page_size, 1, TAILLE_MAX)
 
-    def verifier_parametres(self, request):
+    def verifier_parametres(self, request, view=None):
         """Contrôle `page` et `page_size` même quand la liste n'est pas paginée (export)."""
         self.get_page_size(request)
         lire_entier(request, self.page_query_param, 1, 1, PAGE_MAX)
@@ -136,7 +137,8 @@ class PaginationParPage(PageNumberPagination):
 
 class PaginationParCurseur(BasePagination):
     """Pagination par clé (« keyset ») sur l'ordre `tri_curseur` de la vue : des champs du
-    modèle, tous dans le même sens, le dernier unique (`("-annee", "-id")`). La page suivante
+    modèle, entiers et non nuls (une comparaison avec NULL écarterait des lignes), tous dans
+    le même sens, le dernier unique (`("-annee", "-id")`, `("-id",)`). La page suivante
     est « les `page_size` lignes après la dernière lue » : `WHERE (annee, id) < (2025, 812)
     ORDER BY annee DESC, id DESC LIMIT 51`, que l'index (annee, id) sert directement, quelle
     que soit la profondeur. Le curseur est opaque (base64 d'un petit JSON) ; un curseur
@@ -148,12 +150,13 @@ class PaginationParCurseur(BasePagination):
     def get_page_size(self, request):
         return lire_entier(request, self.page_size_query_param, TAILLE_PAR_DEFAUT, 1, TAILLE_MAX)
 
-    def verifier_parametres(self, request, nb_champs=2):
-        """Contrôle `page_size` et `cursor` même quand la liste n'est pas paginée (export)."""
+    def verifier_parametres(self, request, view=None):
+        """Contrôle `page_size` et `cursor` même quand la liste n'est pas paginée (export) ; un
+        curseur doit avoir autant de positions que l'ordre `tri_curseur` de la vue."""
         self.get_page_size(request)
         brut = request.query_params.get(self.cursor_query_param)
         if brut:
-            self.decoder(brut, nb_champs)
+            self.decoder(brut, len(getattr(view, "tri_curseur", ("-annee", "-id"))))
 
     # --- curseur ------------------------------------------------------------------------------
 

@@ -165,7 +165,7 @@ class VueLectureAPI(BaseVueAPI, viewsets.ReadOnlyModelViewSet):
             # paramètres de pagination, sans effet, doivent quand même être bien formés.
             verifier = getattr(self.paginator, "verifier_parametres", None)
             if verifier is not None:
-                verifier(request)
+                verifier(request, self)
             return rendu.reponse_liste(self.filter_queryset(self.get_queryset()), self)
         return super().list(request, *args, **kwargs)
 

@@ -179,7 +179,7 @@ def test_parametre_inconnu_refuse_en_le_nommant(utilisateurs, prefixe):
 def test_parametres_documentes_acceptes(utilisateurs, prefixe):
     """Chaque filtre (vide : pas de filtre), la pagination, la recherche et le format."""
     filtres = dict.fromkeys(LISTES[prefixe].filterset_class.base_filters, "")
-    pagination = {"cursor": ""} if prefixe == "valeurs" else {"page": "1"}
+    pagination = {"cursor": ""} if prefixe in ("valeurs", "fiches-actions") else {"page": "1"}
     parametres = {**filtres, **pagination, "page_size": "5", "search": "", "format": "json"}
     reponse = client_api(utilisateurs["spv"]).get(f"/api/v1/{prefixe}/", parametres)
     assert reponse.status_code == 200, reponse.content[:300]

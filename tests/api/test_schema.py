@@ -98,7 +98,8 @@ def test_chaque_operation_documentee_en_francais(schema):
                 if "{" not in chemin and "recherche" in chemin:
                     assert {"q", "page", "page_size"} <= noms, chemin
                 elif "{" not in chemin:
-                    pagination = "cursor" if chemin.endswith("/valeurs/") else "page"
+                    curseur = chemin.endswith(("/valeurs/", "/fiches-actions/"))
+                    pagination = "cursor" if curseur else "page"
                     assert {pagination, "page_size", "search", "modifie_depuis"} <= noms, chemin
                     assert "400" in reponses
                 if not publique:

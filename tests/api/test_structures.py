@@ -168,6 +168,40 @@ def test_tri_stable_des_fiches(utilisateurs, fiches):
     assert len(vus) == len(set(vus)) == FicheAction.objects.count()
 
 
+def test_fiches_par_curseur(utilisateurs, fiches):
+    """Pagination par clé sur `-id` (les clés de DRF, comme les valeurs) : une fiche créée
+    pendant la lecture ne décale pas les pages suivantes ; retour en arrière identique."""
+    client = client_api(utilisateurs["spv"], "jeton")
+    total = FicheAction.objects.count()
+    premiere = client.get("/api/v1/fiches-actions/?page_size=5").json()
+    assert set(premiere) == {"count", "next", "previous", "results"}
+    assert premiere["count"] == total and premiere["previous"] is None
+    assert "cursor=" in premiere["next"] and "page=" not in premiere["next"]
+    # Une fiche ajoutée en tête de liste entre deux pages : ni doublon ni ligne sautée.
+    FicheAction.objects.create(
+        structure=Structure.objects.get(slug="j2p"), titre="Ajoutée en route", statut="validee"
+    )
+    pages, adresse = [premiere], premiere["next"]
+    while adresse:
+        pages.append(client.get(adresse).json())
+        adresse = pages[-1]["next"]
+    vus = [f["id"] for p in pages for f in p["results"]]
+    assert vus == sorted(vus, reverse=True) and len(vus) == total
+    assert vus == list(
+        FicheAction.objects.filter(pk__lte=vus[0]).order_by("-pk").values_list("pk", flat=True)
+    )
+    retour = client.get(pages[2]["previous"]).json()
+    assert retour["results"] == pages[1]["results"]
+    # Le numéro de page n'a plus cours ; un curseur des valeurs (deux positions) n'en est pas un.
+    verifier_erreur(client.get("/api/v1/fiches-actions/?page=2"), 400, "parametre_inconnu")
+    curseur_valeurs = "eyJwIjpbMjAyNSw4MTJdLCJzIjoiYXByZXMifQ"
+    adresse = f"/api/v1/fiches-actions/?cursor={curseur_valeurs}"
+    verifier_erreur(client.get(adresse), 404, "introuvable")
+    verifier_erreur(client.get(adresse + "&format=csv"), 404, "introuvable")
+    bon = client.get("/api/v1/fiches-actions/?cursor=eyJwIjpbNV0sInMiOiJhcHJlcyJ9&format=csv")
+    assert bon.status_code == 200  # un curseur d'une position est bien formé ici
+
+
 # --- territoires et campagnes ------------------------------------------------------------------
 
 

@@ -5,9 +5,11 @@ aucune donnée personnelle ; page publique, fichiers, page du SPV et commande.""
 import csv
 import io
 import json
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from frictionless import Package, system
@@ -15,8 +17,11 @@ from frictionless import Package, system
 from donnees_ouvertes import publication
 from donnees_ouvertes.models import JeuPublie
 from indicateurs.models import Indicateur, Territoire, Valeur
+from socle import travaux
+from socle.models import Travail
 from structures.models import FicheAction, Structure
 from tests.conftest import client_pour
+from tests.travaux.outils import travail_lance
 
 pytestmark = pytest.mark.django_db
 
@@ -143,10 +148,111 @@ def test_page_publique_et_fichiers(client, settings):
 def test_page_du_spv(client, utilisateurs):
     reponse = client_pour(client, utilisateurs["delegue"]).post("/donnees-ouvertes/publier/")
     assert reponse.status_code == 403 and not JeuPublie.objects.exists()
+    assert not Travail.objects.exists()
     client.logout()
     c = client_pour(client, utilisateurs["spv"])
-    assert c.get("/donnees-ouvertes/publier/").status_code == 200
-    reponse = c.post("/donnees-ouvertes/publier/", follow=True)
+    page = c.get("/donnees-ouvertes/publier/")
+    assert page.status_code == 200
+    assert '<form method="post" data-travail>' in page.content.decode()
+    # La publication est un travail de fond (exécuté sur-le-champ en test) : la requête mène à
+    # la page du travail, qui dit ce qui a été publié.
+    travail = travail_lance(c.post("/donnees-ouvertes/publier/"))
+    assert travail.type == "donnees_ouvertes.publier"
+    assert travail.proprietaire == utilisateurs["spv"]
+    assert travail.etat == Travail.Etat.TERMINE, travail.message
     jeu = JeuPublie.objects.get()
     assert jeu.publie_par == utilisateurs["spv"]
-    assert "Jeu publié" in reponse.content.decode()
+    assert travail.message == f"Jeu publié : {jeu.nb_lignes} lignes dans 7 ressources."
+    assert travail.lien == jeu.get_absolute_url()
+    html = c.get(f"/mes-exports/{travail.pk}/").content.decode()
+    assert "Jeu publié" in html and "Voir les jeux publiés" in html
+
+
+def test_publication_en_file_seulement(client, utilisateurs, settings):
+    """La requête ne fait que mettre en file : rien n'est construit tant qu'aucun exécutant n'a
+    pris le travail."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    c = client_pour(client, utilisateurs["spv"])
+    with mock.patch("donnees_ouvertes.publication.construire") as construire:
+        travail = travail_lance(c.post("/donnees-ouvertes/publier/"))
+    construire.assert_not_called()
+    assert travail.etat == Travail.Etat.EN_ATTENTE and not JeuPublie.objects.exists()
+    travaux.executer(travail.pk)
+    travail.refresh_from_db()
+    assert travail.etat == Travail.Etat.TERMINE, travail.message
+    assert JeuPublie.objects.count() == 1
+
+
+def _jeu_precedent(settings):
+    jeu = publication.publier()
+    return jeu, fichiers_du_jeu(jeu, settings)
+
+
+def test_paquet_invalide_le_travail_echoue_en_francais(client, utilisateurs, settings, monkeypatch):
+    precedent, fichiers = _jeu_precedent(settings)
+    monkeypatch.setattr(publication, "valider", lambda fichiers: ["erreur de test"])
+    c = client_pour(client, utilisateurs["spv"])
+    travail = travail_lance(c.post("/donnees-ouvertes/publier/"))
+    assert travail.etat == Travail.Etat.ECHOUE
+    assert travail.message.startswith("Le paquet de données ouvertes n’est pas valide, rien")
+    assert "erreur de test" in travail.message
+    assert "erreur de test" in c.get(f"/mes-exports/{travail.pk}/").content.decode()
+    assert list(JeuPublie.objects.all()) == [precedent]
+    assert fichiers_du_jeu(precedent, settings) == fichiers
+
+
+def test_stockage_en_panne_rien_n_est_garde(client, utilisateurs, settings, monkeypatch):
+    precedent, fichiers = _jeu_precedent(settings)
+    enregistrer = default_storage.save
+    appels = []
+
+    def enregistrer_puis_panne(nom, contenu, **kwargs):
+        appels.append(nom)
+        if len(appels) == 3:
+            raise OSError(28, "No space left on device")
+        return enregistrer(nom, contenu, **kwargs)
+
+    monkeypatch.setattr(default_storage, "save", enregistrer_puis_panne)
+    travail = travail_lance(
+        client_pour(client, utilisateurs["spv"]).post("/donnees-ouvertes/publier/")
+    )
+    assert travail.etat == Travail.Etat.ECHOUE
+    assert travail.message.startswith("L’écriture du paquet a échoué (stockage des fichiers")
+    assert "No space" not in travail.message  # le détail technique va au journal
+    # Le jeu précédent reste entier ; les deux fichiers du jeu interrompu sont retirés.
+    assert list(JeuPublie.objects.all()) == [precedent]
+    assert fichiers_du_jeu(precedent, settings) == fichiers
+    dossiers = list((settings.MEDIA_ROOT / publication.DOSSIER).iterdir())
+    assert [d.name for d in dossiers if any(d.iterdir())] == [precedent.dossier.split("/")[-1]]
+
+
+def test_droits_retires_avant_l_execution(client, utilisateurs, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    spv = utilisateurs["spv"]
+    travail = travail_lance(client_pour(client, spv).post("/donnees-ouvertes/publier/"))
+    spv.profil.role = "delegue"
+    spv.profil.save()
+    travaux.executer(travail.pk)
+    travail.refresh_from_db()
+    assert travail.etat == Travail.Etat.ECHOUE
+    assert travail.message.startswith("Seuls les agents DDCT/SPV publient")
+    assert not JeuPublie.objects.exists()
+
+
+def test_erreur_inattendue_aucun_fichier_ne_reste(client, utilisateurs, settings, monkeypatch):
+    precedent, fichiers = _jeu_precedent(settings)
+
+    def panne(**kwargs):
+        raise ValueError("détail technique")
+
+    monkeypatch.setattr(JeuPublie.objects, "create", panne)
+    travail = travail_lance(
+        client_pour(client, utilisateurs["spv"]).post("/donnees-ouvertes/publier/")
+    )
+    assert travail.etat == Travail.Etat.ECHOUE
+    assert travail.message.startswith("Le travail n’a pas abouti à cause d’une erreur inattendue")
+    assert "détail technique" not in travail.message
+    assert list(JeuPublie.objects.all()) == [precedent]
+    assert fichiers_du_jeu(precedent, settings) == fichiers
+    dossiers = list((settings.MEDIA_ROOT / publication.DOSSIER).iterdir())
+    assert [d.name for d in dossiers if any(d.iterdir())] == [precedent.dossier.split("/")[-1]]

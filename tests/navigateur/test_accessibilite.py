@@ -172,6 +172,8 @@ def pages(d):
         ("mon-territoire", "/mon-territoire/", "Mon territoire"),
         ("quartiers", "/quartiers/", "Quartiers"),
         ("quartier", f"/quartiers/{d['quartier'].slug}/", "Quartiers"),
+        # Un chiffre clé double, en petit tableau par partie (issue 12).
+        ("quartier-parties", "/quartiers/bedier-boutroux-villa-deste/", "Quartiers"),
         ("comparaison", "/quartiers/comparaison/", "Quartiers"),
         ("projets", "/quartiers/projets/", "Quartiers"),
         ("projet", f"/quartiers/projets/{d['projet'].pk}/", "Quartiers"),

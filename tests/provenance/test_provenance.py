@@ -167,3 +167,39 @@ def test_bilan_page_et_classeur(client, utilisateurs):
         if ligne[0] == "Petit Belleville" and ligne[entetes.index("Code")] == "CTX-PAUVRETE"
     ]
     assert petit and petit[0][i_reserve] == GRAND_BELLEVILLE
+
+
+def test_fiche_chiffre_double_en_tableau_par_partie(client, utilisateurs):
+    """Le taux de pauvreté de Bédier - Boutroux - Villa d'Este : un petit tableau (légende,
+    une colonne par partie nommée, dans l'ordre du texte) avec les valeurs validées de ses
+    parties, pas seulement la phrase imprimée."""
+    c = client_pour(client, utilisateurs["spv"])
+
+    def tableau_par_partie():
+        html = c.get("/quartiers/bedier-boutroux-villa-deste/").content.decode()
+        tableau = re.search(
+            r"<table[^>]*>\s*<caption>Taux de pauvreté, une valeur par partie du quartier(.*?)"
+            r"</caption>(.*?)</table>",
+            html,
+            re.S,
+        )
+        assert tableau, "tableau par partie absent"
+        assert "« 32 % à Bédier Boutroux et 36 % à Villa d’Este »" in tableau.group(1)
+        corps = re.sub("[\u202f\u00a0]", " ", tableau.group(2))
+        entetes = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', corps)
+        assert entetes == ["Bédier Boutroux", "Villa d’Este"]
+        return html, re.findall(r"<td[^>]*>(.*?)</td>", corps, re.S)
+
+    html, cellules = tableau_par_partie()
+    assert len(cellules) == 2
+    assert "32 %" in cellules[0] and "36 %" in cellules[1]
+    assert "par partie du quartier, voir ci-dessous" in html
+    # Une valeur non validée d'une partie n'y paraît pas ; sans aucune valeur, pas de tableau.
+    Valeur.objects.filter(territoire__code="partie-villa-deste").update(statut="soumis")
+    _html, cellules = tableau_par_partie()
+    assert "32 %" in cellules[0] and "non renseigné" in cellules[1] and "36" not in cellules[1]
+    Valeur.objects.filter(territoire__type="partie").update(statut="soumis")
+    html = c.get("/quartiers/bedier-boutroux-villa-deste/").content.decode()
+    assert "une valeur par partie du quartier" not in html
+    # Un quartier sans chiffre double n'en a pas.
+    assert "une valeur par partie" not in c.get("/quartiers/goutte-dor/").content.decode()

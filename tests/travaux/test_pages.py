@@ -52,6 +52,12 @@ ACTIONS = {
         PRODUCTEURS,
         "indicateurs.resources.modele_xlsx",
     ),
+    "donnees_ouvertes": (
+        "/donnees-ouvertes/publier/",
+        {},
+        SPV,
+        "donnees_ouvertes.publication.construire",
+    ),
 }
 
 
