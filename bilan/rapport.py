@@ -8,6 +8,10 @@ from quartiers.models import ProjetStructurant
 from structures.models import FicheAction
 
 LIGNES_CREDITS_MAX = 200  # au-delà, la liste complète est dans le classeur
+# Les tableaux par QPV du rapport (fiches, projets, crédits par lieu, chiffres clés) montrent
+# au plus ce nombre de QPV (Paris en a 21) : un rapport national (1 600 QPV) resterait sinon une page de
+# plusieurs mégaoctets. Paris (21 QPV) n'est pas concerné ; tout est dans le classeur.
+QPV_MONTRES_MAX = 25
 
 
 def _series_annees(bilan, comparaisons):
@@ -64,6 +68,13 @@ def contexte_rapport(bilan):
             section.lignes if bilan.arrondissement is None else section.lignes_renseignees
         )
     par_signataire = bilan.credits_par_signataire_total
+    quartiers_montres = bilan.quartiers[:QPV_MONTRES_MAX]
+    ids_montres = {q.pk for q in quartiers_montres}
+    limite_qpv = (
+        {"montres": len(quartiers_montres), "total": len(bilan.quartiers)}
+        if len(bilan.quartiers) > QPV_MONTRES_MAX
+        else None
+    )
     codes_fiches = FicheAction.Statut.values
     codes_projets = ProjetStructurant.Statut.values
     return {
@@ -73,14 +84,21 @@ def contexte_rapport(bilan):
             (e, [comptes.get(code, 0) for code in codes_fiches], total)
             for e, comptes, total in bilan.fiches_par_engagement
         ],
+        "limite_qpv": limite_qpv,
         "fiches_quartiers": [
             (q, [comptes.get(code, 0) for code in codes_fiches], total)
             for q, comptes, total in bilan.fiches_par_quartier
+            if q.pk in ids_montres
         ],
+        "chiffres_quartiers": [c for c in bilan.chiffres_quartiers if c.quartier.pk in ids_montres],
+        "credits_par_lieu": bilan.credits_par_lieu[:QPV_MONTRES_MAX]
+        if limite_qpv
+        else bilan.credits_par_lieu,
         "statuts_projets_libelles": ProjetStructurant.Statut.labels,
         "projets_quartiers": [
             (s.quartier, [s.comptes.get(code, 0) for code in codes_projets], s.total)
             for s in bilan.statuts_projets
+            if s.quartier.pk in ids_montres
         ],
         "projets_totaux": [bilan.statuts_projets_totaux.get(code, 0) for code in codes_projets],
         "graphique_fiches": graphiques.barres(

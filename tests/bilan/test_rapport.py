@@ -102,3 +102,34 @@ def test_comparaison_sans_annee_precedente(donnees):
     assert precedent.credits_total.n1 is None
     assert precedent.credits_total.n1_texte == "—"
     assert precedent.credits_total.evolution_texte == "—"
+
+
+def test_rapport_borne_les_tableaux_par_qpv(client, utilisateurs, donnees, monkeypatch):
+    """Au-delà de QPV_MONTRES_MAX quartiers (un périmètre national), les tableaux par QPV du
+    rapport ne montrent que les premiers et le disent ; le classeur les garde tous. À Paris
+    (21 QPV, sous la limite réelle), tous les QPV sont montrés."""
+    from bilan import rapport
+
+    url = f"/bilan/rapport/?annee={ANNEE}&avec_demo=on"
+    tous = client_pour(client, utilisateurs["spv"]).get(url).content.decode()
+    nombre = Quartier.objects.count()
+    assert nombre > 3
+    assert "premiers QPV sur" not in tous
+
+    def lignes(html, identifiant):
+        tableau = html.split(f'id="{identifiant}"', 1)[1].split("</table>", 1)[0]
+        return tableau.split("<tbody>", 1)[1].split("</tbody>", 1)[0].count("<tr")
+
+    assert lignes(tous, "fiches-par-qpv") == nombre
+
+    monkeypatch.setattr(rapport, "QPV_MONTRES_MAX", 3)
+    borne = client_pour(client, utilisateurs["spv"]).get(url).content.decode()
+    assert f"les 3 premiers QPV sur {nombre}, tous dans le classeur" in borne
+    assert lignes(borne, "fiches-par-qpv") == 3
+    assert lignes(borne, "projets-par-qpv") == 3
+    assert lignes(borne, "credits-par-lieu") <= 3
+    premiers = {q.nom for q in Quartier.objects.order_by("ordre", "nom")[:3]}
+    chiffres = borne.split('id="chiffres-quartiers"', 1)[1].split("</table>", 1)[0]
+    noms = set(re.findall(r'<th scope="row">([^<]+)</th>', chiffres))
+    assert noms and noms <= premiers
+    assert len(borne) < len(tous)
