@@ -54,6 +54,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from itertools import islice
 from xml.sax.saxutils import escape
 
@@ -154,6 +155,9 @@ ENTETE_ALIGNEMENT = Alignment(wrap_text=True, vertical="top")
 TEXTE_LONG = Alignment(wrap_text=True, vertical="top")
 
 
+# Ce qu'un chemin lit sans appel ni gestionnaire de relation : la lecture s'arrête là.
+_TYPES_SIMPLES = frozenset({str, int, bool, Decimal, float, date, datetime, type(None)})
+
 # --- colonnes --------------------------------------------------------------------------------
 
 
@@ -177,18 +181,32 @@ class Colonne:
 
     def lire(self, objet):
         """La valeur brute de la colonne pour `objet` (avant mise en forme)."""
+        return self.lecteur(objet)
+
+    @cached_property
+    def lecteur(self) -> Callable[[object], object]:
+        """La fonction de lecture de la colonne, préparée une fois : sur des centaines de
+        milliers de lignes, ne pas redécouper le chemin ni interroger le type d'un texte ou
+        d'un nombre à chaque cellule."""
         if callable(self.chemin):
-            return self.chemin(objet)
-        valeur = objet
-        for nom in self.chemin.split("."):
-            if valeur is None:
-                return None
-            valeur = getattr(valeur, nom)
-            if isinstance(valeur, Manager):
-                valeur = valeur.all()
-            elif callable(valeur):
-                valeur = valeur()
-        return valeur
+            return self.chemin
+        noms = tuple(self.chemin.split("."))
+
+        def lire(objet):
+            valeur = objet
+            for nom in noms:
+                if valeur is None:
+                    return None
+                valeur = getattr(valeur, nom)
+                if valeur.__class__ in _TYPES_SIMPLES:
+                    continue
+                if isinstance(valeur, Manager):
+                    valeur = valeur.all()
+                elif callable(valeur):
+                    valeur = valeur()
+            return valeur
+
+        return lire
 
     def typer(self, objet):
         """La valeur typée de la cellule (None, texte, booléen, nombre, date, date et heure),
@@ -399,6 +417,76 @@ def texte_csv(valeur, variante: Variante) -> str:
     return neutraliser_csv(str(valeur))
 
 
+# --- cellules gardées en mémoire ----------------------------------------------------------------
+#
+# Un export national écrit des millions de cellules, mais peu de valeurs distinctes par colonne
+# (codes, libellés, statuts, Oui/Non) : la cellule d'une valeur brute déjà vue est reprise telle
+# quelle au lieu d'être typée et mise en forme de nouveau ; un entier ou un décimal s'écrit
+# directement (son texte ne dépend que de lui et du format de la colonne). Le résultat est
+# exactement celui du chemin complet (`typer`, `texte_csv`, `_fragment`), qui sert à la
+# première rencontre (tests/socle/test_tableur.py compare les deux).
+
+TAILLE_MEMO = 4000  # valeurs distinctes gardées par colonne (la mémoire reste bornée)
+LONGUEUR_MEMO = 300  # un texte plus long (commentaire) n'est pas gardé
+_ABSENT = object()
+# Formats où un entier, ou un décimal fini, s'écrit tel quel (ni Oui/Non, ni date, ni liste ;
+# en ENTIER un décimal peut devenir entier : chemin complet).
+_DIRECTS_ENTIER = frozenset(
+    {Format.TEXTE, Format.ENTIER, Format.NOMBRE, Format.DECIMAL, Format.EUROS, Format.POURCENTAGE}
+)
+_DIRECTS_DECIMAL = _DIRECTS_ENTIER - {Format.ENTIER}
+
+
+def _cle_memo(brut):
+    """La clé sous laquelle se garde la cellule d'une valeur brute (None : pas gardée). Le type
+    est dans la clé (1, True et Decimal(1) sont égaux pour Python, pas dans une cellule), et un
+    décimal se garde par son texte (12.5 et 12.50 ne s'écrivent pas pareil en CSV)."""
+    classe = brut.__class__
+    if classe is str:
+        return brut if len(brut) <= LONGUEUR_MEMO else None
+    if classe is int or classe is bool:
+        return (classe, brut)
+    if classe is Decimal:
+        return (classe, str(brut))
+    return None
+
+
+class _TexteCSV:
+    """Le texte CSV des cellules d'une colonne, dans une variante."""
+
+    def __init__(self, colonne: Colonne, variante: Variante):
+        self.colonne, self.variante = colonne, variante
+        self.lecteur = colonne.lecteur
+        self.excel = variante is Variante.EXCEL
+        self.direct_entier = colonne.format in _DIRECTS_ENTIER
+        self.direct_decimal = colonne.format in _DIRECTS_DECIMAL
+        self.memo = {}
+
+    def texte(self, objet) -> str:
+        brut = self.lecteur(objet)
+        if brut is None:
+            return ""
+        classe = brut.__class__
+        if classe is int and self.direct_entier:
+            return str(brut)
+        if classe is Decimal and self.direct_decimal and brut.is_finite():
+            texte = format(brut, "f")
+            return texte.replace(".", ",") if self.excel else texte
+        cle = _cle_memo(brut)
+        if cle is None:
+            return self.complet(brut)
+        texte = self.memo.get(cle)
+        if texte is None:
+            texte = self.complet(brut)
+            if len(self.memo) < TAILLE_MEMO:
+                self.memo[cle] = texte
+        return texte
+
+    def complet(self, brut) -> str:
+        colonne = self.colonne
+        return texte_csv(typer(brut, colonne.format, colonne.separateur), self.variante)
+
+
 class _Tampon:
     """Le « fichier » du module csv : rend chaque ligne au lieu de la garder."""
 
@@ -427,9 +515,10 @@ def lignes_csv(
     """Le CSV, morceau par morceau (octets UTF-8) : en-têtes, puis une ligne par objet."""
     ecrivain = csv.writer(_Tampon(), delimiter=variante.separateur, lineterminator="\r\n")
     yield (variante.bom + ecrivain.writerow([c.entete for c in colonnes])).encode()
+    textes = [_TexteCSV(c, variante).texte for c in colonnes]
     morceau = []
     for objet in iterer(lignes):
-        morceau.append(ecrivain.writerow([texte_csv(c.typer(objet), variante) for c in colonnes]))
+        morceau.append(ecrivain.writerow([texte(objet) for texte in textes]))
         if len(morceau) >= 200:
             yield "".join(morceau).encode()
             morceau = []
@@ -646,9 +735,38 @@ class _FluxDeLignes:
 
     def ecrire(self, objets, colonnes, style_ligne=None):
         """Écrit une ligne par objet ; renvoie le nombre de lignes écrites."""
-        lettres = [get_column_letter(i) for i in range(1, len(colonnes) + 1)]
+        if self.brut is None:
+            return self._ecrire_cellules(objets, colonnes, style_ligne)
+        ecritures = [
+            _CellulesXML(self, colonne, get_column_letter(i))
+            for i, colonne in enumerate(colonnes, start=1)
+        ]
+        premiere = ecritures[0] if ecritures else None
         nombre = 0
         morceau = []
+        for objet in objets:
+            style = style_ligne(objet) if style_ligne else None
+            nombre += 1
+            self.numero += 1
+            numero = self.numero
+            rangee = [f'<row r="{numero}">']
+            for ecriture in ecritures:
+                # La mise en avant d'une ligne ne touche que sa première cellule.
+                fragment = ecriture.fragment(objet, style if ecriture is premiere else None)
+                if fragment is not None:
+                    rangee.append(f'<c r="{ecriture.lettre}{numero}"{fragment}')
+            rangee.append("</row>")
+            morceau.append("".join(rangee))
+            if len(morceau) >= 500:
+                self.rangees.send("".join(morceau))
+                morceau = []
+        if morceau:
+            self.rangees.send("".join(morceau))
+        return nombre
+
+    def _ecrire_cellules(self, objets, colonnes, style_ligne):
+        """Les lignes par les cellules d'openpyxl (sans le flux XML direct)."""
+        nombre = 0
         for objet in objets:
             valeurs = []
             for colonne in colonnes:
@@ -656,16 +774,7 @@ class _FluxDeLignes:
                 valeurs.append((valeur, colonne.format_excel(objet, valeur)))
             style = style_ligne(objet) if style_ligne else None
             nombre += 1
-            if self.brut is None:
-                self.ws.append(self._cellules(valeurs, style))
-                continue
-            self.numero += 1
-            morceau.append(self._xml_rangee(self.numero, lettres, valeurs, style))
-            if len(morceau) >= 500:
-                self.rangees.send("".join(morceau))
-                morceau = []
-        if morceau:
-            self.rangees.send("".join(morceau))
+            self.ws.append(self._cellules(valeurs, style))
         return nombre
 
     def _cellules(self, valeurs, style):
@@ -676,30 +785,74 @@ class _FluxDeLignes:
             cellules.append(_cellule_stylee(self.ws, valeur, cle))
         return cellules
 
-    def _xml_rangee(self, numero, lettres, valeurs, style):
-        morceaux = [f'<row r="{numero}">']
-        for i, (valeur, format_excel) in enumerate(valeurs):
-            gras, retrait = (style.gras, style.retrait) if style and i == 0 else (False, 0)
-            ecrite = _xml_valeur(valeur)
-            cle = _cle_de_style(valeur, format_excel, gras, retrait)
-            numero_style = self._style(cle) if cle != (None, False, False, False, 0) else 0
-            if ecrite is None and not numero_style:
-                continue
-            s = f' s="{numero_style}"' if numero_style else ""
-            ref = f"{lettres[i]}{numero}"
-            if ecrite is None:
-                morceaux.append(f'<c r="{ref}"{s} t="n"></c>')
-            elif ecrite[0] == "s":
-                texte = ecrite[1]
-                propre = texte.strip()
-                espace = ' xml:space="preserve"' if propre and propre != texte else ""
-                morceaux.append(
-                    f'<c r="{ref}"{s} t="inlineStr"><is><t{espace}>{escape(texte)}</t></is></c>'
-                )
-            else:
-                morceaux.append(f'<c r="{ref}"{s} t="n"><v>{ecrite[1]}</v></c>')
-        morceaux.append("</row>")
-        return "".join(morceaux)
+    def fragment(self, colonne, objet, brut, style=None):
+        """La cellule XML de la valeur brute `brut` de `objet`, sans son début `<c r="A2"` ;
+        None pour une cellule vide sans style (non écrite)."""
+        valeur = valeur_xlsx(typer(brut, colonne.format, colonne.separateur))
+        format_excel = colonne.format_excel(objet, valeur)
+        gras, retrait = (style.gras, style.retrait) if style else (False, 0)
+        ecrite = _xml_valeur(valeur)
+        cle = _cle_de_style(valeur, format_excel, gras, retrait)
+        numero_style = self._style(cle) if cle != _SANS_STYLE else 0
+        if ecrite is None and not numero_style:
+            return None
+        s = f' s="{numero_style}"' if numero_style else ""
+        if ecrite is None:
+            return f'{s} t="n"></c>'
+        if ecrite[0] == "s":
+            texte = ecrite[1]
+            propre = texte.strip()
+            espace = ' xml:space="preserve"' if propre and propre != texte else ""
+            return f'{s} t="inlineStr"><is><t{espace}>{escape(texte)}</t></is></c>'
+        return f'{s} t="n"><v>{ecrite[1]}</v></c>'
+
+
+_SANS_STYLE = (None, False, False, False, 0)
+
+
+class _CellulesXML:
+    """Les cellules XML d'une colonne d'un tableau (voir « cellules gardées en mémoire »)."""
+
+    def __init__(self, flux: _FluxDeLignes, colonne: Colonne, lettre: str):
+        self.flux, self.colonne, self.lettre = flux, colonne, lettre
+        self.lecteur = colonne.lecteur
+        # Un format Excel qui dépend de la ligne : la cellule ne dépend plus de la seule valeur.
+        self.memo = None if callable(colonne.excel) else {}
+        self.direct_entier = self.memo is not None and colonne.format in _DIRECTS_ENTIER
+        self.direct_decimal = self.memo is not None and colonne.format in _DIRECTS_DECIMAL
+        self.debut_nombre = None
+
+    def fragment(self, objet, style=None):
+        brut = self.lecteur(objet)
+        memo = self.memo
+        if style is not None or memo is None:
+            return self.flux.fragment(self.colonne, objet, brut, style)
+        if brut is None:
+            return None
+        classe = brut.__class__
+        if (classe is int and self.direct_entier) or (
+            classe is Decimal and self.direct_decimal and brut.is_finite()
+        ):
+            # Comme `_xml_valeur` (16 chiffres significatifs, comme openpyxl).
+            return f"{self.debut_nombre or self._debut_nombre()}{safe_string(brut)}</v></c>"
+        cle = _cle_memo(brut)
+        if cle is None:
+            return self.flux.fragment(self.colonne, objet, brut)
+        fragment = memo.get(cle, _ABSENT)
+        if fragment is _ABSENT:
+            fragment = self.flux.fragment(self.colonne, objet, brut)
+            if len(memo) < TAILLE_MEMO:
+                memo[cle] = fragment
+        return fragment
+
+    def _debut_nombre(self):
+        """Le début d'une cellule de nombre de la colonne (son style ne dépend que d'elle)."""
+        format_excel = self.colonne.excel or FORMATS_NOMBRE.get(self.colonne.format)
+        cle = _cle_de_style(0, format_excel)
+        numero_style = self.flux._style(cle) if cle != _SANS_STYLE else 0
+        s = f' s="{numero_style}"' if numero_style else ""
+        self.debut_nombre = f'{s} t="n"><v>'
+        return self.debut_nombre
 
 
 class Feuille:
