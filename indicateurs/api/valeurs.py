@@ -58,6 +58,7 @@ from indicateurs.models import (
     ConflitDeVersion,
     Indicateur,
     Valeur,
+    texte_de_valeur,
 )
 from socle import roles
 from socle.api.concurrence import ETagMixin, etag, reessayer_si_concurrence, verifier_if_match
@@ -429,6 +430,11 @@ class ValeurViewSet(ETagMixin, VueLectureAPI):
     pagination_class = PaginationParCurseur
     tri_curseur = ("-annee", "-id")
     nom_export = "valeurs"
+    # Les exports (176 000 valeurs par an à l'échelle nationale) lus en SQL, champs déduits
+    # du sérialiseur ; l'affichage, calculé, par la fonction de `Valeur.affichage`.
+    lecture_sql_export = {
+        "affichage": (("indicateur__unite", "valeur", "nombre", "base"), texte_de_valeur)
+    }
     colonnes_export = [
         Colonne("Identifiant", "id", "nombre"),
         Colonne("Code indicateur", "indicateur"),
