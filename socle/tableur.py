@@ -460,6 +460,9 @@ class _TexteCSV:
         self.excel = variante is Variante.EXCEL
         self.direct_entier = colonne.format in _DIRECTS_ENTIER
         self.direct_decimal = colonne.format in _DIRECTS_DECIMAL
+        self.direct_moment = colonne.format in (Format.TEXTE, Format.DATE_HEURE)
+        # Le fuseau de Paris lu une fois (`timezone.localtime` le relit à chaque cellule).
+        self.fuseau = timezone.get_current_timezone()
         self.memo = {}
 
     def texte(self, objet) -> str:
@@ -469,6 +472,12 @@ class _TexteCSV:
         classe = brut.__class__
         if classe is int and self.direct_entier:
             return str(brut)
+        if classe is datetime and self.direct_moment and brut.utcoffset() is not None:
+            # Comme `texte_csv` d'un horodatage avec fuseau : l'heure de Paris.
+            local = brut.astimezone(self.fuseau)
+            if self.excel:
+                return local.strftime("%d/%m/%Y %H:%M")
+            return local.replace(microsecond=0).isoformat()
         if classe is Decimal and self.direct_decimal and brut.is_finite():
             texte = format(brut, "f")
             return texte.replace(".", ",") if self.excel else texte

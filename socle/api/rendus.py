@@ -54,10 +54,28 @@ class Colonne:
         """La même colonne pour l'écrivain du portail (lecture dans le JSON)."""
         return tableur.Colonne(
             self.entete,
-            lambda ligne: aplatir(extraire(ligne, self.chemin)),
+            lecteur_json(self.chemin),
             FORMATS.get(self.format, Format.TEXTE),
             separateur=SEPARATEUR_LISTE,
         )
+
+
+def lecteur_json(chemin):
+    """La lecture d'une cellule dans une ligne JSON : `aplatir(extraire(ligne, chemin))`,
+    préparée une fois par colonne (le chemin n'est pas redécoupé à chaque ligne ; une clé
+    simple se lit directement)."""
+    if callable(chemin):
+        return lambda ligne: aplatir(chemin(ligne))
+    morceaux = chemin.split(".") if chemin else []
+    if len(morceaux) != 1 or morceaux[0].endswith("[]"):
+        return lambda ligne: aplatir(_extraire(ligne, morceaux))
+    cle = morceaux[0]
+
+    def lire(ligne):
+        valeur = ligne.get(cle) if isinstance(ligne, dict) else None
+        return aplatir(valeur) if isinstance(valeur, dict | list) else valeur
+
+    return lire
 
 
 def extraire(donnees, chemin):
