@@ -514,17 +514,17 @@ def conflit_de_version(valeur, en_base):
     return None
 
 
-def texte_de_valeur(unite, valeur, nombre, base):
+def texte_de_valeur(unite, valeur, nombre, base, ecrire=nombre_fr):
     """« 16 % », « 1 200 », « 12 / 40 (30 %) » : une valeur telle qu'on la lit, d'après
-    l'unité de son indicateur (`Valeur.affichage`, et les exports lus en SQL)."""
-    U = Indicateur.Unite
-    if unite == U.NOMBRE_PART:
+    l'unité de son indicateur (`Valeur.affichage`, et les exports lus en SQL, qui passent un
+    `nombre_fr` gardé en mémoire le temps de l'export)."""
+    if unite == Indicateur.Unite.NOMBRE_PART:
         if nombre is None:
             return "—"
-        return f"{nombre_fr(nombre)} / {nombre_fr(base)} ({nombre_fr(valeur)} %)"
+        return f"{ecrire(nombre)} / {ecrire(base)} ({ecrire(valeur)} %)"
     if valeur is None:
         return "—"
-    return nombre_fr(valeur) + (" %" if unite in Indicateur.UNITES_POURCENTAGE else "")
+    return ecrire(valeur) + (" %" if unite in Indicateur.UNITES_POURCENTAGE else "")
 
 
 class ValeurQuerySet(models.QuerySet):

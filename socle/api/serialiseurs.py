@@ -1,7 +1,5 @@
 """Base des sérialiseurs de l'API."""
 
-from decimal import Decimal
-
 from django.core.exceptions import FieldDoesNotExist
 from rest_framework import serializers
 
@@ -35,10 +33,6 @@ def libelle_de(champ, **kwargs):
 
 
 # --- enregistrements lus en SQL pour les exports ----------------------------------------------
-
-
-TAILLE_MEMO_CALCULS = 50_000  # résultats de champs calculés gardés pendant un export
-_ABSENT = object()
 
 
 class NonDerivable(Exception):
@@ -109,24 +103,13 @@ class LectureSQL:
         raise NonDerivable(champ.field_name)
 
     def enregistrements(self, queryset, taille=2000):
-        """Les enregistrements du queryset (filtré, trié), lus en flux par paquets. Un champ
-        calculé l'est une fois par jeu de valeurs distinct (gardé le temps de l'export, dans
-        la langue de la requête)."""
+        """Les enregistrements du queryset (filtré, trié), lus en flux par paquets."""
         lecteurs = self.lecteurs
-        calcules = {}
         for ligne in queryset.values_list(*self.chemins).iterator(chunk_size=taille):
             enregistrement = {}
             for nom, rang, traduction in lecteurs:
                 if rang.__class__ is list:  # champ calculé
-                    valeurs = [ligne[r] for r in rang]
-                    # Un décimal gardé par son texte : 12.5 et 12.50 sont égaux pour Python.
-                    cle = (nom, *(str(v) if v.__class__ is Decimal else v for v in valeurs))
-                    resultat = calcules.get(cle, _ABSENT)
-                    if resultat is _ABSENT:
-                        resultat = traduction(*valeurs)
-                        if len(calcules) < TAILLE_MEMO_CALCULS:
-                            calcules[cle] = resultat
-                    enregistrement[nom] = resultat
+                    enregistrement[nom] = traduction(*[ligne[r] for r in rang])
                 elif traduction is None:
                     enregistrement[nom] = ligne[rang]
                 else:
