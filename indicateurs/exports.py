@@ -4,21 +4,39 @@ Les colonnes sont celles du modèle d'import d'une campagne (mêmes en-têtes, m
 export de la liste des valeurs se complète et se redépose tel quel. Les colonnes d'aide
 (libellés, valeur N-1, part calculée, statut, démo) sont ignorées à l'import.
 
-Une ligne est une `Valeur` (enregistrée, ou non encore saisie pour le modèle : statut
-« À saisir », sans version). La valeur de l'année précédente se lit dans l'attribut
-`valeur_precedente` quand l'appelant l'a posé (annotation `avec_valeur_precedente`, ou
-dictionnaire du modèle d'import)."""
+Une ligne est une `Valeur`, ou une `LigneValeur` : la même valeur lue en SQL sur les seuls
+champs des colonnes (`lignes_export`, modèle d'import), sans objet du modèle par ligne
+(enregistrée, ou non encore saisie pour le modèle : statut « À saisir », sans version). La
+valeur de l'année précédente se lit dans l'attribut `valeur_precedente` quand l'appelant l'a
+posé (annotation `avec_valeur_precedente`, ou dictionnaire du modèle d'import)."""
+
+from collections import namedtuple
 
 from django.db.models import OuterRef, Subquery
 
-from indicateurs.models import Valeur
-from socle.tableur import Colonne, Format
+from indicateurs.models import Indicateur, Territoire, Valeur
+from socle.tableur import TAILLE_PAQUET, Colonne, Format
 
 SOURCE_PORTAIL = "Portail du contrat de ville (saisie, import ou API des producteurs)"
 
 
 def _part(valeur):
     return valeur.valeur if valeur.indicateur.est_nombre_part else None
+
+
+# Libellés des choix, lus une fois (`get_…_display` coûte cher sur des centaines de milliers de
+# lignes) ; un code inconnu s'écrit tel quel, comme le ferait `get_…_display`.
+LIBELLES_UNITE = dict(Indicateur.Unite.choices)
+LIBELLES_STATUT = dict(Valeur.Statut.choices)
+
+
+def _unite(valeur):
+    unite = valeur.indicateur.unite
+    return LIBELLES_UNITE.get(unite, unite)
+
+
+def _statut(valeur):
+    return LIBELLES_STATUT.get(valeur.statut, valeur.statut) if valeur.pk else "À saisir"
 
 
 def _valeur(valeur):
@@ -36,7 +54,7 @@ COLONNES_VALEURS = [
         source="Contrat de ville parisien 2024-2030",
     ),
     Colonne("Indicateur", "indicateur.libelle", largeur=60, definition="Libellé de l’indicateur."),
-    Colonne("Unité", "indicateur.get_unite_display", largeur=16),
+    Colonne("Unité", _unite, largeur=16),
     Colonne(
         "Code territoire",
         "territoire.code",
@@ -76,7 +94,7 @@ COLONNES_VALEURS = [
     ),
     Colonne(
         "Statut",
-        lambda v: v.get_statut_display() if v.pk else "À saisir",
+        _statut,
         largeur=16,
         definition="Brouillon, soumise, validée ou renvoyée ; « À saisir » : pas encore de valeur.",
     ),
@@ -112,18 +130,76 @@ def avec_valeur_precedente(valeurs, user):
     return valeurs.annotate(valeur_precedente=Subquery(precedentes.values("valeur")[:1]))
 
 
-# Ce que les colonnes de l'export lisent d'une valeur, de son indicateur et de son territoire.
+# Les champs d'une valeur que lisent les colonnes de l'export et de la provenance, dans l'ordre
+# de `LigneValeur`.
 CHAMPS_LUS = (
-    "annee", "valeur", "nombre", "base", "source", "commentaire", "statut", "demo", "version",
-    "reserve_perimetre", "deduite", "motif_deduction",
-    "indicateur__code", "indicateur__libelle", "indicateur__unite",
-    "territoire__code", "territoire__nom",
+    "pk", "annee", "valeur", "nombre", "base", "source", "commentaire", "statut", "demo",
+    "version", "reserve_perimetre", "deduite", "motif_deduction",
 )  # fmt: skip
 
 
+# Une valeur pas encore saisie : les valeurs par défaut du modèle `Valeur`.
+_DEFAUTS = {
+    nom: None if nom == "pk" else Valeur._meta.get_field(nom).get_default()
+    for nom in CHAMPS_LUS
+    if nom != "annee"
+}
+
+
+class LigneValeur(
+    namedtuple("LigneValeur", (*CHAMPS_LUS, "valeur_precedente", "indicateur", "territoire"))
+):
+    """Une valeur telle que la lisent `COLONNES_VALEURS` et la provenance : un tuple lu en SQL
+    (ni objet du modèle, ni sérialiseur par ligne), l'indicateur et le territoire partagés par
+    toutes leurs lignes. `pk` vide : une valeur attendue, pas encore saisie."""
+
+    __slots__ = ()
+
+    @classmethod
+    def a_saisir(cls, annee, indicateur, territoire, valeur_precedente=None):
+        """La ligne d'une valeur attendue mais pas encore saisie (modèle d'import) : les
+        valeurs par défaut du modèle `Valeur`."""
+        return cls(
+            **_DEFAUTS,
+            annee=annee,
+            valeur_precedente=valeur_precedente,
+            indicateur=indicateur,
+            territoire=territoire,
+        )
+
+
+class LignesExport:
+    """Les lignes d'un export de valeurs (liste filtrée), lues en flux par paquets : une seule
+    requête (valeur N-1 en sous-requête, codes et libellés joints), une `LigneValeur` par
+    valeur ; l'indicateur et le territoire ne sont construits qu'une fois chacun."""
+
+    CHAMPS_INDICATEUR = ("indicateur_id", "indicateur__code", "indicateur__libelle",
+                         "indicateur__unite")  # fmt: skip
+    CHAMPS_TERRITOIRE = ("territoire_id", "territoire__code", "territoire__nom")
+
+    def __init__(self, valeurs, user):
+        self.requete = avec_valeur_precedente(valeurs, user).values_list(
+            *CHAMPS_LUS, "valeur_precedente", *self.CHAMPS_INDICATEUR, *self.CHAMPS_TERRITOIRE
+        )
+
+    def __iter__(self):
+        indicateurs, territoires = {}, {}
+        n = len(CHAMPS_LUS) + 1
+        for ligne in self.requete.iterator(chunk_size=TAILLE_PAQUET):
+            ind_id, code, libelle, unite, ter_id, ter_code, nom = ligne[n:]
+            indicateur = indicateurs.get(ind_id)
+            if indicateur is None:
+                indicateur = indicateurs[ind_id] = Indicateur(
+                    id=ind_id, code=code, libelle=libelle, unite=unite
+                )
+            territoire = territoires.get(ter_id)
+            if territoire is None:
+                territoire = territoires[ter_id] = Territoire(id=ter_id, code=ter_code, nom=nom)
+            yield LigneValeur(*ligne[:n], indicateur, territoire)
+
+
 def lignes_export(valeurs, user):
-    """Les valeurs d'un export (liste filtrée) prêtes pour `COLONNES_VALEURS` : la valeur N-1
-    en sous-requête, et seules les colonnes lues (ni les longs textes de l'indicateur, ni
-    l'engagement, ni le producteur) ; l'écrivain les parcourt ensuite par paquets."""
-    valeurs = valeurs.select_related(None).select_related("indicateur", "territoire")
-    return avec_valeur_precedente(valeurs.only(*CHAMPS_LUS), user)
+    """Les valeurs d'un export (liste filtrée) prêtes pour `COLONNES_VALEURS` et la
+    provenance : la valeur N-1 en sous-requête, seules les colonnes lues (ni les longs textes
+    de l'indicateur, ni l'engagement, ni le producteur), en flux par paquets."""
+    return LignesExport(valeurs, user)

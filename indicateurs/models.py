@@ -210,6 +210,9 @@ class Indicateur(models.Model):
         NOMBRE_PART = "nombre_part", "Nombre et part"
         AUTRE = "autre", "Autre"
 
+    # Les unités exprimées en % (suffixe « % », contrôle entre 0 et 100).
+    UNITES_POURCENTAGE = (Unite.PART, Unite.TAUX, Unite.NOMBRE_PART)
+
     code = models.CharField("code", max_length=20, unique=True)
     engagement = models.ForeignKey(
         "engagements.Engagement",
@@ -296,7 +299,7 @@ class Indicateur(models.Model):
 
     @property
     def est_pourcentage(self):
-        return self.unite in (self.Unite.PART, self.Unite.TAUX, self.Unite.NOMBRE_PART)
+        return self.unite in self.UNITES_POURCENTAGE
 
     @property
     def niveaux_attendus(self):
@@ -509,6 +512,19 @@ def conflit_de_version(valeur, en_base):
     if en_base.version != valeur.version:
         return ConflitDeVersion(Valeur.objects.with_detail_data().get(pk=valeur.pk))
     return None
+
+
+def texte_de_valeur(unite, valeur, nombre, base, ecrire=nombre_fr):
+    """« 16 % », « 1 200 », « 12 / 40 (30 %) » : une valeur telle qu'on la lit, d'après
+    l'unité de son indicateur (`Valeur.affichage`, et les exports lus en SQL, qui passent un
+    `nombre_fr` gardé en mémoire le temps de l'export)."""
+    if unite == Indicateur.Unite.NOMBRE_PART:
+        if nombre is None:
+            return "—"
+        return f"{ecrire(nombre)} / {ecrire(base)} ({ecrire(valeur)} %)"
+    if valeur is None:
+        return "—"
+    return ecrire(valeur) + (" %" if unite in Indicateur.UNITES_POURCENTAGE else "")
 
 
 class ValeurQuerySet(models.QuerySet):
@@ -846,13 +862,7 @@ class Valeur(Provenance):
     @property
     def affichage(self):
         """« 16 % », « 1 200 », « 12 / 40 (30 %) » : la valeur telle qu'on la lit."""
-        if self.indicateur.est_nombre_part:
-            if self.nombre is None:
-                return "—"
-            return f"{nombre_fr(self.nombre)} / {nombre_fr(self.base)} ({nombre_fr(self.valeur)} %)"
-        if self.valeur is None:
-            return "—"
-        return nombre_fr(self.valeur) + self.indicateur.suffixe
+        return texte_de_valeur(self.indicateur.unite, self.valeur, self.nombre, self.base)
 
     @property
     def est_modifiable_en_principe(self):

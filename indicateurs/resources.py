@@ -16,7 +16,7 @@
 from django.db.models import Case, Count, IntegerField, Max, Min, When
 from django.utils import timezone
 
-from indicateurs.exports import COLONNES_VALEURS
+from indicateurs.exports import CHAMPS_LUS, COLONNES_VALEURS, LigneValeur
 from indicateurs.mesures import territoires_attendus as attendus
 from indicateurs.mesures import territoires_par_niveau
 from indicateurs.models import (
@@ -355,7 +355,9 @@ class _LignesDuModele:
         self.nombre = 0
 
     def _valeurs(self):
-        """Les valeurs visibles N et N-1, dans l'ordre des indicateurs du modèle."""
+        """Les valeurs visibles N et N-1 (tuples : identifiants de l'indicateur et du
+        territoire, puis les champs de `LigneValeur`), dans l'ordre des indicateurs du
+        modèle."""
         rang = Case(
             *(When(indicateur_id=ind.pk, then=i) for i, ind in enumerate(self.indicateurs)),
             output_field=IntegerField(),
@@ -363,33 +365,35 @@ class _LignesDuModele:
         return (
             Valeur.objects.for_user(self.user)
             .filter(indicateur__in=self.indicateurs, annee__in=[self.annee, self.annee - 1])
-            .only(
-                "indicateur_id", "territoire_id", "annee", "valeur", "nombre", "base",
-                "source", "commentaire", "statut", "demo", "version",
-            )
             .order_by(rang)
+            .values_list("indicateur_id", "territoire_id", *CHAMPS_LUS)
             .iterator(chunk_size=self.TAILLE_PAQUET)
-        )  # fmt: skip
+        )
 
     def __iter__(self):
         if not self.indicateurs:
             return
         valeurs = self._valeurs()
         suivante = next(valeurs, None)
+        annee = self.annee
+        rang_annee = 2 + CHAMPS_LUS.index("annee")
+        rang_valeur = 2 + CHAMPS_LUS.index("valeur")
         for ind in self.indicateurs:
             actuelles, precedentes = {}, {}
-            while suivante is not None and suivante.indicateur_id == ind.pk:
-                if suivante.annee == self.annee:
-                    actuelles[suivante.territoire_id] = suivante
+            while suivante is not None and suivante[0] == ind.pk:
+                if suivante[rang_annee] == annee:
+                    actuelles[suivante[1]] = suivante[2:]
                 else:
-                    precedentes[suivante.territoire_id] = suivante.valeur
+                    precedentes[suivante[1]] = suivante[rang_valeur]
                 suivante = next(valeurs, None)
             for territoire in attendus(ind, self.groupes):
-                v = actuelles.get(territoire.pk) or Valeur(annee=self.annee)
-                v.indicateur, v.territoire = ind, territoire
-                v.valeur_precedente = precedentes.get(territoire.pk)
+                champs = actuelles.get(territoire.pk)
+                precedente = precedentes.get(territoire.pk)
                 self.nombre += 1
-                yield v
+                if champs is None:
+                    yield LigneValeur.a_saisir(annee, ind, territoire, precedente)
+                else:
+                    yield LigneValeur(*champs, precedente, ind, territoire)
 
 
 __all__ = [

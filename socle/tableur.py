@@ -54,6 +54,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from itertools import islice
 from xml.sax.saxutils import escape
 from zipfile import ZIP_DEFLATED, ZipFile
@@ -156,6 +157,9 @@ ENTETE_ALIGNEMENT = Alignment(wrap_text=True, vertical="top")
 TEXTE_LONG = Alignment(wrap_text=True, vertical="top")
 
 
+# Ce qu'un chemin lit sans appel ni gestionnaire de relation : la lecture s'arrête là.
+_TYPES_SIMPLES = frozenset({str, int, bool, Decimal, float, date, datetime, type(None)})
+
 # --- colonnes --------------------------------------------------------------------------------
 
 
@@ -179,18 +183,32 @@ class Colonne:
 
     def lire(self, objet):
         """La valeur brute de la colonne pour `objet` (avant mise en forme)."""
+        return self.lecteur(objet)
+
+    @cached_property
+    def lecteur(self) -> Callable[[object], object]:
+        """La fonction de lecture de la colonne, préparée une fois : sur des centaines de
+        milliers de lignes, ne pas redécouper le chemin ni interroger le type d'un texte ou
+        d'un nombre à chaque cellule."""
         if callable(self.chemin):
-            return self.chemin(objet)
-        valeur = objet
-        for nom in self.chemin.split("."):
-            if valeur is None:
-                return None
-            valeur = getattr(valeur, nom)
-            if isinstance(valeur, Manager):
-                valeur = valeur.all()
-            elif callable(valeur):
-                valeur = valeur()
-        return valeur
+            return self.chemin
+        noms = tuple(self.chemin.split("."))
+
+        def lire(objet):
+            valeur = objet
+            for nom in noms:
+                if valeur is None:
+                    return None
+                valeur = getattr(valeur, nom)
+                if valeur.__class__ in _TYPES_SIMPLES:
+                    continue
+                if isinstance(valeur, Manager):
+                    valeur = valeur.all()
+                elif callable(valeur):
+                    valeur = valeur()
+            return valeur
+
+        return lire
 
     def typer(self, objet):
         """La valeur typée de la cellule (None, texte, booléen, nombre, date, date et heure),
@@ -401,6 +419,85 @@ def texte_csv(valeur, variante: Variante) -> str:
     return neutraliser_csv(str(valeur))
 
 
+# --- cellules gardées en mémoire ----------------------------------------------------------------
+#
+# Un export national écrit des millions de cellules, mais peu de valeurs distinctes par colonne
+# (codes, libellés, statuts, Oui/Non) : la cellule d'une valeur brute déjà vue est reprise telle
+# quelle au lieu d'être typée et mise en forme de nouveau ; un entier ou un décimal s'écrit
+# directement (son texte ne dépend que de lui et du format de la colonne). Le résultat est
+# exactement celui du chemin complet (`typer`, `texte_csv`, `_fragment`), qui sert à la
+# première rencontre (tests/socle/test_tableur.py compare les deux).
+
+TAILLE_MEMO = 4000  # valeurs distinctes gardées par colonne (la mémoire reste bornée)
+LONGUEUR_MEMO = 300  # un texte plus long (commentaire) n'est pas gardé
+_ABSENT = object()
+# Formats où un entier, ou un décimal fini, s'écrit tel quel (ni Oui/Non, ni date, ni liste ;
+# en ENTIER un décimal peut devenir entier : chemin complet).
+_DIRECTS_ENTIER = frozenset(
+    {Format.TEXTE, Format.ENTIER, Format.NOMBRE, Format.DECIMAL, Format.EUROS, Format.POURCENTAGE}
+)
+_DIRECTS_DECIMAL = _DIRECTS_ENTIER - {Format.ENTIER}
+
+
+def _cle_memo(brut):
+    """La clé sous laquelle se garde la cellule d'une valeur brute (None : pas gardée). Le type
+    est dans la clé (1, True et Decimal(1) sont égaux pour Python, pas dans une cellule), et un
+    décimal se garde par son texte (12.5 et 12.50 ne s'écrivent pas pareil en CSV)."""
+    classe = brut.__class__
+    if classe is str:
+        return brut if len(brut) <= LONGUEUR_MEMO else None
+    if classe is int or classe is bool:
+        return (classe, brut)
+    if classe is Decimal:
+        return (classe, str(brut))
+    return None
+
+
+class _TexteCSV:
+    """Le texte CSV des cellules d'une colonne, dans une variante."""
+
+    def __init__(self, colonne: Colonne, variante: Variante):
+        self.colonne, self.variante = colonne, variante
+        self.lecteur = colonne.lecteur
+        self.excel = variante is Variante.EXCEL
+        self.direct_entier = colonne.format in _DIRECTS_ENTIER
+        self.direct_decimal = colonne.format in _DIRECTS_DECIMAL
+        self.direct_moment = colonne.format in (Format.TEXTE, Format.DATE_HEURE)
+        # Le fuseau de Paris lu une fois (`timezone.localtime` le relit à chaque cellule).
+        self.fuseau = timezone.get_current_timezone()
+        self.memo = {}
+
+    def texte(self, objet) -> str:
+        brut = self.lecteur(objet)
+        if brut is None:
+            return ""
+        classe = brut.__class__
+        if classe is int and self.direct_entier:
+            return str(brut)
+        if classe is datetime and self.direct_moment and brut.utcoffset() is not None:
+            # Comme `texte_csv` d'un horodatage avec fuseau : l'heure de Paris.
+            local = brut.astimezone(self.fuseau)
+            if self.excel:
+                return local.strftime("%d/%m/%Y %H:%M")
+            return local.replace(microsecond=0).isoformat()
+        if classe is Decimal and self.direct_decimal and brut.is_finite():
+            texte = format(brut, "f")
+            return texte.replace(".", ",") if self.excel else texte
+        cle = _cle_memo(brut)
+        if cle is None:
+            return self.complet(brut)
+        texte = self.memo.get(cle)
+        if texte is None:
+            texte = self.complet(brut)
+            if len(self.memo) < TAILLE_MEMO:
+                self.memo[cle] = texte
+        return texte
+
+    def complet(self, brut) -> str:
+        colonne = self.colonne
+        return texte_csv(typer(brut, colonne.format, colonne.separateur), self.variante)
+
+
 class _Tampon:
     """Le « fichier » du module csv : rend chaque ligne au lieu de la garder."""
 
@@ -429,9 +526,10 @@ def lignes_csv(
     """Le CSV, morceau par morceau (octets UTF-8) : en-têtes, puis une ligne par objet."""
     ecrivain = csv.writer(_Tampon(), delimiter=variante.separateur, lineterminator="\r\n")
     yield (variante.bom + ecrivain.writerow([c.entete for c in colonnes])).encode()
+    textes = [_TexteCSV(c, variante).texte for c in colonnes]
     morceau = []
     for objet in iterer(lignes):
-        morceau.append(ecrivain.writerow([texte_csv(c.typer(objet), variante) for c in colonnes]))
+        morceau.append(ecrivain.writerow([texte(objet) for texte in textes]))
         if len(morceau) >= 200:
             yield "".join(morceau).encode()
             morceau = []
@@ -649,18 +747,12 @@ class _FluxDeLignes:
     def ecrire(self, objets, colonnes, style_ligne=None):
         """Écrit une ligne par objet ; renvoie le nombre de lignes écrites."""
         if self.brut is None:
-            nombre = 0
-            for objet in objets:
-                valeurs = []
-                for colonne in colonnes:
-                    valeur = valeur_xlsx(colonne.typer(objet))
-                    valeurs.append((valeur, colonne.format_excel(objet, valeur)))
-                self.ws.append(self._cellules(valeurs, style_ligne(objet) if style_ligne else None))
-                nombre += 1
-            return nombre
-        lettres = [get_column_letter(i) for i in range(1, len(colonnes) + 1)]
-        cellules = [_CelluleRapide(self, colonne) for colonne in colonnes]
-        ecrites = list(zip(lettres, cellules, strict=True))
+            return self._ecrire_cellules(objets, colonnes, style_ligne)
+        ecritures = [
+            _CellulesXML(self, colonne, get_column_letter(i))
+            for i, colonne in enumerate(colonnes, start=1)
+        ]
+        premiere = ecritures[0] if ecritures else None
         nombre = 0
         morceau = []
         for objet in objets:
@@ -668,17 +760,14 @@ class _FluxDeLignes:
             nombre += 1
             self.numero += 1
             numero = self.numero
-            morceaux = [f'<row r="{numero}">']
-            for i, (lettre, cellule) in enumerate(ecrites):
-                if style is not None and i == 0:
-                    # Une ligne mise en avant : sa première cellule a son propre style.
-                    fin = cellule.fin_stylee(objet, style)
-                else:
-                    fin = cellule.fin(objet)
-                if fin is not None:
-                    morceaux.append(f'<c r="{lettre}{numero}"{fin}')
-            morceaux.append("</row>")
-            morceau.append("".join(morceaux))
+            rangee = [f'<row r="{numero}">']
+            for ecriture in ecritures:
+                # La mise en avant d'une ligne ne touche que sa première cellule.
+                fragment = ecriture.fragment(objet, style if ecriture is premiere else None)
+                if fragment is not None:
+                    rangee.append(f'<c r="{ecriture.lettre}{numero}"{fragment}')
+            rangee.append("</row>")
+            morceau.append("".join(rangee))
             if len(morceau) >= 500:
                 self.rangees.send("".join(morceau))
                 morceau = []
@@ -686,12 +775,36 @@ class _FluxDeLignes:
             self.rangees.send("".join(morceau))
         return nombre
 
-    def fin_de_cellule(self, valeur, format_excel, gras=False, retrait=0):
-        """Ce qui suit `<c r="A1"` dans le XML d'une cellule (style, type, valeur) ; None pour
-        une cellule vide sans style, qui ne s'écrit pas."""
+    def _ecrire_cellules(self, objets, colonnes, style_ligne):
+        """Les lignes par les cellules d'openpyxl (sans le flux XML direct)."""
+        nombre = 0
+        for objet in objets:
+            valeurs = []
+            for colonne in colonnes:
+                valeur = valeur_xlsx(colonne.typer(objet))
+                valeurs.append((valeur, colonne.format_excel(objet, valeur)))
+            style = style_ligne(objet) if style_ligne else None
+            nombre += 1
+            self.ws.append(self._cellules(valeurs, style))
+        return nombre
+
+    def _cellules(self, valeurs, style):
+        cellules = []
+        for i, (valeur, format_excel) in enumerate(valeurs):
+            gras, retrait = (style.gras, style.retrait) if style and i == 0 else (False, 0)
+            cle = _cle_de_style(valeur, format_excel, gras, retrait)
+            cellules.append(_cellule_stylee(self.ws, valeur, cle))
+        return cellules
+
+    def fragment(self, colonne, objet, brut, style=None):
+        """La cellule XML de la valeur brute `brut` de `objet`, sans son début `<c r="A2"` ;
+        None pour une cellule vide sans style (non écrite)."""
+        valeur = valeur_xlsx(typer(brut, colonne.format, colonne.separateur))
+        format_excel = colonne.format_excel(objet, valeur)
+        gras, retrait = (style.gras, style.retrait) if style else (False, 0)
         ecrite = _xml_valeur(valeur)
         cle = _cle_de_style(valeur, format_excel, gras, retrait)
-        numero_style = self._style(cle) if cle != (None, False, False, False, 0) else 0
+        numero_style = self._style(cle) if cle != _SANS_STYLE else 0
         if ecrite is None and not numero_style:
             return None
         s = f' s="{numero_style}"' if numero_style else ""
@@ -704,91 +817,58 @@ class _FluxDeLignes:
             return f'{s} t="inlineStr"><is><t{espace}>{escape(texte)}</t></is></c>'
         return f'{s} t="n"><v>{ecrite[1]}</v></c>'
 
-    def _cellules(self, valeurs, style):
-        cellules = []
-        for i, (valeur, format_excel) in enumerate(valeurs):
-            gras, retrait = (style.gras, style.retrait) if style and i == 0 else (False, 0)
-            cle = _cle_de_style(valeur, format_excel, gras, retrait)
-            cellules.append(_cellule_stylee(self.ws, valeur, cle))
-        return cellules
+
+_SANS_STYLE = (None, False, False, False, 0)
 
 
-class _CelluleRapide:
-    """L'écriture d'une colonne dans le chemin rapide. Les mêmes valeurs reviennent d'une
-    ligne à l'autre (le libellé d'un indicateur, le nom d'un territoire, un statut, « Oui ») :
-    leur XML est gardé, et une valeur déjà vue ne repasse ni par le typage, ni par la
-    neutralisation des formules, ni par l'échappement. Le format de nombre propre à la ligne
-    (`Colonne.excel` fonction) n'est demandé que pour un nombre ou une date, comme dans
-    `Colonne.format_excel`."""
+class _CellulesXML:
+    """Les cellules XML d'une colonne d'un tableau (voir « cellules gardées en mémoire »)."""
 
-    TAILLE_MAX = 20_000  # entrées gardées par colonne ; au-delà on repart de zéro
+    def __init__(self, flux: _FluxDeLignes, colonne: Colonne, lettre: str):
+        self.flux, self.colonne, self.lettre = flux, colonne, lettre
+        self.lecteur = colonne.lecteur
+        # Un format Excel qui dépend de la ligne (une part en « % », un nombre) : la cellule
+        # se garde par valeur et par format (`Colonne.format_excel` ne demande ce format que
+        # pour un nombre ou une date ; un texte n'en a pas).
+        self.excel_ligne = colonne.excel if callable(colonne.excel) else None
+        self.memo = {}
+        self.direct_entier = self.excel_ligne is None and colonne.format in _DIRECTS_ENTIER
+        self.direct_decimal = self.excel_ligne is None and colonne.format in _DIRECTS_DECIMAL
+        self.debut_nombre = None
 
-    __slots__ = ("flux", "colonne", "lire", "format", "separateur", "memoire", "excel_ligne")
+    def fragment(self, objet, style=None):
+        brut = self.lecteur(objet)
+        memo = self.memo
+        if style is not None:
+            return self.flux.fragment(self.colonne, objet, brut, style)
+        if brut is None:
+            return None
+        classe = brut.__class__
+        if (classe is int and self.direct_entier) or (
+            classe is Decimal and self.direct_decimal and brut.is_finite()
+        ):
+            # Comme `_xml_valeur` (16 chiffres significatifs, comme openpyxl).
+            return f"{self.debut_nombre or self._debut_nombre()}{safe_string(brut)}</v></c>"
+        cle = _cle_memo(brut)
+        if cle is None:
+            return self.flux.fragment(self.colonne, objet, brut)
+        if self.excel_ligne is not None:
+            cle = (cle, self.excel_ligne(objet))
+        fragment = memo.get(cle, _ABSENT)
+        if fragment is _ABSENT:
+            fragment = self.flux.fragment(self.colonne, objet, brut)
+            if len(memo) < TAILLE_MEMO:
+                memo[cle] = fragment
+        return fragment
 
-    def __init__(self, flux, colonne):
-        self.flux = flux
-        self.colonne = colonne
-        self.lire = colonne.chemin if callable(colonne.chemin) else colonne.lire
-        self.format = colonne.format
-        self.separateur = colonne.separateur
-        self.excel_ligne = callable(colonne.excel)
-        self.memoire = {}
-
-    def fin(self, objet):
-        brut = self.lire(objet)
-        if brut.__class__ in _TYPES_SIMPLES:
-            cle = (brut.__class__, brut)
-            connue = self.memoire.get(cle, _ABSENTE)
-        else:  # une liste, un queryset, un objet : rien à garder
-            cle, connue = None, _ABSENTE
-        if connue is _ABSENTE:
-            valeur = valeur_xlsx(typer(brut, self.format, self.separateur))
-            if isinstance(valeur, bool | int | float | Decimal | date):
-                # Nombre ou date : le format peut dépendre de la ligne.
-                connue = _NombreLu(valeur)
-            else:
-                connue = self.flux.fin_de_cellule(valeur, None)
-            if cle is not None:
-                if len(self.memoire) >= self.TAILLE_MAX:
-                    self.memoire.clear()
-                self.memoire[cle] = connue
-        if connue.__class__ is not _NombreLu:
-            return connue
-        valeur = connue.valeur
-        if self.excel_ligne:
-            # Le format vient de la ligne (une part en « % », un nombre) : le XML se garde par
-            # format.
-            format_excel = self.colonne.format_excel(objet, valeur)
-            fin = connue.par_format.get(format_excel)
-            if fin is None:
-                fin = connue.par_format[format_excel] = self.flux.fin_de_cellule(
-                    valeur, format_excel
-                )
-            return fin
-        if connue.fin is None:
-            connue.fin = self.flux.fin_de_cellule(valeur, self.colonne.format_excel(objet, valeur))
-        return connue.fin
-
-    def fin_stylee(self, objet, style):
-        valeur = valeur_xlsx(self.colonne.typer(objet))
-        format_excel = self.colonne.format_excel(objet, valeur)
-        return self.flux.fin_de_cellule(valeur, format_excel, style.gras, style.retrait)
-
-
-class _NombreLu:
-    """Un nombre ou une date typé, et son XML quand son format ne dépend pas de la ligne."""
-
-    __slots__ = ("valeur", "fin", "par_format")
-
-    def __init__(self, valeur):
-        self.valeur = valeur
-        self.fin = None
-        self.par_format = {}
-
-
-_ABSENTE = object()
-# Les valeurs brutes dont le XML se garde : comparables et immuables.
-_TYPES_SIMPLES = frozenset({str, int, float, Decimal, bool, type(None), date, datetime})
+    def _debut_nombre(self):
+        """Le début d'une cellule de nombre de la colonne (son style ne dépend que d'elle)."""
+        format_excel = self.colonne.excel or FORMATS_NOMBRE.get(self.colonne.format)
+        cle = _cle_de_style(0, format_excel)
+        numero_style = self.flux._style(cle) if cle != _SANS_STYLE else 0
+        s = f' s="{numero_style}"' if numero_style else ""
+        self.debut_nombre = f'{s} t="n"><v>'
+        return self.debut_nombre
 
 
 class Feuille:

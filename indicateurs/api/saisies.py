@@ -18,12 +18,14 @@ class CodeField(serializers.CharField):
     """Un code (indicateur, territoire) → l'objet. Lu dans l'index préchargé du contexte
     quand il y en a un (envoi groupé : deux requêtes pour tout le lot), sinon en base."""
 
+    slug_field = "code"  # la clé rendue (lue aussi en SQL par les exports : LectureSQL)
+
     def __init__(self, modele, nom, **kwargs):
         self.modele, self.nom = modele, nom
         super().__init__(**kwargs)
 
     def to_representation(self, value):
-        return getattr(value, "code", value)
+        return getattr(value, self.slug_field, value)
 
     def to_internal_value(self, data):
         code = super().to_internal_value(data).strip()

@@ -58,6 +58,7 @@ from indicateurs.models import (
     ConflitDeVersion,
     Indicateur,
     Valeur,
+    texte_de_valeur,
 )
 from socle import roles
 from socle.api.concurrence import ETagMixin, etag, reessayer_si_concurrence, verifier_if_match
@@ -68,6 +69,7 @@ from socle.api.rendus import Colonne
 from socle.api.schema import ENTETE_ETAG, cle_naturelle, entete_if_match
 from socle.api.serialiseurs import SerialiseurModele, libelle_de
 from socle.api.vues import VueLectureAPI
+from socle.chiffres import nombre_fr
 from socle.circuits import ActionRefusee
 from socle.provenance import CHAMPS_PROVENANCE, aides_api_provenance, colonnes_api_provenance
 
@@ -420,6 +422,29 @@ class ValeurViewSet(ETagMixin, VueLectureAPI):
     pagination_class = PaginationParCurseur
     tri_curseur = ("-annee", "-id")
     nom_export = "valeurs"
+
+    @property
+    def lecture_sql_export(self):
+        """Les exports (176 000 valeurs par an à l'échelle nationale) lus en SQL, champs
+        déduits du sérialiseur ; l'affichage, calculé, par la fonction de `Valeur.affichage`,
+        chaque nombre écrit une fois par export."""
+        ecrits = {}
+
+        def ecrire(nombre):
+            # Par type et texte : -0.00 et 0, égaux pour Python, ne s'écrivent pas pareil.
+            cle = (nombre.__class__, str(nombre))
+            texte = ecrits.get(cle)
+            if texte is None:
+                texte = nombre_fr(nombre)
+                if len(ecrits) < 50_000:
+                    ecrits[cle] = texte
+            return texte
+
+        def affichage(unite, valeur, nombre, base):
+            return texte_de_valeur(unite, valeur, nombre, base, ecrire)
+
+        return {"affichage": (("indicateur__unite", "valeur", "nombre", "base"), affichage)}
+
     colonnes_export = [
         Colonne("Identifiant", "id", "nombre"),
         Colonne("Code indicateur", "indicateur"),

@@ -11,7 +11,8 @@ neutralise les formules :
 
 Une liste est écrite en flux : `VueLectureAPI.list` passe le queryset filtré à
 `reponse_liste`, qui le parcourt par paquets (`iterator(chunk_size=…)`), sérialise un paquet
-à la fois et écrit les lignes au fil de l'eau (CSV : `StreamingHttpResponse`).
+à la fois et écrit les lignes au fil de l'eau (CSV : `StreamingHttpResponse`) ; une vue qui
+le déclare (`lecture_sql_export`) les lit directement en SQL, sans sérialiseur.
 
 Les colonnes se déclarent comme des données sur la vue (`colonnes_export`) : un en-tête, un
 chemin dans la réponse JSON, un format (`texte`, `nombre`, `date`, `dateheure`). Dans un
@@ -53,10 +54,28 @@ class Colonne:
         """La même colonne pour l'écrivain du portail (lecture dans le JSON)."""
         return tableur.Colonne(
             self.entete,
-            lambda ligne: aplatir(extraire(ligne, self.chemin)),
+            lecteur_json(self.chemin),
             FORMATS.get(self.format, Format.TEXTE),
             separateur=SEPARATEUR_LISTE,
         )
+
+
+def lecteur_json(chemin):
+    """La lecture d'une cellule dans une ligne JSON : `aplatir(extraire(ligne, chemin))`,
+    préparée une fois par colonne (le chemin n'est pas redécoupé à chaque ligne ; une clé
+    simple se lit directement)."""
+    if callable(chemin):
+        return lambda ligne: aplatir(chemin(ligne))
+    morceaux = chemin.split(".") if chemin else []
+    if len(morceaux) != 1 or morceaux[0].endswith("[]"):
+        return lambda ligne: aplatir(_extraire(ligne, morceaux))
+    cle = morceaux[0]
+
+    def lire(ligne):
+        valeur = ligne.get(cle) if isinstance(ligne, dict) else None
+        return aplatir(valeur) if isinstance(valeur, dict | list) else valeur
+
+    return lire
 
 
 def extraire(donnees, chemin):
@@ -172,6 +191,7 @@ class RenduTableau(BaseRenderer):
         que le tableur n'écrit pas : sur des centaines de milliers de lignes, c'est l'essentiel
         du temps)."""
         champs = self.champs_lus(view)
+        lecture = view.lecture_sql(champs) if hasattr(view, "lecture_sql") else None
 
         def serialiser(paquet):
             serialiseur = view.get_serializer(paquet, many=True)
@@ -183,7 +203,11 @@ class RenduTableau(BaseRenderer):
 
         def objets():
             # Lu en flux après la sortie de la vue : une lecture lourde (réplica s'il existe).
-            paquets = map(serialiser, tableur.par_paquets(queryset))
+            if lecture is not None:
+                # Les enregistrements lus en SQL (voir `VueLectureAPI.lecture_sql`).
+                paquets = tableur.par_paquets(lecture.enregistrements(queryset))
+            else:
+                paquets = map(serialiser, tableur.par_paquets(queryset))
             for donnees in iterer_en_lecture_lourde(paquets):
                 yield from donnees
 

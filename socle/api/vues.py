@@ -31,6 +31,7 @@ from socle.api.filtres import FiltresDeListe, ModifieDepuis, Recherche, verifier
 from socle.api.permissions import Connecte
 from socle.api.rendus import FORMATS_TABLEUR, RenduCSV, RenduCSVExcel, RenduTableau, RenduXLSX
 from socle.api.schema import ErreurAPISerializer, exemple_erreur
+from socle.api.serialiseurs import LectureSQL, NonDerivable
 
 
 def appliquer_visibilite(queryset, user):
@@ -149,6 +150,21 @@ class VueLectureAPI(BaseVueAPI, viewsets.ReadOnlyModelViewSet):
     colonnes_export = None
     # Début du nom des fichiers exportés (« engagements-2025-03-01.csv »).
     nom_export = None
+    # Exports lus en SQL plutôt que sérialisés (centaines de milliers de lignes) : les champs
+    # calculés, `{nom: (chemins SQL, fonction)}` ({} s'il n'y en a pas) ; None : le
+    # sérialiseur. Seulement pour des champs qui rendent leur valeur telle quelle (ni
+    # sérialiseur imbriqué, ni mise en forme propre) : voir `LectureSQL`.
+    lecture_sql_export = None
+
+    def lecture_sql(self, champs):
+        """Les enregistrements d'un export lus en SQL (`LectureSQL`) quand la vue le déclare et
+        que chaque champ lu par les colonnes s'y prête ; None : le sérialiseur, par paquets."""
+        if self.lecture_sql_export is None or champs is None:
+            return None
+        try:
+            return LectureSQL(self.get_serializer(), champs, self.lecture_sql_export)
+        except NonDerivable:
+            return None
 
     def get_queryset(self):
         queryset = appliquer_visibilite(super().get_queryset(), self.request.user)

@@ -306,3 +306,60 @@ def test_liste_en_flux_ne_serialise_que_les_champs_des_colonnes(
     # Le JSON, lui, garde tous ses champs.
     with pytest.raises(AssertionError, match="ETag"):
         client.get("/api/v1/valeurs/?indicateur=E28-2")
+
+
+def test_export_des_valeurs_lu_en_sql_identique_au_serialiseur(
+    utilisateurs, campagne, ind_caf, ind_part_caf, monkeypatch
+):
+    """Les exports des valeurs sont lus en SQL (`lecture_sql_export`), sans sérialiseur par
+    ligne, et donnent exactement les fichiers du sérialiseur : mêmes colonnes, même ordre,
+    mêmes cellules (libellés des choix, codes, affichage, provenance, dates), dans les trois
+    formats."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from indicateurs.api.valeurs import ValeurExportSerializer, ValeurViewSet
+    from tests.api.conftest import client_api, creer_valeur
+
+    creer_valeur(
+        ind_caf, "paris", annee=2021, statut="valide", valeur=Decimal("40.50"),
+        valide_le=datetime(2025, 3, 1, 8, 30, tzinfo=UTC), commentaire="=1+1",
+        reserve_perimetre="chiffre du Grand Belleville", deduite=True, motif_deduction="année",
+    )  # fmt: skip
+    creer_valeur(ind_caf, "qpv-goutte-dor", annee=2021, demo=True, origine="demo")
+    creer_valeur(ind_part_caf, "paris", annee=2022, nombre=12, base=40, valeur=Decimal(30))
+    creer_valeur(ind_part_caf, "qpv-goutte-dor", annee=2022, nombre=None, base=None, valeur=None)
+    creer_valeur(ind_caf, "ensemble-qpv", annee=2022, valeur=None, producteur_id=None)
+    client = client_api(utilisateurs["spv"], "jeton")
+    adresses = [
+        f"/api/v1/valeurs/?format={f}&annee_min=2021&annee_max=2022"
+        for f in ("csv", "csv-excel", "xlsx")
+    ]
+
+    def fichier(adresse):
+        reponse = client.get(adresse)
+        assert reponse.status_code == 200
+        if adresse.endswith("xlsx") or "xlsx&" in adresse:
+            return lire_xlsx(reponse)
+        return contenu(reponse)
+
+    def interdit(self, instance):
+        raise AssertionError("export sérialisé ligne à ligne")
+
+    with monkeypatch.context() as m:
+        m.setattr(ValeurExportSerializer, "to_representation", interdit)
+        en_sql = [fichier(a) for a in adresses]
+    monkeypatch.setattr(ValeurViewSet, "lecture_sql_export", None)
+    serialises = [fichier(a) for a in adresses]
+    assert en_sql == serialises
+    lignes = lire_csv(client.get(adresses[0]))
+    entetes = lignes[0]
+    assert entetes == [c.entete for c in ValeurViewSet.colonnes_export]
+    assert len(lignes) == 1 + 5
+    paris = next(ligne for ligne in lignes[1:] if ligne[entetes.index("Année")] == "2021"
+                 and ligne[entetes.index("Code territoire")] == "paris")  # fmt: skip
+    ligne = dict(zip(entetes, paris, strict=True))
+    assert ligne["Statut"] == "Validée" and ligne["Unité"] == "Nombre"
+    assert ligne["Affichage"] == "40,5" and ligne["Commentaire"] == "'=1+1"
+    assert ligne["Validée le"] == "2025-03-01T09:30:00+01:00"
+    assert ligne["Déduit par le chargement"] == "true" and ligne["Motif de la déduction"]

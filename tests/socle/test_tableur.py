@@ -313,3 +313,62 @@ def test_lignes_ecrites_en_xml_lisibles_par_un_second_lecteur():
     assert lignes[3][0] == "Café des parents"
     assert lignes[3][2] == 1500.5
     assert lignes[6][8] == "Texte\u00a0insécable ’"
+
+
+# Des valeurs brutes qui se ressemblent pour Python mais pas dans une cellule (1, True,
+# Decimal("1.0") ; 12.5 et 12.50), répétées (cellules gardées en mémoire), avec et sans fuseau.
+BRUTES = [
+    None, "", "  ", "texte", " espaces ", "=1+1", "-3", "x" * 400, "a\x01b", 0, 1, -7, True,
+    False, 10**20, Decimal("1.0"), Decimal("12.5"), Decimal("12.50"), Decimal("-0.00"),
+    Decimal("NaN"), Decimal("Infinity"), 2.5, float("nan"), date(2025, 3, 1),
+    datetime(2025, 3, 1, 8, 30, 15, 123456, tzinfo=UTC), datetime(2025, 7, 1, 23, 30),
+    datetime(2025, 12, 31, 23, 30, tzinfo=UTC), ["a", "b"], "2025-03-01", "12,5",
+]  # fmt: skip
+
+
+def _colonnes_de_toutes_sortes():
+    return [
+        Colonne(f"{f.value}{i}", "v", f, excel=excel)
+        for f in Format
+        for i, excel in enumerate((None, '0.00 "pts"', lambda o: "0.0" if o.v else None))
+    ]
+
+
+def test_cellules_gardees_en_memoire_comme_le_chemin_complet(monkeypatch):
+    """Les raccourcis de l'écrivain (cellules gardées par colonne, nombres et horodatages
+    écrits directement) donnent octet pour octet ce que donne le chemin complet."""
+    from socle import tableur
+
+    objets = [SimpleNamespace(v=v) for v in BRUTES * 3]
+    colonnes = _colonnes_de_toutes_sortes()
+
+    def ecrire():
+        csvs = [b"".join(lignes_csv(objets, colonnes, variante)) for variante in Variante]
+        return csvs, _cellules(contenu_xlsx(objets, colonnes)), _xml_des_feuilles(objets, colonnes)
+
+    rapide = ecrire()
+    monkeypatch.setattr(tableur, "TAILLE_MEMO", 0)
+    monkeypatch.setattr(tableur, "_DIRECTS_ENTIER", frozenset())
+    monkeypatch.setattr(tableur, "_DIRECTS_DECIMAL", frozenset())
+    monkeypatch.setattr(tableur._TexteCSV, "texte", lambda self, o: self.complet(self.lecteur(o)))
+    complet = ecrire()
+    assert rapide == complet
+
+
+def _xml_des_feuilles(objets, colonnes):
+    import zipfile
+
+    archive = zipfile.ZipFile(io.BytesIO(contenu_xlsx(objets, colonnes)))
+    return [archive.read(n) for n in sorted(archive.namelist()) if "worksheets" in n]
+
+
+def test_format_de_la_ligne_garde_par_format():
+    """Une même valeur dans deux lignes dont le format Excel diffère (une part en « % », un
+    nombre) garde le format de sa ligne, même quand sa cellule est reprise de la mémoire."""
+    objets = [SimpleNamespace(v=Decimal("12.5"), part=i % 2 == 0) for i in range(6)]
+    colonnes = [
+        Colonne("Valeur", "v", Format.NOMBRE, excel=lambda o: '0.0 "%"' if o.part else "0.00")
+    ]
+    feuille = _cellules(contenu_xlsx(objets, colonnes))
+    formats = [rangee[0][2] for rangee in list(feuille.values())[0][1:]]
+    assert formats == ['0.0 "%"', "0.00"] * 3
