@@ -840,14 +840,6 @@ def ecrire_classeur(bilan) -> Classeur:
     return c
 
 
-def construire_classeur(bilan):
-    """Le classeur openpyxl (en écriture seule) du bilan, à enregistrer une fois (`save`)."""
-    c = ecrire_classeur(bilan)
-    for feuille in c.feuilles:
-        feuille.fermer()
-    return c.wb
-
-
 def contenu_classeur(bilan):
     """Les octets du fichier .xlsx."""
     return ecrire_classeur(bilan).contenu()

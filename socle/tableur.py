@@ -437,6 +437,8 @@ _DIRECTS_ENTIER = frozenset(
     {Format.TEXTE, Format.ENTIER, Format.NOMBRE, Format.DECIMAL, Format.EUROS, Format.POURCENTAGE}
 )
 _DIRECTS_DECIMAL = _DIRECTS_ENTIER - {Format.ENTIER}
+# Formats où un horodatage avec fuseau s'écrit à l'heure de Paris sans passer par `typer`.
+_DIRECTS_MOMENT = frozenset({Format.TEXTE, Format.DATE_HEURE})
 
 
 def _cle_memo(brut):
@@ -450,6 +452,9 @@ def _cle_memo(brut):
         return (classe, brut)
     if classe is Decimal:
         return (classe, str(brut))
+    if classe is datetime or classe is date:
+        # Des horodatages répétés : une validation en masse date toutes ses valeurs pareil.
+        return (classe, brut)
     return None
 
 
@@ -462,7 +467,7 @@ class _TexteCSV:
         self.excel = variante is Variante.EXCEL
         self.direct_entier = colonne.format in _DIRECTS_ENTIER
         self.direct_decimal = colonne.format in _DIRECTS_DECIMAL
-        self.direct_moment = colonne.format in (Format.TEXTE, Format.DATE_HEURE)
+        self.direct_moment = colonne.format in _DIRECTS_MOMENT
         # Le fuseau de Paris lu une fois (`timezone.localtime` le relit à chaque cellule).
         self.fuseau = timezone.get_current_timezone()
         self.memo = {}
@@ -834,6 +839,9 @@ class _CellulesXML:
         self.memo = {}
         self.direct_entier = self.excel_ligne is None and colonne.format in _DIRECTS_ENTIER
         self.direct_decimal = self.excel_ligne is None and colonne.format in _DIRECTS_DECIMAL
+        self.direct_moment = colonne.format in _DIRECTS_MOMENT
+        # Le fuseau de Paris lu une fois (`timezone.localtime` le relit à chaque cellule).
+        self.fuseau = timezone.get_current_timezone()
         self.debut_nombre = None
 
     def fragment(self, objet, style=None):
@@ -849,6 +857,10 @@ class _CellulesXML:
         ):
             # Comme `_xml_valeur` (16 chiffres significatifs, comme openpyxl).
             return f"{self.debut_nombre or self._debut_nombre()}{safe_string(brut)}</v></c>"
+        if classe is datetime and self.direct_moment and brut.utcoffset() is not None:
+            # Un horodatage (presque toujours distinct) : mis à l'heure de Paris ici, comme le
+            # ferait `valeur_xlsx`, puis le chemin complet.
+            brut = brut.astimezone(self.fuseau).replace(tzinfo=None)
         cle = _cle_memo(brut)
         if cle is None:
             return self.flux.fragment(self.colonne, objet, brut)

@@ -350,6 +350,7 @@ def test_cellules_gardees_en_memoire_comme_le_chemin_complet(monkeypatch):
     monkeypatch.setattr(tableur, "TAILLE_MEMO", 0)
     monkeypatch.setattr(tableur, "_DIRECTS_ENTIER", frozenset())
     monkeypatch.setattr(tableur, "_DIRECTS_DECIMAL", frozenset())
+    monkeypatch.setattr(tableur, "_DIRECTS_MOMENT", frozenset())
     monkeypatch.setattr(tableur._TexteCSV, "texte", lambda self, o: self.complet(self.lecteur(o)))
     complet = ecrire()
     assert rapide == complet

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bilan.classeur import construire_classeur
+from bilan.classeur import ecrire_classeur
 from bilan.donnees import calculer_bilan
 from bilan.models import ANNEE_MAX, ANNEE_MIN
 from quartiers.models import Arrondissement
@@ -83,7 +83,7 @@ class Command(BaseCommand):
 
                 chemin.write_bytes(rendre_pdf(bilan))
             else:
-                construire_classeur(bilan).save(chemin)
+                ecrire_classeur(bilan).enregistrer(chemin)
             nb_valeurs = len(bilan.lignes_valeurs)
             nb_fiches = bilan.fiches.count()  # un queryset : compté, pas chargé
         total = time.perf_counter() - debut
