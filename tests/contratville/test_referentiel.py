@@ -181,3 +181,30 @@ def test_second_passage_sans_lire_les_grandes_tables(monkeypatch):
     sortie = charger()
     assert "créés" in sortie
     assert Valeur.objects.filter(origine=Valeur.Origine.REFERENTIEL).exists()
+
+
+def test_second_passage_ne_reconstruit_pas_l_index(monkeypatch):
+    """L'index de recherche existe déjà : le chargement ne réindexe que ce qu'il a écrit (un
+    déploiement national a des dizaines de milliers de fiches à ne pas relire), et un objet
+    remis au texte du contrat retrouve son entrée."""
+    from contratville.management.commands import load_referentiel
+    from recherche.indexation import reindexer
+    from recherche.models import EntreeRecherche
+
+    reindexer()
+    action = Action.objects.get(engagement__numero=1, ordre=1)
+    texte = action.texte
+    action.texte = "texte provisoire"
+    action.save()
+    EntreeRecherche.objects.filter(source="engagements.engagement").delete()
+
+    def interdit():
+        raise AssertionError("reconstruction complète de l’index")
+
+    monkeypatch.setattr(load_referentiel, "reindexer", interdit)
+    sortie = charger()
+    assert "1 modifiés" in sortie and "Index de recherche : 1 entrées créées" in sortie
+    entree = EntreeRecherche.objects.get(
+        source="engagements.engagement", objet_id=action.engagement_id
+    )
+    assert texte[:30] in entree.texte

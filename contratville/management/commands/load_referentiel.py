@@ -37,7 +37,9 @@ from quartiers.models import (
     Secteur,
     SuiviProjet,
 )
-from recherche.indexation import reindexer
+from recherche import file
+from recherche.indexation import indexer, reindexer
+from recherche.models import EntreeRecherche
 from structures.models import FicheAction, FinancementStructure, Structure
 
 DOSSIER = Path(settings.BASE_DIR) / "fixtures"
@@ -85,8 +87,12 @@ class Command(BaseCommand):
         # Campagne des indicateurs : territoires, puis chiffres clés en valeurs validées.
         charger_territoires(synchro)
         rapport_chiffres = charger_chiffres_cles(synchro)
-        # L'index de la recherche, en une passe plutôt qu'objet par objet (signaux).
-        index = reindexer()
+        # L'index de la recherche. Premier chargement (index vide) : une reconstruction en une
+        # passe, plus rapide que l'objet par objet des signaux. Ensuite, seuls les objets que
+        # ce chargement a écrits (signalés dans la file) : un second passage sans écriture ne
+        # relit pas les dizaines de milliers de fiches et de structures d'un déploiement
+        # national (`reindexer_recherche` reconstruit tout sur demande).
+        index = indexer(file.prendre()) if EntreeRecherche.objects.exists() else reindexer()
 
         for modele, compteur in synchro.compteurs.items():
             self.stdout.write(
