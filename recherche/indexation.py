@@ -518,6 +518,9 @@ def indexer(cles):
     return compteurs
 
 
+PAQUET_REINDEXATION = 2000  # objets relus à la fois par la reconstruction complète
+
+
 @transaction.atomic
 def reindexer():
     """Reconstruit tout l'index depuis les modèles : crée ce qui manque, réécrit ce qui a
@@ -525,8 +528,19 @@ def reindexer():
     Idempotent : un second passage ne réécrit rien."""
     compteurs, mots = Compteurs(), set()
     for source in SOURCES:
-        for plie in _synchroniser(source, source.modele.objects.all(), None, compteurs, set()):
-            mots |= _mots_du_lexique(plie)
+        # Par paquets d'objets : la mémoire ne croît pas avec le nombre de fiches ou de
+        # structures (50 000 et 5 000 à l'échelle nationale), seulement le lexique.
+        tous = list(source.modele.objects.order_by("pk").values_list("pk", flat=True))
+        for i in range(0, len(tous), PAQUET_REINDEXATION):
+            paquet = tous[i : i + PAQUET_REINDEXATION]
+            requete = source.modele.objects.filter(pk__in=paquet)
+            for plie in _synchroniser(source, requete, paquet, compteurs, set()):
+                mots |= _mots_du_lexique(plie)
+        # Les entrées d'objets qui n'existent plus (aucun paquet ne les a lues).
+        disparues = EntreeRecherche.objects.filter(source=source.label).exclude(
+            objet_id__in=source.modele.objects.values("pk")
+        )
+        compteurs.etats["supprimées"] += disparues.delete()[0]
     orphelines = EntreeRecherche.objects.exclude(source__in=list(SOURCES_PAR_LABEL))
     compteurs.etats["supprimées"] += orphelines.delete()[0]
     if _postgresql():

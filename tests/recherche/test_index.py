@@ -115,3 +115,22 @@ def test_commande_idempotente_et_rattrapage(utilisateurs):
 def test_indexer_un_objet_disparu(utilisateurs):
     compteurs = indexer([("engagements.engagement", 999_999), ("inconnu.modele", 1)])
     assert compteurs["créées"] == compteurs["supprimées"] == 0
+
+
+def test_reconstruction_par_paquets(utilisateurs, monkeypatch):
+    """La reconstruction complète relit les objets par paquets (mémoire bornée) : même index
+    qu'en une fois, orphelines comprises, et un second passage n'écrit rien."""
+    from recherche import indexation
+
+    avant = set(EntreeRecherche.objects.values_list("source", "objet_id", "plie"))
+    EntreeRecherche.objects.all().delete()
+    EntreeRecherche.objects.create(
+        source="engagements.engagement", objet_id=999_999, type="engagements", titre="x",
+        url="/", intitule="x", titre_plie="x", plie=" x ",
+    )  # fmt: skip
+    monkeypatch.setattr(indexation, "PAQUET_REINDEXATION", 3)
+    compteurs = reindexer()
+    assert compteurs["créées"] == len(avant) and compteurs["supprimées"] == 1
+    assert set(EntreeRecherche.objects.values_list("source", "objet_id", "plie")) == avant
+    compteurs = reindexer()
+    assert compteurs["créées"] == compteurs["modifiées"] == compteurs["supprimées"] == 0
