@@ -620,9 +620,18 @@ class Valeur(Provenance):
         blank=True,
         help_text="Pour un indicateur « nombre et part », la part calculée (en %).",
     )
-    nombre = models.PositiveBigIntegerField("nombre", null=True, blank=True)
+    nombre = models.PositiveBigIntegerField(
+        "nombre",
+        null=True,
+        blank=True,
+        help_text="Numérateur d’un « nombre et part » : l’effectif compté, dont la valeur est la "
+        "part de la base.",
+    )
     base = models.PositiveBigIntegerField(
-        "base", null=True, blank=True, help_text="Le total dont le nombre est une part."
+        "base",
+        null=True,
+        blank=True,
+        help_text="Dénominateur d’un « nombre et part » : le total dont le nombre est une part.",
     )
     source = models.TextField("source", blank=True)
     commentaire = models.TextField("commentaire", blank=True)

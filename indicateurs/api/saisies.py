@@ -59,13 +59,15 @@ class SaisieSerializer(Serialiseur):
         required=False,
         allow_null=True,
         min_value=0,
-        help_text="« Nombre et part » seulement : le nombre (entier positif ou nul).",
+        help_text="« Nombre et part » seulement : le nombre, numérateur de la part (entier "
+        "positif ou nul).",
     )
     base = serializers.IntegerField(
         required=False,
         allow_null=True,
         min_value=1,
-        help_text="« Nombre et part » seulement : la base, le total dont le nombre est une part.",
+        help_text="« Nombre et part » seulement : la base, dénominateur de la part (le total "
+        "dont le nombre est une part).",
     )
     source = serializers.CharField(
         required=False, allow_blank=True, max_length=500, help_text="La source de la donnée."
