@@ -216,6 +216,10 @@ def mesurer(mesure, contexte, delai):
 
         Client().get("/")
         lancer = mesure.preparer(contexte)
+        # Comme un processus gunicorn (contratville/wsgi.py) une fois Django chargé.
+        from contratville.processus import figer_le_demarrage
+
+        figer_le_demarrage()
         resultat["rss_depart_mo"] = rss_actuel_mo()
         cumul = 0.0
         for rang in range(mesure.repetitions + 1):
