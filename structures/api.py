@@ -17,8 +17,9 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from engagements.models import Action
+from engagements.models import Action, Engagement
 from quartiers.api import QuartierCourtSerializer
+from quartiers.models import Quartier
 from socle.api.pagination import PaginationParCurseur
 from socle.api.rendus import Colonne
 from socle.api.schema import cle_naturelle
@@ -180,6 +181,10 @@ class StructureViewSet(VueLectureAPI):
 
 
 # --- fiches-actions ---------------------------------------------------------------------------
+
+
+# Les textes d'une structure qu'une ligne de fiche ne montre pas (seuls son slug et son nom).
+STRUCTURE_NON_LUS = ("description", "adresse", "source", "reserve_perimetre", "motif_deduction")
 
 
 class StructureDeFicheSerializer(SerialiseurModele):
@@ -414,12 +419,23 @@ class FicheActionViewSet(VueLectureAPI):
     ]  # fmt: skip
 
     def charger(self, queryset):
-        actions = Action.objects.select_related("engagement").order_by(
-            "engagement__numero", "ordre", "pk"
+        # Des lignes maigres : des objets liés, seulement les colonnes que la ligne montre
+        # (slug et nom, numéro), jamais les longs textes des engagements, des QPV ou de la
+        # structure (issue 15 : 50 000 fiches à l'échelle nationale).
+        actions = (
+            Action.objects.select_related("engagement")
+            .only("id", "numero", "texte", "ordre", "engagement__id", "engagement__numero")
+            .order_by("engagement__numero", "ordre", "pk")
         )
-        return queryset.with_list_data().prefetch_related(
-            Prefetch("actions", queryset=actions),
-            Prefetch("financements", queryset=FinancementFiche.objects.order_by("pk")),
+        return (
+            queryset.select_related("structure")
+            .defer(*(f"structure__{champ}" for champ in STRUCTURE_NON_LUS))
+            .prefetch_related(
+                Prefetch("engagements", queryset=Engagement.objects.only("id", "numero")),
+                Prefetch("quartiers", queryset=Quartier.objects.only("id", "slug", "nom")),
+                Prefetch("actions", queryset=actions),
+                Prefetch("financements", queryset=FinancementFiche.objects.order_by("pk")),
+            )
         )
 
 
