@@ -797,6 +797,15 @@ class Valeur(Provenance):
             # L'ordre de la liste paginée par curseur de l'API (`-annee, -id`) : chaque page
             # se lit dans l'index, quelle que soit sa profondeur (EXPLAIN dans le banc).
             models.Index(fields=["annee", "id"], name="valeur_annee_id"),
+            # La liste des valeurs d'une année (page HTML) : les identifiants de la page se
+            # trient depuis cet index seul (clés de jointure incluses, sans lire les lignes),
+            # puis seules les 50 lignes sont lues (socle/pagination.PaginateurParCles).
+            # National : 900 ms → 117 ms (EXPLAIN ANALYZE, index-only scan).
+            models.Index(
+                fields=["annee", "indicateur", "territoire"],
+                include=["id"],
+                name="valeur_annee_ind_terr",
+            ),
         ]
 
     def __str__(self):

@@ -4,7 +4,6 @@ clôture et réouverture) et « Mes indicateurs » d'un partenaire."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,6 +28,7 @@ from socle.chiffres import compte_fr
 from socle.circuits import ETAT, ActionRefusee
 from socle.filtres import lignes_filtrees
 from socle.lectures import lecture_lourde
+from socle.pagination import PaginateurParCles
 from socle.provenance import colonnes_provenance
 from socle.tableur import reponse_export
 
@@ -42,7 +42,7 @@ def valeurs(request):
     filtre = ValeurFilter(
         request.GET, queryset=Valeur.objects.for_user(request.user).with_list_data()
     )
-    page = Paginator(lignes_filtrees(filtre), 50).get_page(request.GET.get("page"))
+    page = PaginateurParCles(lignes_filtrees(filtre), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "indicateurs/valeurs.html",

@@ -25,3 +25,20 @@ def page_sans_comptage(requete, numero, par_page):
         # Au-delà, les lignes lues servent quand même : seul le COUNT(*) s'ajoute (au rendu).
         return Page(lignes[:par_page], 1, paginateur)
     return paginateur.get_page(numero)
+
+
+class PaginateurParCles(Paginator):
+    """Un `Paginator` qui lit une page en deux temps dans une seule requête : les
+    identifiants de la page (la requête triée réduite à sa clé primaire, qu'un index couvrant
+    peut servir sans lire les lignes), puis les lignes de ces identifiants seules
+    (`pk IN (sous-requête LIMIT)`, même tri). À l'échelle nationale, une liste triée sur des
+    colonnes jointes ne lit plus toutes les lignes de l'année pour en garder 50."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bas = (number - 1) * self.per_page
+        haut = bas + self.per_page
+        if haut + self.orphans >= self.count:
+            haut = self.count
+        cles = self.object_list.values("pk")[bas:haut]
+        return self._get_page(self.object_list.filter(pk__in=cles), number, self)
