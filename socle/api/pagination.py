@@ -68,6 +68,25 @@ def _decrire(schema, description):
 LIEN = {"type": "string", "format": "uri", "nullable": True}
 
 
+def schema_de_page(schema, compte, suivante):
+    """Le schéma OpenAPI d'une page (`count`, `next`, `previous`, `results`), commun aux deux
+    paginations : elles ne diffèrent que par le sens de `count` et la forme de `next`."""
+    return {
+        "type": "object",
+        "required": ["count", "next", "previous", "results"],
+        "properties": {
+            "count": {"type": "integer", **compte, "example": 112},
+            "next": {**LIEN, **suivante},
+            "previous": {
+                **LIEN,
+                "description": "Adresse de la page précédente (null sur la première).",
+                "example": None,
+            },
+            "results": _decrire(schema, "Les objets de la page."),
+        },
+    }
+
+
 class PaginationParPage(PageNumberPagination):
     """Numéros de page, pour les listes courtes ; `count` exact."""
 
@@ -111,28 +130,14 @@ class PaginationParPage(PageNumberPagination):
         return parametres
 
     def get_paginated_response_schema(self, schema):
-        return {
-            "type": "object",
-            "required": ["count", "next", "previous", "results"],
-            "properties": {
-                "count": {
-                    "type": "integer",
-                    "description": "Nombre total de résultats (toutes pages).",
-                    "example": 112,
-                },
-                "next": {
-                    **LIEN,
-                    "description": "Adresse de la page suivante (null sur la dernière).",
-                    "example": "https://exemple.paris.fr/api/v1/ressource/?page=2",
-                },
-                "previous": {
-                    **LIEN,
-                    "description": "Adresse de la page précédente (null sur la première).",
-                    "example": None,
-                },
-                "results": _decrire(schema, "Les objets de la page."),
+        return schema_de_page(
+            schema,
+            compte={"description": "Nombre total de résultats (toutes pages)."},
+            suivante={
+                "description": "Adresse de la page suivante (null sur la dernière).",
+                "example": "https://exemple.paris.fr/api/v1/ressource/?page=2",
             },
-        }
+        )
 
 
 class PaginationParCurseur(BasePagination):
@@ -278,32 +283,20 @@ class PaginationParCurseur(BasePagination):
         ]
 
     def get_paginated_response_schema(self, schema):
-        return {
-            "type": "object",
-            "required": ["count", "next", "previous", "results"],
-            "properties": {
-                "count": {
-                    "type": "integer",
-                    "nullable": True,
-                    "description": f"Nombre total de résultats s’il ne dépasse pas "
-                    f"{COMPTE_MAX:_} ; null au-delà (une liste longue ne se compte pas à "
-                    "chaque page : suivre `next` jusqu’à null).".replace("_", "\u202f"),
-                    "example": 112,
-                },
-                "next": {
-                    **LIEN,
-                    "description": "Adresse de la page suivante, avec son curseur (null sur "
-                    "la dernière).",
-                    "example": "https://exemple.paris.fr/api/v1/valeurs/?cursor=eyJwIjpbMjAy",
-                },
-                "previous": {
-                    **LIEN,
-                    "description": "Adresse de la page précédente (null sur la première).",
-                    "example": None,
-                },
-                "results": _decrire(schema, "Les objets de la page."),
+        return schema_de_page(
+            schema,
+            compte={
+                "nullable": True,
+                "description": f"Nombre total de résultats s’il ne dépasse pas "
+                f"{COMPTE_MAX:_} ; null au-delà (une liste longue ne se compte pas à "
+                "chaque page : suivre `next` jusqu’à null).".replace("_", "\u202f"),
             },
-        }
+            suivante={
+                "description": "Adresse de la page suivante, avec son curseur (null sur "
+                "la dernière).",
+                "example": "https://exemple.paris.fr/api/v1/valeurs/?cursor=eyJwIjpbMjAy",
+            },
+        )
 
     def get_results(self, data):
         return data["results"]
