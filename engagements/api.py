@@ -27,7 +27,7 @@ from engagements.models import (
 from socle.api.permissions import LectureLibre
 from socle.api.rendus import Colonne
 from socle.api.schema import cle_naturelle
-from socle.api.serialiseurs import Serialiseur, SerialiseurModele, libelle_de
+from socle.api.serialiseurs import Adresse, Serialiseur, SerialiseurModele, libelle_de, slugs_lies
 from socle.api.vues import VueLectureAPI
 
 # --- sérialiseurs imbriqués ----------------------------------------------------------------
@@ -126,12 +126,12 @@ class IndicateurResumeSerializer(Serialiseur):
     ]
 )
 class ThematiqueSerializer(SerialiseurModele):
-    url = serializers.HyperlinkedIdentityField(
+    url = Adresse(
         view_name="api:thematique-detail", lookup_field="numero", help_text="Adresse dans l’API."
     )
     libelle = serializers.CharField(read_only=True, help_text="Numéro et titre, pour affichage.")
-    engagements = serializers.SlugRelatedField(
-        many=True, read_only=True, slug_field="numero", help_text="Numéros des engagements."
+    engagements = slugs_lies(
+        read_only=True, slug_field="numero", help_text="Numéros des engagements."
     )
 
     class Meta:
@@ -196,7 +196,7 @@ EXEMPLE_ENGAGEMENT = {
     examples=[OpenApiExample("Engagement 5", value=EXEMPLE_ENGAGEMENT, response_only=True)]
 )
 class EngagementSerializer(SerialiseurModele):
-    url = serializers.HyperlinkedIdentityField(
+    url = Adresse(
         view_name="api:engagement-detail", lookup_field="numero", help_text="Adresse dans l’API."
     )
     thematique = ThematiqueCourteSerializer(read_only=True)
@@ -259,7 +259,7 @@ class EngagementSerializer(SerialiseurModele):
     ]
 )
 class SignataireSerializer(SerialiseurModele):
-    url = serializers.HyperlinkedIdentityField(
+    url = Adresse(
         view_name="api:signataire-detail", lookup_field="slug", help_text="Adresse dans l’API."
     )
     type_libelle = libelle_de("type")

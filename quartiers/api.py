@@ -21,7 +21,7 @@ from quartiers.models import ChiffreCle, Quartier, Secteur
 from socle.api.permissions import LectureLibre
 from socle.api.rendus import Colonne
 from socle.api.schema import cle_naturelle
-from socle.api.serialiseurs import SerialiseurModele, libelle_de
+from socle.api.serialiseurs import Adresse, SerialiseurModele, libelle_de, slugs_lies
 from socle.api.vues import VueLectureAPI
 
 
@@ -155,11 +155,11 @@ EXEMPLE_QUARTIER = {
     examples=[OpenApiExample("Goutte d’Or", value=EXEMPLE_QUARTIER, response_only=True)]
 )
 class QuartierSerializer(SerialiseurModele):
-    url = serializers.HyperlinkedIdentityField(
+    url = Adresse(
         view_name="api:quartier-detail", lookup_field="slug", help_text="Adresse dans l’API."
     )
-    arrondissements = serializers.SlugRelatedField(
-        many=True, read_only=True, slug_field="numero", help_text="Numéros des arrondissements."
+    arrondissements = slugs_lies(
+        read_only=True, slug_field="numero", help_text="Numéros des arrondissements."
     )
     nb_projets = serializers.IntegerField(
         read_only=True, help_text="Nombre de projets structurants (voir /api/v1/projets/)."

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 # Les règles d'accès (socle/roles.py) n'importent que Django : les modèles de toutes
 # les apps s'y réfèrent sans dépendre d'une autre app.
 from socle import roles
+from socle.agregats import compte_lie
 from socle.models import Provenance
 
 
@@ -73,8 +74,8 @@ class QuartierQuerySet(models.QuerySet):
 
     def with_list_data(self):
         return self.prefetch_related("arrondissements").annotate(
-            nb_projets=Count("projets", distinct=True),
-            nb_secteurs=Count("secteurs", distinct=True),
+            nb_projets=compte_lie(ProjetStructurant.objects.all(), "quartier"),
+            nb_secteurs=compte_lie(Secteur.objects.all(), "quartier"),
         )
 
     def with_fiche_data(self):

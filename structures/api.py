@@ -23,7 +23,7 @@ from quartiers.models import Quartier
 from socle.api.pagination import PaginationParCurseur
 from socle.api.rendus import Colonne
 from socle.api.schema import cle_naturelle
-from socle.api.serialiseurs import SerialiseurModele, libelle_de
+from socle.api.serialiseurs import Adresse, SerialiseurModele, libelle_de, slugs_lies
 from socle.api.vues import VueLectureAPI
 from structures.filters import FicheActionFilter, StructureFilter
 from structures.models import (
@@ -79,7 +79,7 @@ class FinancementStructureSerializer(SerialiseurModele):
     ]
 )
 class StructureSerializer(SerialiseurModele):
-    url = serializers.HyperlinkedIdentityField(
+    url = Adresse(
         view_name="api:structure-detail", lookup_field="slug", help_text="Adresse dans l’API."
     )
     type_libelle = libelle_de("type")
@@ -258,9 +258,7 @@ EXEMPLE_FICHE = {
     examples=[OpenApiExample("Fiche validée", value=EXEMPLE_FICHE, response_only=True)]
 )
 class FicheActionSerializer(SerialiseurModele):
-    url = serializers.HyperlinkedIdentityField(
-        view_name="api:fiche-action-detail", help_text="Adresse dans l’API."
-    )
+    url = Adresse(view_name="api:fiche-action-detail", help_text="Adresse dans l’API.")
     structure = StructureDeFicheSerializer(
         read_only=True, help_text="La structure qui a mené l’action."
     )
@@ -268,8 +266,7 @@ class FicheActionSerializer(SerialiseurModele):
     etat_libelle = libelle_de("etat")
     dimension_libelle = libelle_de("dimension")
     territoire_libelle = libelle_de("territoire")
-    engagements = serializers.SlugRelatedField(
-        many=True,
+    engagements = slugs_lies(
         read_only=True,
         slug_field="numero",
         help_text="Numéros des engagements du contrat que l’action sert.",

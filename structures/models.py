@@ -9,13 +9,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from engagements.models import Action
 from socle import roles
+from socle.agregats import compte_lie
 from socle.circuits import Circuit, Transition
 from socle.models import JournalTransition, Provenance
 from socle.roles import Role, est_spv, role_de
@@ -45,19 +45,10 @@ class StructureQuerySet(models.QuerySet):
         fiches = FicheAction.objects.all() if user is None else FicheAction.objects.for_user(user)
         # Un compte par structure en sous-requête, évalué pour les lignes lues : une jointure
         # groupée comptait les 50 000 fiches nationales avant de garder une page de 50.
-        comptes = (
-            fiches.filter(structure=models.OuterRef("pk"))
-            .order_by()
-            .values("structure")
-            .annotate(n=models.Count("pk"))
-            .values("n")
-        )
         return (
             self.select_related("arrondissement")
             .prefetch_related("quartiers")
-            .annotate(
-                nb_fiches=Coalesce(models.Subquery(comptes, output_field=models.IntegerField()), 0)
-            )
+            .annotate(nb_fiches=compte_lie(fiches, "structure"))
         )
 
 

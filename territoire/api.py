@@ -27,7 +27,7 @@ from socle import roles
 from socle.api.permissions import LectureLibre
 from socle.api.rendus import Colonne
 from socle.api.schema import cle_naturelle
-from socle.api.serialiseurs import SerialiseurModele, libelle_de
+from socle.api.serialiseurs import Adresse, SerialiseurModele, libelle_de, slugs_lies
 from socle.api.vues import VueLectureAPI
 from territoire.filters import ProjetFilter
 
@@ -90,14 +90,11 @@ class SuiviProjetSerializer(SerialiseurModele):
     examples=[OpenApiExample("Projet suivi", value=EXEMPLE_PROJET, response_only=True)]
 )
 class ProjetSerializer(SerialiseurModele):
-    url = serializers.HyperlinkedIdentityField(
-        view_name="api:projet-detail", help_text="Adresse dans l’API."
-    )
+    url = Adresse(view_name="api:projet-detail", help_text="Adresse dans l’API.")
     quartier = QuartierCourtSerializer(read_only=True)
     secteur = SecteurCourtSerializer(read_only=True, allow_null=True)
-    arrondissements = serializers.SlugRelatedField(
+    arrondissements = slugs_lies(
         source="quartier.arrondissements",
-        many=True,
         read_only=True,
         slug_field="numero",
         help_text="Arrondissements du quartier.",

@@ -28,16 +28,13 @@ from enum import IntEnum
 from itertools import groupby
 
 from django.db.models import (
-    Count,
     Exists,
     F,
-    IntegerField,
     Max,
     OuterRef,
     Q,
     Subquery,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from indicateurs.chargement import CODES_PAR_LIBELLE, cle_libelle, code_territoire_partie
@@ -45,6 +42,7 @@ from indicateurs.mesures import Completude, Perimetre, mesurer
 from indicateurs.models import Campagne, Indicateur, Territoire, Valeur
 from quartiers.models import Arrondissement, ProjetStructurant
 from socle import chiffres
+from socle.agregats import compte_lie
 from socle.provenance import texte_provenance
 from structures.models import FicheAction, Structure, TransitionFiche
 
@@ -665,12 +663,6 @@ COLONNES_FIXES = {
 COMPARAISON_PAR_PAGE = 50
 
 
-def _compte(requete):
-    """Le nombre de lignes de `requete` (sous-requête corrélée), 0 plutôt que NULL."""
-    compte = requete.order_by().values("quartier").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(compte, output_field=IntegerField()), 0)
-
-
 def _cle_de_tri(cle, indicateurs, user):
     """L'expression SQL d'une colonne du tableau comparatif, calculée pour chaque QPV."""
     if cle == "nom":
@@ -681,7 +673,7 @@ def _cle_de_tri(cle, indicateurs, user):
     if cle == "population":
         return F("population")
     if cle == "projets":
-        return _compte(ProjetStructurant.objects.filter(quartier=OuterRef("pk")))
+        return compte_lie(ProjetStructurant.objects.all(), "quartier")
     if cle == "retard":
         return nombre_en_retard()
     # La dernière valeur validée visible du QPV (celle qu'affiche la cellule), NULL sans
@@ -700,7 +692,7 @@ def _cle_de_tri(cle, indicateurs, user):
 
 def nombre_en_retard():
     """Annotation d'un QPV : ses projets à l'échéance dépassée (sous-requête corrélée)."""
-    return _compte(ProjetStructurant.objects.filter(quartier=OuterRef("pk")).echeance_depassee())
+    return compte_lie(ProjetStructurant.objects.echeance_depassee(), "quartier")
 
 
 def qpv_ordonnes(quartiers, tri, indicateurs, user):

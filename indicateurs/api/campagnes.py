@@ -16,7 +16,7 @@ from indicateurs.filters import ETATS_CAMPAGNE, CampagneFilter
 from indicateurs.models import Campagne
 from socle.api.rendus import Colonne
 from socle.api.schema import cle_naturelle
-from socle.api.serialiseurs import SerialiseurModele, libelle_de
+from socle.api.serialiseurs import Adresse, SerialiseurModele, libelle_de
 from socle.api.vues import VueLectureAPI
 
 
@@ -41,7 +41,7 @@ from socle.api.vues import VueLectureAPI
     ]
 )
 class CampagneSerializer(SerialiseurModele):
-    url = serializers.HyperlinkedIdentityField(
+    url = Adresse(
         view_name="api:campagne-detail", lookup_field="annee", help_text="Adresse dans l’API."
     )
     statut_libelle = libelle_de("statut")

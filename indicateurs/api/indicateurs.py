@@ -17,7 +17,7 @@ from indicateurs.models import Indicateur
 from socle.api.permissions import LectureLibre
 from socle.api.rendus import Colonne
 from socle.api.schema import cle_naturelle
-from socle.api.serialiseurs import SerialiseurModele, libelle_de
+from socle.api.serialiseurs import Adresse, SerialiseurModele, libelle_de
 from socle.api.vues import VueLectureAPI
 
 
@@ -71,7 +71,7 @@ class EngagementCourtSerializer(SerialiseurModele):
     ]
 )
 class IndicateurSerializer(SerialiseurModele):
-    url = serializers.HyperlinkedIdentityField(
+    url = Adresse(
         view_name="api:indicateur-detail", lookup_field="code", help_text="Adresse dans l’API."
     )
     engagement = EngagementCourtSerializer(read_only=True, allow_null=True)

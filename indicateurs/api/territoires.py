@@ -16,7 +16,7 @@ from quartiers.api import QuartierCourtSerializer, SecteurCourtSerializer
 from socle.api.permissions import LectureLibre
 from socle.api.rendus import Colonne
 from socle.api.schema import cle_naturelle
-from socle.api.serialiseurs import SerialiseurModele, libelle_de
+from socle.api.serialiseurs import Adresse, SerialiseurModele, libelle_de
 from socle.api.vues import VueLectureAPI
 
 
@@ -41,7 +41,7 @@ from socle.api.vues import VueLectureAPI
     ]
 )
 class TerritoireSerializer(SerialiseurModele):
-    url = serializers.HyperlinkedIdentityField(
+    url = Adresse(
         view_name="api:territoire-detail", lookup_field="code", help_text="Adresse dans l’API."
     )
     type_libelle = libelle_de("type")

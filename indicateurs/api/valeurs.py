@@ -67,7 +67,7 @@ from socle.api.pagination import PaginationParCurseur
 from socle.api.permissions import Connecte, selon_regle
 from socle.api.rendus import Colonne
 from socle.api.schema import ENTETE_ETAG, cle_naturelle, entete_if_match
-from socle.api.serialiseurs import SerialiseurModele, libelle_de
+from socle.api.serialiseurs import Adresse, SerialiseurModele, libelle_de
 from socle.api.vues import VueLectureAPI
 from socle.chiffres import nombre_fr
 from socle.circuits import ActionRefusee
@@ -140,9 +140,7 @@ class ValeurSerializer(CleDeValeurSerializer, SaisieSerializer, SerialiseurModel
         "modifie_le",
     ]
 
-    url = serializers.HyperlinkedIdentityField(
-        view_name="api:valeur-detail", help_text="Adresse dans l’API."
-    )
+    url = Adresse(view_name="api:valeur-detail", help_text="Adresse dans l’API.")
     etag = serializers.SerializerMethodField(
         help_text="L’ETag de cette version, à renvoyer dans `If-Match` pour la modifier."
     )
@@ -222,7 +220,7 @@ class ValeurExportSerializer(ValeurSerializer):
     plus les libellés que lit une personne (indicateur, territoire, producteur)."""
 
     indicateur_libelle = serializers.CharField(source="indicateur.libelle", read_only=True)
-    unite_libelle = serializers.CharField(source="indicateur.get_unite_display", read_only=True)
+    unite_libelle = libelle_de("indicateur.unite")
     engagement = serializers.IntegerField(
         source="indicateur.engagement.numero", read_only=True, allow_null=True, default=None
     )
