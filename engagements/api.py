@@ -374,6 +374,19 @@ class EngagementViewSet(VueLectureAPI):
     queryset = Engagement.objects.all()
     serializer_class = EngagementSerializer
     permission_classes = [LectureLibre]
+    # Tout le contrat imbriqué (257 Ko) : servi depuis le cache tant que rien de ce qu'il lit
+    # (`with_detail_data`) n'a changé ; les indicateurs sont atteints par leur relation.
+    cache_referentiel = (
+        Thematique,
+        Engagement,
+        AxeIntervention,
+        Action,
+        Acteur,
+        Signataire,
+        Financement,
+        PlanStrategie,
+        Engagement.indicateurs.field.model,
+    )
     filterset_class = EngagementFilter
     search_fields = ["titre", "problematiques", "parole_habitant"]
     lookup_field = "numero"

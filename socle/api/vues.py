@@ -26,6 +26,7 @@ from rest_framework import viewsets
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.renderers import JSONRenderer
 
+from socle.api import cache as cache_api
 from socle.api.erreurs import FiltresInvalides, RequeteTropVolumineuse
 from socle.api.filtres import FiltresDeListe, ModifieDepuis, Recherche, verifier_parametres
 from socle.api.permissions import Connecte
@@ -155,6 +156,10 @@ class VueLectureAPI(BaseVueAPI, viewsets.ReadOnlyModelViewSet):
     # sérialiseur. Seulement pour des champs qui rendent leur valeur telle quelle (ni
     # sérialiseur imbriqué, ni mise en forme propre) : voir `LectureSQL`.
     lecture_sql_export = None
+    # Référentiel public : la liste est servie depuis le cache partagé tant que ces modèles
+    # (audités) n'ont pas changé (socle/api/cache.py) ; () : calculée à chaque appel. Jamais
+    # pour une ressource dont la visibilité dépend du compte (`for_user`).
+    cache_referentiel = ()
 
     def lecture_sql(self, champs):
         """Les enregistrements d'un export lus en SQL (`LectureSQL`) quand la vue le déclare et
@@ -183,6 +188,17 @@ class VueLectureAPI(BaseVueAPI, viewsets.ReadOnlyModelViewSet):
             if verifier is not None:
                 verifier(request, self)
             return rendu.reponse_liste(self.filter_queryset(self.get_queryset()), self)
+        if (
+            self.cache_referentiel
+            and isinstance(rendu, JSONRenderer)
+            and not callable(getattr(self.queryset, "for_user", None))
+        ):
+            return cache_api.reponse(
+                request,
+                self.basename,
+                self.cache_referentiel,
+                lambda: super(VueLectureAPI, self).list(request, *args, **kwargs).data,
+            )
         return super().list(request, *args, **kwargs)
 
     def filter_queryset(self, queryset):
