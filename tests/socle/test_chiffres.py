@@ -139,3 +139,37 @@ def test_fiche_quartier_et_bilan_ecrivent_le_meme_ecart():
     assert fiche.ecart_texte == tendance.ecart_texte == bilan.ecart_paris_texte == attendu
     assert cle.ecart_paris_texte == attendu
     assert fiche.ecart == tendance.ecart == bilan.ecart_paris == cle.ecart_paris == D("10.6")
+
+
+def _nombres_varies():
+    """Entiers, décimaux, négatifs, zéros signés, très grands et très petits, en Decimal,
+    int et float : de quoi couvrir chaque branche de l'écriture groupée."""
+    import random
+
+    tirage = random.Random(20261201)
+    nombres = [0, -0.0, Decimal("-0"), Decimal("0.000"), 1, -1, 999, 1000, -1000, 12100]
+    nombres += [Decimal("1E+3"), Decimal("1.5E+7"), Decimal("1234567890123456789012345")]
+    nombres += [Decimal("0.0000001"), Decimal("-0.5"), 16.5, 1e21, 1e-7, Decimal("1E-250")]
+    for _ in range(3000):
+        chiffres = tirage.randint(1, 14)
+        entier = tirage.randint(-(10**chiffres), 10**chiffres)
+        nombres.append(Decimal(entier).scaleb(-tirage.randint(0, 6)))
+        nombres.append(tirage.uniform(-1e7, 1e7))
+    return nombres
+
+
+def test_ecriture_groupee_identique_a_django():
+    """`nombre_fr` suit l'algorithme de `formats.number_format` sans relire les formats à
+    chaque appel : même texte pour chaque nombre, y compris les cas rares rendus à Django."""
+    from django.utils import formats
+
+    for nombre in _nombres_varies():
+        valeur = chiffres._decimal(nombre)
+        valeur = (
+            valeur.quantize(Decimal(1))
+            if valeur == valeur.to_integral_value()
+            else valeur.normalize()
+        )
+        attendu = formats.number_format(valeur, use_l10n=True, force_grouping=True)
+        assert chiffres.nombre_fr(nombre) == attendu, nombre
+    assert chiffres.nombre_fr(Decimal("1234567.5")) == "1\u202f234\u202f567,5"
