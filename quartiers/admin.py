@@ -14,7 +14,7 @@ from quartiers.models import (
 
 
 @admin.register(Arrondissement)
-class ArrondissementAdmin(admin.ModelAdmin):
+class ArrondissementAdmin(SimpleHistoryAdmin):
     list_display = ["numero"]
     search_fields = ["=numero"]
 

@@ -51,6 +51,8 @@ class Arrondissement(models.Model):
     numero = models.PositiveSmallIntegerField("numéro", unique=True)
 
     objects = ArrondissementQuerySet.as_manager()
+    # Référentiel modifiable dans l'admin : audité comme le reste.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "arrondissement"

@@ -208,3 +208,27 @@ def test_second_passage_ne_reconstruit_pas_l_index(monkeypatch):
         source="engagements.engagement", objet_id=action.engagement_id
     )
     assert texte[:30] in entree.texte
+
+
+def test_tout_le_referentiel_est_audite():
+    """Chaque modèle du référentiel (engagements, quartiers, indicateurs et territoires) garde
+    son historique : qui, quand, avant et après. Les listes de l'API mises en cache datent
+    aussi leurs données par cet historique (socle/api/cache.py)."""
+    from django.apps import apps
+
+    from indicateurs.models import Indicateur, Territoire
+
+    modeles = [
+        *apps.get_app_config("engagements").get_models(),
+        *apps.get_app_config("quartiers").get_models(),
+        Indicateur,
+        Territoire,
+    ]
+    sans_historique = [
+        modele.__name__
+        for modele in modeles
+        if not modele.__name__.startswith("Historical")
+        and not modele._meta.auto_created
+        and not hasattr(modele, "history")
+    ]
+    assert sans_historique == []
