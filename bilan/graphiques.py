@@ -81,6 +81,12 @@ def _n(x):
     return texte[:-2] if texte.endswith(".0") else texte
 
 
+def _t(x):
+    """La position d'un texte, au pixel près (un demi-pixel ne se voit pas sur un libellé) :
+    un graphique d'arrondissement place des centaines de textes."""
+    return str(math.floor(x + 0.5))
+
+
 def _ouvrir(titre, largeur, hauteur):
     """La balise <svg> et son titre. La police, la taille et la couleur communes à la plupart
     des textes sont posées une fois ici (héritage SVG, que WeasyPrint suit aussi) : chaque
@@ -127,7 +133,7 @@ def barres(titre, categories, series, unite="", largeur=640, hauteur=250):
         y = haut_marge + zone_h - graduation / maximum * zone_h
         lignes.append(f'<line x1="{gauche}" x2="{largeur - droite}" y1="{_n(y)}" y2="{_n(y)}"/>')
         echelle.append(
-            f'<text x="{gauche - 4}" y="{_n(y + 3)}">{escape(_court(graduation, unite))}</text>'
+            f'<text x="{gauche - 4}" y="{_t(y + 3)}">{escape(_court(graduation, unite))}</text>'
         )
     for i, categorie in enumerate(categories):
         debut = gauche + i * groupe + (groupe - barre * len(series)) / 2
@@ -136,7 +142,7 @@ def barres(titre, categories, series, unite="", largeur=640, hauteur=250):
             x = debut + k * barre
             if valeur is None:
                 absentes.append(
-                    f'<text x="{_n(x + barre / 2)}" y="{_n(haut_marge + zone_h - 3)}">—</text>'
+                    f'<text x="{_t(x + barre / 2)}" y="{_t(haut_marge + zone_h - 3)}">—</text>'
                 )
                 continue
             h = float(valeur) / maximum * zone_h
@@ -145,12 +151,12 @@ def barres(titre, categories, series, unite="", largeur=640, hauteur=250):
                 f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(barre - 2)}" height="{_n(h)}"/>'
             )
             etiquettes.append(
-                f'<text x="{_n(x + barre / 2 - 1)}" y="{_n(y - 3)}">'
+                f'<text x="{_t(x + barre / 2 - 1)}" y="{_t(y - 3)}">'
                 f"{escape(_court(valeur, unite))}</text>"
             )
         for ligne, texte in enumerate(_couper(categorie, largeur=max(int(groupe / 5.6), 8))):
             categories_texte.append(
-                f'<text x="{_n(gauche + i * groupe + groupe / 2)}" '
+                f'<text x="{_t(gauche + i * groupe + groupe / 2)}" '
                 f'y="{haut_marge + zone_h + 13 + ligne * 11}">{escape(texte)}</text>'
             )
     morceaux = [
@@ -180,7 +186,8 @@ def barres_horizontales(
 
     `series_par_ligne` : pour chaque libellé, les indices des séries tracées sur sa ligne
     (toutes par défaut) ; une série absente d'une ligne n'y trace rien, pas même « — »
-    (la valeur de Paris, la même pour tous les QPV d'un indicateur, a sa propre ligne).
+    (la valeur de Paris, la même pour tous les QPV d'un indicateur, a sa propre ligne) ; une
+    ligne sans série est un titre de groupe, en gras.
 
     Les libellés, les barres et leurs étiquettes sont placés par groupe décalé (`translate`) :
     chaque élément ne porte que sa coordonnée propre ; les barres d'une série sont les
@@ -196,24 +203,28 @@ def barres_horizontales(
     y0 = haut_marge
     for i, (libelle, indices) in enumerate(zip(libelles, series_par_ligne, strict=True)):
         lignes = _couper(libelle, largeur=int(etiquette / 5.4), lignes=2)
-        # Une ligne d'une seule barre garde la place d'un libellé sur deux lignes ; ses barres
-        # sont centrées sur le libellé.
+        # Une ligne garde la place de son libellé (deux lignes au plus) ; ses barres sont
+        # centrées sur le libellé.
         barres_h = epaisseur * len(indices)
-        ligne_h = max(barres_h + ecart, 11 * len(lignes))
+        # Un titre de groupe (sans barre) est écarté du groupe précédent.
+        ligne_h = max(barres_h + ecart, 11 * len(lignes)) if indices else 17
         haut_barres = y0 + (ligne_h - ecart - barres_h) / 2
         for k, texte in enumerate(lignes):
             decalage = (ligne_h - ecart) / 2 + 3 + (k - (len(lignes) - 1) / 2) * 10
-            textes_libelles.append(f'<text y="{_n(y0 + decalage)}">{escape(texte)}</text>')
+            if not indices:
+                decalage = ligne_h - 4
+            gras = "" if indices else ' font-weight="bold"'
+            textes_libelles.append(f'<text y="{_t(y0 + decalage)}"{gras}>{escape(texte)}</text>')
         for rang, k in enumerate(indices):
             valeur = series[k][2][i]
             y = haut_barres + rang * epaisseur
             if valeur is None:
-                absentes.append(f'<text x="3" y="{_n(y + epaisseur - 1)}">—</text>')
+                absentes.append(f'<text x="3" y="{_t(y + epaisseur - 1)}">—</text>')
                 continue
             w = max(float(valeur) / maximum * zone_l, 0.8)
             traces[k].append(f"M0 {_n(y + (epaisseur - 1.5) / 2)}h{_n(w)}")
             etiquettes.append(
-                f'<text x="{_n(w + 3)}" y="{_n(y + epaisseur - 2)}">'
+                f'<text x="{_t(w + 3)}" y="{_t(y + epaisseur - 2)}">'
                 f"{escape(_court(valeur, unite))}</text>"
             )
         y0 += ligne_h

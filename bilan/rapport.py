@@ -51,17 +51,21 @@ def graphique_engagement(bilan, section):
             ],
             unite=Unite.POURCENTAGE,
         )
-    # Un arrondissement : une barre par QPV, puis celle de Paris une seule fois par indicateur
-    # (elle est la même pour tous ses QPV).
+    # Un arrondissement : par indicateur, une ligne de titre (son code), une barre par QPV,
+    # puis celle de Paris une seule fois (elle est la même pour tous ses QPV).
     libelles, quartiers, paris, series_par_ligne = [], [], [], []
     for indicateur, groupe in groupby(lignes, key=lambda ligne: ligne.indicateur):
         groupe = list(groupe)
+        libelles.append(indicateur.code)
+        quartiers.append(None)
+        paris.append(None)
+        series_par_ligne.append(())
         for ligne in groupe:
-            libelles.append(f"{indicateur.code} · {ligne.territoire.nom}")
+            libelles.append(ligne.territoire.nom)
             quartiers.append(ligne.comparaison.n)
             paris.append(None)
             series_par_ligne.append((0,))
-        libelles.append(f"{indicateur.code} · Paris")
+        libelles.append("Paris")
         quartiers.append(None)
         paris.append(groupe[0].comparaison_paris.n)
         series_par_ligne.append((1,))

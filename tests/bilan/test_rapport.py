@@ -87,7 +87,7 @@ def test_page_html_du_rapport(client, utilisateurs, donnees):
     assert "<svg" in html and 'role="img"' in html
     # Chaque graphique a son tableau ; les valeurs de démonstration sont signalées.
     assert 'id="chiffres-cles"' in html and 'id="credits-par-type"' in html
-    assert "Démonstration :" in html and "badge-demo" in html
+    assert "Démonstration :" in html and " <small>démo</small>" in html
     assert "@media print" in html and "size: A4" in html
     bilan = reponse.context["bilan"]
     assert bilan.credits_total.n_texte.replace("\u202f", " ").replace("\xa0", " ") == (
@@ -196,10 +196,8 @@ def test_rapport_arrondissement_un_libelle_par_indicateur(client, utilisateurs, 
     assert '<th scope="rowgroup" rowspan="2" id="ind-E01-1">' in tableau
     stalingrad = Quartier.objects.get(nom__icontains="Stalingrad")
     for quartier, texte in ((stalingrad, "30 %"), (autre, "40 %")):
-        assert re.search(
-            rf'<th scope="row">{re.escape(escape(quartier.nom))}</th><td>{texte}', tableau
-        )
-    assert '<span class="badge-demo">démo</span>' in tableau  # la valeur de démonstration
+        assert re.search(rf'<th scope="row">{re.escape(escape(quartier.nom))}<td>{texte}', tableau)
+    assert "40 % <small>démo</small>" in tableau  # la valeur de démonstration
     # Paris (17 %) : une cellule pour le groupe, qui nomme ses en-têtes (colonne, indicateur).
     assert tableau.count("17 %") == 1
     assert re.search(r'<td rowspan="2" headers="paris-e1 ind-E01-1">17 %', tableau)
