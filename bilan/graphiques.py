@@ -187,15 +187,21 @@ def barres_horizontales(
     `series_par_ligne` : pour chaque libellé, les indices des séries tracées sur sa ligne
     (toutes par défaut) ; une série absente d'une ligne n'y trace rien, pas même « — »
     (la valeur de Paris, la même pour tous les QPV d'un indicateur, a sa propre ligne) ; une
-    ligne sans série est un titre de groupe, en gras.
+    ligne sans série est un titre de groupe, en gras. Chaque ligne nommant alors sa série, le
+    graphique n'a pas de légende.
 
     Les libellés, les barres et leurs étiquettes sont placés par groupe décalé (`translate`) :
     chaque élément ne porte que sa coordonnée propre ; les barres d'une série sont les
     segments d'un seul tracé, épais comme une barre (un graphique d'arrondissement en a des
     centaines)."""
     epaisseur, ecart, haut_marge = 9, 7, 26
+    # Quand chaque ligne ne trace qu'une série choisie, son libellé la nomme (« Paris », le nom
+    # d'un QPV) : la légende des couleurs n'apprendrait rien de plus et n'est pas tracée.
+    legende = series_par_ligne is None
     if series_par_ligne is None:
         series_par_ligne = [range(len(series))] * len(libelles)
+    else:
+        haut_marge = 8
     zone_l = largeur - etiquette - 60
     maximum = _maximum(series)
     textes_libelles, absentes, etiquettes = [], [], []
@@ -231,7 +237,7 @@ def barres_horizontales(
     hauteur = y0 + 8
     morceaux = [
         _ouvrir(titre, largeur, hauteur),
-        _legende(series, etiquette, 14),
+        _legende(series, etiquette, 14) if legende else "",
         _groupe(
             f'font-size="8.5" text-anchor="end" transform="translate({etiquette - 6})"',
             textes_libelles,

@@ -38,7 +38,7 @@ def graphique_engagement(bilan, section):
     nom_territoire = "QPV du périmètre" if plusieurs else "Ensemble des QPV"
     titre = (
         f"Engagement {section.engagement.numero} : parts et taux {bilan.annee}, "
-        f"{nom_territoire.lower()} et Paris"
+        f"{'QPV du périmètre' if plusieurs else 'ensemble des QPV'} et Paris"
     )
     noms = (f"{nom_territoire} {bilan.annee}", f"Paris {bilan.annee}")
     if not plusieurs:
