@@ -74,16 +74,46 @@ def _graduations(haut, unite="", nombre=4):
     return [pas * i for i in range(math.ceil(haut / pas - 1e-9) + 1)]
 
 
+def _n(x):
+    """Une coordonnée à un chiffre après la virgule au plus (« 33 », pas « 33.0 ») : des
+    centaines de nombres par graphique."""
+    texte = f"{x:.1f}"
+    return texte[:-2] if texte.endswith(".0") else texte
+
+
+def _t(x):
+    """La position d'un texte, au pixel près (un demi-pixel ne se voit pas sur un libellé) :
+    un graphique d'arrondissement place des centaines de textes."""
+    return str(math.floor(x + 0.5))
+
+
+def _ouvrir(titre, largeur, hauteur):
+    """La balise <svg> et son titre. La police, la taille et la couleur communes à la plupart
+    des textes sont posées une fois ici (héritage SVG, que WeasyPrint suit aussi) : chaque
+    <text> ne porte plus que ce qui diffère (position, ancrage). Sur un rapport
+    d'arrondissement, plus d'un millier de textes répétaient ces attributs."""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{largeur}" height="{hauteur}" '
+        f'viewBox="0 0 {largeur} {hauteur}" role="img" aria-label="{escape(titre)}" '
+        f'{POLICE} font-size="8" fill="{NOIR}">'
+        f"<title>{escape(titre)}</title>"
+    )
+
+
+def _groupe(attributs, elements):
+    """Un <g> qui porte les attributs communs de ses éléments ; rien s'il n'y en a aucun."""
+    return f"<g {attributs}>{''.join(elements)}</g>" if elements else ""
+
+
 def _legende(series, x, y):
     morceaux, decalage = [], 0
     for nom, couleur, _ in series:
         morceaux.append(
             f'<rect x="{x + decalage}" y="{y - 8}" width="10" height="10" fill="{couleur}"/>'
-            f'<text x="{x + decalage + 14}" y="{y + 1}" font-size="10" {POLICE}>'
-            f"{escape(nom)}</text>"
+            f'<text x="{x + decalage + 14}" y="{y + 1}">{escape(nom)}</text>'
         )
         decalage += 24 + 6 * len(str(nom))
-    return "".join(morceaux)
+    return _groupe('font-size="10" fill="#000"', morceaux)
 
 
 def barres(titre, categories, series, unite="", largeur=640, hauteur=250):
@@ -97,96 +127,135 @@ def barres(titre, categories, series, unite="", largeur=640, hauteur=250):
     maximum = graduations[-1]
     groupe = zone_l / max(len(categories), 1)
     barre = min(34.0, (groupe * 0.78) / max(len(series), 1))
-    morceaux = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{largeur}" height="{hauteur}" '
-        f'viewBox="0 0 {largeur} {hauteur}" role="img" aria-label="{escape(titre)}">',
-        f"<title>{escape(titre)}</title>",
-        _legende(series, gauche, 16),
-    ]
+    lignes, echelle, absentes, etiquettes, categories_texte = [], [], [], [], []
+    rectangles = [[] for _ in series]
     for graduation in graduations:
         y = haut_marge + zone_h - graduation / maximum * zone_h
-        morceaux.append(
-            f'<line x1="{gauche}" x2="{largeur - droite}" y1="{y:.1f}" y2="{y:.1f}" '
-            'stroke="#d5d9e0" stroke-width="0.6"/>'
-            f'<text x="{gauche - 4}" y="{y + 3:.1f}" font-size="8.5" text-anchor="end" '
-            f'fill="#444" {POLICE}>{escape(_court(graduation, unite))}</text>'
+        lignes.append(f'<line x1="{gauche}" x2="{largeur - droite}" y1="{_n(y)}" y2="{_n(y)}"/>')
+        echelle.append(
+            f'<text x="{gauche - 4}" y="{_t(y + 3)}">{escape(_court(graduation, unite))}</text>'
         )
     for i, categorie in enumerate(categories):
         debut = gauche + i * groupe + (groupe - barre * len(series)) / 2
-        for k, (_nom, couleur, valeurs) in enumerate(series):
+        for k, (_nom, _couleur, valeurs) in enumerate(series):
             valeur = valeurs[i]
             x = debut + k * barre
             if valeur is None:
-                morceaux.append(
-                    f'<text x="{x + barre / 2:.1f}" y="{haut_marge + zone_h - 3:.1f}" '
-                    f'font-size="8" text-anchor="middle" fill="#555" {POLICE}>—</text>'
+                absentes.append(
+                    f'<text x="{_t(x + barre / 2)}" y="{_t(haut_marge + zone_h - 3)}">—</text>'
                 )
                 continue
             h = float(valeur) / maximum * zone_h
             y = haut_marge + zone_h - h
-            morceaux.append(
-                f'<rect x="{x:.1f}" y="{y:.1f}" width="{barre - 2:.1f}" height="{h:.1f}" '
-                f'fill="{couleur}"/>'
-                f'<text x="{x + barre / 2 - 1:.1f}" y="{y - 3:.1f}" font-size="8" '
-                f'text-anchor="middle" fill="{NOIR}" {POLICE}>'
+            rectangles[k].append(
+                f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(barre - 2)}" height="{_n(h)}"/>'
+            )
+            etiquettes.append(
+                f'<text x="{_t(x + barre / 2 - 1)}" y="{_t(y - 3)}">'
                 f"{escape(_court(valeur, unite))}</text>"
             )
         for ligne, texte in enumerate(_couper(categorie, largeur=max(int(groupe / 5.6), 8))):
-            morceaux.append(
-                f'<text x="{gauche + i * groupe + groupe / 2:.1f}" '
-                f'y="{haut_marge + zone_h + 13 + ligne * 11}" font-size="9" '
-                f'text-anchor="middle" fill="{NOIR}" {POLICE}>{escape(texte)}</text>'
+            categories_texte.append(
+                f'<text x="{_t(gauche + i * groupe + groupe / 2)}" '
+                f'y="{haut_marge + zone_h + 13 + ligne * 11}">{escape(texte)}</text>'
             )
-    morceaux.append(
+    morceaux = [
+        _ouvrir(titre, largeur, hauteur),
+        _legende(series, gauche, 16),
+        _groupe('stroke="#d5d9e0" stroke-width="0.6"', lignes),
+        _groupe('font-size="8.5" text-anchor="end" fill="#444"', echelle),
+        *(
+            _groupe(f'fill="{couleur}"', rects)
+            for (_nom, couleur, _), rects in zip(series, rectangles, strict=True)
+        ),
+        _groupe('text-anchor="middle"', etiquettes),
+        _groupe('text-anchor="middle" fill="#555"', absentes),
+        _groupe('font-size="9" text-anchor="middle"', categories_texte),
         f'<line x1="{gauche}" x2="{largeur - droite}" y1="{haut_marge + zone_h}" '
-        f'y2="{haut_marge + zone_h}" stroke="#333" stroke-width="0.8"/>'
-    )
-    morceaux.append("</svg>")
+        f'y2="{haut_marge + zone_h}" stroke="#333" stroke-width="0.8"/>',
+        "</svg>",
+    ]
     return mark_safe("".join(morceaux))
 
 
-def barres_horizontales(titre, libelles, series, unite="", largeur=640, etiquette=210):
+def barres_horizontales(
+    titre, libelles, series, unite="", largeur=640, etiquette=210, series_par_ligne=None
+):
     """Barres horizontales groupées, une ligne par libellé (indicateurs, engagements…) : la
-    hauteur suit le nombre de lignes. `series` : [(nom, couleur, [valeur ou None])]."""
+    hauteur suit le nombre de lignes. `series` : [(nom, couleur, [valeur ou None])].
+
+    `series_par_ligne` : pour chaque libellé, les indices des séries tracées sur sa ligne
+    (toutes par défaut) ; une série absente d'une ligne n'y trace rien, pas même « — »
+    (la valeur de Paris, la même pour tous les QPV d'un indicateur, a sa propre ligne) ; une
+    ligne sans série est un titre de groupe, en gras. Chaque ligne nommant alors sa série, le
+    graphique n'a pas de légende.
+
+    Les libellés, les barres et leurs étiquettes sont placés par groupe décalé (`translate`) :
+    chaque élément ne porte que sa coordonnée propre ; les barres d'une série sont les
+    segments d'un seul tracé, épais comme une barre (un graphique d'arrondissement en a des
+    centaines)."""
     epaisseur, ecart, haut_marge = 9, 7, 26
-    ligne_h = epaisseur * len(series) + ecart
-    hauteur = haut_marge + ligne_h * len(libelles) + 8
+    # Quand chaque ligne ne trace qu'une série choisie, son libellé la nomme (« Paris », le nom
+    # d'un QPV) : la légende des couleurs n'apprendrait rien de plus et n'est pas tracée.
+    legende = series_par_ligne is None
+    if series_par_ligne is None:
+        series_par_ligne = [range(len(series))] * len(libelles)
+    else:
+        haut_marge = 8
     zone_l = largeur - etiquette - 60
     maximum = _maximum(series)
-    morceaux = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{largeur}" height="{hauteur}" '
-        f'viewBox="0 0 {largeur} {hauteur}" role="img" aria-label="{escape(titre)}">',
-        f"<title>{escape(titre)}</title>",
-        _legende(series, etiquette, 14),
-    ]
-    for i, libelle in enumerate(libelles):
-        y0 = haut_marge + i * ligne_h
+    textes_libelles, absentes, etiquettes = [], [], []
+    traces = [[] for _ in series]
+    y0 = haut_marge
+    for i, (libelle, indices) in enumerate(zip(libelles, series_par_ligne, strict=True)):
         lignes = _couper(libelle, largeur=int(etiquette / 5.4), lignes=2)
+        # Une ligne garde la place de son libellé (deux lignes au plus) ; ses barres sont
+        # centrées sur le libellé.
+        barres_h = epaisseur * len(indices)
+        # Un titre de groupe (sans barre) est écarté du groupe précédent.
+        ligne_h = max(barres_h + ecart, 11 * len(lignes)) if indices else 17
+        haut_barres = y0 + (ligne_h - ecart - barres_h) / 2
         for k, texte in enumerate(lignes):
             decalage = (ligne_h - ecart) / 2 + 3 + (k - (len(lignes) - 1) / 2) * 10
-            morceaux.append(
-                f'<text x="{etiquette - 6}" y="{y0 + decalage:.1f}" font-size="8.5" '
-                f'text-anchor="end" fill="{NOIR}" {POLICE}>{escape(texte)}</text>'
-            )
-        for k, (_nom, couleur, valeurs) in enumerate(series):
-            valeur = valeurs[i]
-            y = y0 + k * epaisseur
+            if not indices:
+                decalage = ligne_h - 4
+            gras = "" if indices else ' font-weight="bold"'
+            textes_libelles.append(f'<text y="{_t(y0 + decalage)}"{gras}>{escape(texte)}</text>')
+        for rang, k in enumerate(indices):
+            valeur = series[k][2][i]
+            y = haut_barres + rang * epaisseur
             if valeur is None:
-                morceaux.append(
-                    f'<text x="{etiquette + 3}" y="{y + epaisseur - 1:.1f}" font-size="8" '
-                    f'fill="#555" {POLICE}>—</text>'
-                )
+                absentes.append(f'<text x="3" y="{_t(y + epaisseur - 1)}">—</text>')
                 continue
             w = max(float(valeur) / maximum * zone_l, 0.8)
-            morceaux.append(
-                f'<rect x="{etiquette}" y="{y:.1f}" width="{w:.1f}" height="{epaisseur - 1.5}" '
-                f'fill="{couleur}"/>'
-                f'<text x="{etiquette + w + 3:.1f}" y="{y + epaisseur - 2:.1f}" font-size="8" '
-                f'fill="{NOIR}" {POLICE}>{escape(_court(valeur, unite))}</text>'
+            traces[k].append(f"M0 {_n(y + (epaisseur - 1.5) / 2)}h{_n(w)}")
+            etiquettes.append(
+                f'<text x="{_t(w + 3)}" y="{_t(y + epaisseur - 2)}">'
+                f"{escape(_court(valeur, unite))}</text>"
             )
-    morceaux.append(
+        y0 += ligne_h
+    hauteur = y0 + 8
+    morceaux = [
+        _ouvrir(titre, largeur, hauteur),
+        _legende(series, etiquette, 14) if legende else "",
+        _groupe(
+            f'font-size="8.5" text-anchor="end" transform="translate({etiquette - 6})"',
+            textes_libelles,
+        ),
+        f'<g transform="translate({etiquette})">',
+        _groupe(
+            f'stroke-width="{epaisseur - 1.5}"',
+            [
+                f'<path stroke="{couleur}" d="{"".join(segments)}"/>'
+                for (_nom, couleur, _), segments in zip(series, traces, strict=True)
+                if segments
+            ],
+        ),
+        *etiquettes,
+        _groupe('fill="#555"', absentes),
+        "</g>",
         f'<line x1="{etiquette}" x2="{etiquette}" y1="{haut_marge - 4}" y2="{hauteur - 6}" '
-        'stroke="#333" stroke-width="0.8"/>'
-    )
-    morceaux.append("</svg>")
+        'stroke="#333" stroke-width="0.8"/>',
+        "</svg>",
+    ]
     return mark_safe("".join(morceaux))

@@ -2,6 +2,9 @@
 et leurs tableaux), et le rendu PDF par WeasyPrint, comme la fiche quartier
 (territoire/pdf.py : aucune ressource réseau, polices du système)."""
 
+from dataclasses import dataclass
+from itertools import groupby
+
 from bilan import graphiques
 from bilan.donnees import Unite
 from quartiers.models import ProjetStructurant
@@ -32,21 +35,67 @@ def graphique_engagement(bilan, section):
     if not lignes:
         return None
     plusieurs = bilan.arrondissement is not None
-    libelles = [
-        f"{ligne.indicateur.code}" + (f" · {ligne.territoire.nom}" if plusieurs else "")
-        for ligne in lignes
-    ]
     nom_territoire = "QPV du périmètre" if plusieurs else "Ensemble des QPV"
-    return graphiques.barres_horizontales(
+    titre = (
         f"Engagement {section.engagement.numero} : parts et taux {bilan.annee}, "
-        f"{nom_territoire.lower()} et Paris",
-        libelles,
-        [
-            (f"{nom_territoire} {bilan.annee}", graphiques.BLEU, [x.comparaison.n for x in lignes]),
-            (f"Paris {bilan.annee}", graphiques.ORANGE, [x.comparaison_paris.n for x in lignes]),
-        ],
-        unite=Unite.POURCENTAGE,
+        f"{'QPV du périmètre' if plusieurs else 'ensemble des QPV'} et Paris"
     )
+    noms = (f"{nom_territoire} {bilan.annee}", f"Paris {bilan.annee}")
+    if not plusieurs:
+        return graphiques.barres_horizontales(
+            titre,
+            [ligne.indicateur.code for ligne in lignes],
+            [
+                (noms[0], graphiques.BLEU, [x.comparaison.n for x in lignes]),
+                (noms[1], graphiques.ORANGE, [x.comparaison_paris.n for x in lignes]),
+            ],
+            unite=Unite.POURCENTAGE,
+        )
+    # Un arrondissement : par indicateur, une ligne de titre (son code), une barre par QPV,
+    # puis celle de Paris une seule fois (elle est la même pour tous ses QPV).
+    libelles, quartiers, paris, series_par_ligne = [], [], [], []
+    for indicateur, groupe in groupby(lignes, key=lambda ligne: ligne.indicateur):
+        groupe = list(groupe)
+        libelles.append(indicateur.code)
+        quartiers.append(None)
+        paris.append(None)
+        series_par_ligne.append(())
+        for ligne in groupe:
+            libelles.append(ligne.territoire.nom)
+            quartiers.append(ligne.comparaison.n)
+            paris.append(None)
+            series_par_ligne.append((0,))
+        libelles.append("Paris")
+        quartiers.append(None)
+        paris.append(groupe[0].comparaison_paris.n)
+        series_par_ligne.append((1,))
+    return graphiques.barres_horizontales(
+        titre,
+        libelles,
+        [(noms[0], graphiques.BLEU, quartiers), (noms[1], graphiques.ORANGE, paris)],
+        unite=Unite.POURCENTAGE,
+        series_par_ligne=series_par_ligne,
+    )
+
+
+@dataclass
+class GroupeIndicateur:
+    """Les lignes d'un indicateur dans le tableau d'un engagement (une par QPV du périmètre) :
+    son libellé et sa valeur de Paris, les mêmes pour toutes, ne s'écrivent qu'une fois
+    (cellules fusionnées) au lieu d'être répétés sur chaque ligne."""
+
+    indicateur: object
+    paris: object
+    lignes: list
+
+
+def groupes_par_indicateur(lignes):
+    """[GroupeIndicateur] des lignes, consécutives par indicateur (`sections_engagements`)."""
+    groupes = []
+    for indicateur, suite in groupby(lignes, key=lambda ligne: ligne.indicateur):
+        suite = list(suite)
+        groupes.append(GroupeIndicateur(indicateur, suite[0].paris, suite))
+    return groupes
 
 
 def contexte_rapport(bilan):
@@ -67,6 +116,7 @@ def contexte_rapport(bilan):
         section.lignes_affichees = (
             section.lignes if bilan.arrondissement is None else section.lignes_renseignees
         )
+        section.groupes_affiches = groupes_par_indicateur(section.lignes_affichees)
     par_signataire = bilan.credits_par_signataire_total
     quartiers_montres = bilan.quartiers[:QPV_MONTRES_MAX]
     ids_montres = {q.pk for q in quartiers_montres}

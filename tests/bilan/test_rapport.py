@@ -3,18 +3,22 @@ graphiques SVG) et le PDF rendu par WeasyPrint, dont on extrait le texte avec py
 
 import io
 import re
+from decimal import Decimal
 
 import pytest
+from django.utils.html import escape
 from pypdf import PdfReader
 
+from bilan import graphiques
 from bilan.donnees import calculer_bilan
 from bilan.rapport import rendre_pdf
 from engagements.models import Engagement
+from indicateurs.models import Indicateur
 from quartiers.models import Quartier
 from tests.conftest import client_pour
 from tests.travaux.outils import telecharger
 
-from .conftest import ANNEE
+from .conftest import ANNEE, valeur
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +87,7 @@ def test_page_html_du_rapport(client, utilisateurs, donnees):
     assert "<svg" in html and 'role="img"' in html
     # Chaque graphique a son tableau ; les valeurs de démonstration sont signalées.
     assert 'id="chiffres-cles"' in html and 'id="credits-par-type"' in html
-    assert "Démonstration :" in html and "badge-demo" in html
+    assert "Démonstration :" in html and " <small>démo</small>" in html
     assert "@media print" in html and "size: A4" in html
     bilan = reponse.context["bilan"]
     assert bilan.credits_total.n_texte.replace("\u202f", " ").replace("\xa0", " ") == (
@@ -133,3 +137,70 @@ def test_rapport_borne_les_tableaux_par_qpv(client, utilisateurs, donnees, monke
     noms = set(re.findall(r'<th scope="row">([^<]+)</th>', chiffres))
     assert noms and noms <= premiers
     assert len(borne) < len(tous)
+
+
+def test_graphiques_attributs_communs_une_fois():
+    """Police, taille et couleur communes des textes sont posées une fois sur le <svg> (héritage
+    SVG, suivi par WeasyPrint) : un rapport d'arrondissement a plus d'un millier de textes, qui
+    les répétaient chacun."""
+    series = [
+        ("QPV du périmètre 2025", graphiques.BLEU, [Decimal("21"), None, Decimal("40.5")]),
+        ("Paris 2025", graphiques.ORANGE, [Decimal("17"), Decimal("30"), None]),
+    ]
+    for svg in (
+        graphiques.barres_horizontales("Titre", ["E01-1", "E01-2", "E01-3"], series, "pourcentage"),
+        graphiques.barres("Titre", ["En cours", "Terminées", "Abandonnées"], series),
+    ):
+        assert svg.count("font-family=") == 1
+        assert re.search(r"<svg [^>]*font-family=", svg)
+        assert not re.search(r"<text [^>]*(font-family|font-size|fill)=", svg)
+        assert svg.count(">—</text>") == 2  # les valeurs absentes restent dites
+
+
+def test_graphique_barres_horizontales_une_ligne_par_serie_choisie():
+    """`series_par_ligne` : la valeur de Paris, la même pour tous les QPV d'un indicateur, a sa
+    ligne propre au lieu d'une barre répétée sous chaque QPV."""
+    svg = graphiques.barres_horizontales(
+        "Titre",
+        ["E01-1 · Stalingrad", "E01-1 · Danube", "E01-1 · Paris"],
+        [
+            ("QPV", graphiques.BLEU, [Decimal("30"), Decimal("40"), None]),
+            ("Paris", graphiques.ORANGE, [None, None, Decimal("17")]),
+        ],
+        "pourcentage",
+        series_par_ligne=[(0,), (0,), (1,)],
+    )
+    assert svg.count("17 %") == 1 and "30 %" in svg and "40 %" in svg
+    assert ">—</text>" not in svg  # une série absente d'une ligne n'y trace rien
+
+
+def test_rapport_arrondissement_un_libelle_par_indicateur(client, utilisateurs, donnees):
+    """Rapport d'un arrondissement : dans le tableau d'un engagement, les lignes des QPV d'un
+    indicateur forment un groupe ; son libellé et la valeur de Paris ne s'écrivent qu'une fois
+    (cellules fusionnées, en-têtes associés), chaque QPV garde sa ligne et toutes ses valeurs."""
+    autre = (
+        Quartier.objects.filter(arrondissements__numero=19)
+        .exclude(nom__icontains="Stalingrad")
+        .order_by("nom")
+        .first()
+    )
+    valeur("E01-1", f"qpv-{autre.slug}", ANNEE, valeur=Decimal("40"), demo=True)
+    html = (
+        client_pour(client, utilisateurs["spv"])
+        .get(f"/bilan/rapport/?annee={ANNEE}&arrondissement=19&avec_demo=on")
+        .content.decode()
+    )
+    tableau = html.split('id="engagement-1"', 1)[1].split("</table>", 1)[0]
+    libelle = escape(Indicateur.objects.get(code="E01-1").libelle)
+    assert tableau.count(libelle[:60]) == 1
+    assert '<th scope="rowgroup" rowspan="2" id="ind-E01-1">' in tableau
+    stalingrad = Quartier.objects.get(nom__icontains="Stalingrad")
+    for quartier, texte in ((stalingrad, "30 %"), (autre, "40 %")):
+        assert re.search(rf'<th scope="row">{re.escape(escape(quartier.nom))}<td>{texte}', tableau)
+    assert "40 % <small>démo</small>" in tableau  # la valeur de démonstration
+    # Paris (17 %) : une cellule pour le groupe, qui nomme ses en-têtes (colonne, indicateur).
+    assert tableau.count("17 %") == 1
+    assert re.search(r'<td rowspan="2" headers="paris-e1 ind-E01-1">17 %', tableau)
+    assert 'id="paris-e1"' in tableau
+    # Les deux écarts à Paris, un par ligne.
+    assert "+13\xa0pts" in tableau and "+23\xa0pts" in tableau

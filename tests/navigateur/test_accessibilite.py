@@ -98,6 +98,23 @@ def _donnees():
         statut=Valeur.Statut.SOUMIS,
         source="Valeur de test",
     )
+    # Deux QPV du 19e renseignés (l'un en démonstration, l'autre en brouillon) et Paris : le
+    # rapport d'arrondissement groupe leurs lignes par indicateur (cellules fusionnées).
+    for code, statut, demo in (
+        ("qpv-stalingrad-riquet", Valeur.Statut.VALIDE, True),
+        ("qpv-danube-solidarite-marseillaise", Valeur.Statut.BROUILLON, False),
+        ("paris", Valeur.Statut.VALIDE, False),
+    ):
+        Valeur.objects.create(
+            indicateur=indicateur,
+            territoire=Territoire.objects.get(code=code),
+            annee=annee,
+            valeur=Decimal("21.5"),
+            statut=statut,
+            demo=demo,
+            origine=Valeur.Origine.DEMO if demo else Valeur.Origine.SAISIE,
+            source="Valeur de test",
+        )
     import_valeurs = ImportValeurs.objects.create(
         annee=annee,
         utilisateur=comptes["spv"],
@@ -192,6 +209,11 @@ def pages(d):
         ("invitation-invalide", "/structures/invitations/jeton-faux/", None),
         ("bilan", "/bilan/", "Bilan"),
         ("bilan-rapport", f"/bilan/rapport/?annee={annee}", "Bilan"),
+        (
+            "bilan-rapport-19",
+            f"/bilan/rapport/?annee={annee}&arrondissement=19&avec_demo=on&toutes_valeurs=on",
+            "Bilan",
+        ),
         ("bilan-erreurs", "/bilan/rapport/?annee=1800", "Bilan"),
         ("credits", "/bilan/credits/", "Bilan"),
         ("credit-nouveau", "/bilan/credits/nouveau/", "Bilan"),
