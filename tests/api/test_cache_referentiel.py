@@ -145,10 +145,8 @@ def _modeles_lus(serialiseur, modele):
         champ = getattr(champ, "child", None) or getattr(champ, "child_relation", None) or champ
         if not isinstance(champ, (serializers.BaseSerializer, serializers.RelatedField)):
             continue
-        if source == "*":  # l'objet lui-même (adresse, sous-ensemble de ses champs)
-            lie = modele
-        else:
-            lie = modele._meta.get_field(source).related_model
+        # `*` : l'objet lui-même (adresse, sous-ensemble de ses champs).
+        lie = modele if source == "*" else modele._meta.get_field(source).related_model
         lus.add(lie)
         if isinstance(champ, serializers.BaseSerializer):
             lus |= _modeles_lus(champ, lie)
