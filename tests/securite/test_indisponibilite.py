@@ -6,6 +6,7 @@ santé aussi."""
 from unittest import mock
 
 import pytest
+from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 
 from socle.models import JetonAPI
@@ -63,11 +64,17 @@ def test_panne_pendant_l_authentification_par_jeton(client_sans_exception, utili
     verifier_503_json(reponse)
 
 
-def test_panne_dans_une_vue_drf(client_sans_exception):
-    with mock.patch(
+@pytest.mark.parametrize(
+    "cible",
+    [
         "socle.api.vues.VueLectureAPI.get_queryset",
-        side_effect=OperationalError("connection refused"),
-    ):
+        # La liste des engagements passe d'abord par la version du cache du référentiel.
+        "socle.api.cache.version",
+    ],
+)
+def test_panne_dans_une_vue_drf(client_sans_exception, cible):
+    cache.clear()  # la liste calculée, pas une réponse gardée par un test précédent
+    with mock.patch(cible, side_effect=OperationalError("connection refused")):
         verifier_503_json(client_sans_exception.get("/api/v1/engagements/"))
 
 
