@@ -12,7 +12,10 @@ d'historique, et change la version ; une transaction annulée n'en laisse aucune
 identifiants ne reviennent jamais en arrière. Il n'y a donc ni signal à oublier ni
 invalidation à faire : une liste en cache sous une version que la base n'a plus n'est
 simplement plus demandée (elle expire). La version coûte une requête (un MAX par index de
-clé primaire, < 1 ms), lue sur la même base que la liste (réplica compris).
+clé primaire, < 1 ms), lue sur la même base que la liste (réplica compris). Le cache partagé
+vit dans la même base (`DatabaseCache`) : une restauration (`make restore`) remet l'historique
+et les réponses gardées au même instant ; un autre magasin de cache se vide après une
+restauration, seul cas où les identifiants d'historique peuvent revenir en arrière.
 
 La clé tient aussi compte de l'adresse complète (filtres, recherche, page, format), de l'hôte
 (les liens `url` et `next` sont absolus) et du type de média accepté. Le cache garde le
