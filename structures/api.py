@@ -23,7 +23,13 @@ from quartiers.models import Quartier
 from socle.api.pagination import PaginationParCurseur
 from socle.api.rendus import Colonne
 from socle.api.schema import cle_naturelle
-from socle.api.serialiseurs import Adresse, SerialiseurModele, libelle_de, slugs_lies
+from socle.api.serialiseurs import (
+    Adresse,
+    SerialiseurModele,
+    libelle_de,
+    prechargement,
+    slugs_lies,
+)
 from socle.api.vues import VueLectureAPI
 from structures.filters import FicheActionFilter, StructureFilter
 from structures.models import (
@@ -428,9 +434,11 @@ class FicheActionViewSet(VueLectureAPI):
             queryset.select_related("structure")
             .defer(*(f"structure__{champ}" for champ in STRUCTURE_NON_LUS))
             .prefetch_related(
-                Prefetch("engagements", queryset=Engagement.objects.only("id", "numero")),
-                Prefetch("quartiers", queryset=Quartier.objects.only("id", "slug", "nom")),
-                Prefetch("actions", queryset=actions),
+                # Relues seulement par le sérialiseur : rangées en listes (`prechargement`).
+                prechargement("engagements", Engagement.objects.only("id", "numero")),
+                prechargement("quartiers", Quartier.objects.only("id", "slug", "nom")),
+                prechargement("actions", actions),
+                # Relus aussi par `FicheAction.budget_total` (`financements.all()`).
                 Prefetch("financements", queryset=FinancementFiche.objects.order_by("pk")),
             )
         )

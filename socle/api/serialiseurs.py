@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from functools import partialmethod
 
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
+from django.db.models import Prefetch
 from django.urls import NoReverseMatch
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
@@ -23,8 +24,25 @@ def prechargee(instance, source_attrs):
     est le nom de la relation, sauf `to_attr`)."""
     if len(source_attrs) != 1:
         return None
+    liste = instance.__dict__.get(_RANGEMENT.format(source_attrs[0]))
+    if liste is not None:
+        return liste
     cache = getattr(instance, "_prefetched_objects_cache", None)
     return cache.get(source_attrs[0]) if cache else None
+
+
+_RANGEMENT = "_{}_prechargees"
+
+
+def prechargement(relation, queryset):
+    """Le préchargement d'une relation que seul le sérialiseur lit, rangé en simple liste
+    (`Prefetch(to_attr=…)`) et lu par `prechargee`.
+
+    Sans `to_attr`, Django range la liste de chaque objet dans un gestionnaire et un clone de
+    requête créés pour lui (0,1 ms par objet et par relation, la moitié du préchargement).
+    À réserver aux relations que le reste du code ne relit pas par `objet.relation.all()`,
+    qui ne verrait pas cette liste (et referait une requête par objet)."""
+    return Prefetch(relation, queryset=queryset, to_attr=_RANGEMENT.format(relation))
 
 
 class ListePrechargee(serializers.ListSerializer):

@@ -13,7 +13,7 @@ from rest_framework.test import APIRequestFactory
 from indicateurs.api.campagnes import CampagneSerializer
 from indicateurs.models import Indicateur, Valeur
 from quartiers.api import QuartierSerializer, QuartierViewSet
-from quartiers.models import Quartier
+from quartiers.models import ChiffreCle, Quartier, Secteur
 from socle.api.serialiseurs import Adresse, LibelleChoix, libelle_de, prechargee
 from tests.api.conftest import ouvrir_campagne
 
@@ -139,3 +139,27 @@ def test_relations_prechargees_lues_sans_gestionnaire():
     sans = QuartierSerializer(nues, many=True, context={"request": requete()}).data
     assert avec == sans
     assert any(q["arrondissements"] for q in avec) and any(q["secteurs"] for q in avec)
+
+
+def test_prechargement_range_en_liste_lu_sans_gestionnaire():
+    """`prechargement` range la relation en simple liste (`to_attr`) : ni gestionnaire ni
+    clone à la lecture, et la même sortie."""
+    from quartiers.models import Arrondissement
+    from socle.api.serialiseurs import prechargement
+
+    base = QuartierViewSet().charger(Quartier.objects.order_by("pk"))
+    en_listes = base.prefetch_related(
+        None  # on remplace les préchargements de la vue par les mêmes, rangés en listes
+    ).prefetch_related(
+        prechargement("arrondissements", Arrondissement.objects.all()),
+        prechargement("secteurs", Secteur.objects.order_by("ordre", "pk")),
+        prechargement(
+            "chiffres_cles", ChiffreCle.objects.select_related("secteur").order_by("ordre", "pk")
+        ),
+    )
+    quartiers = list(en_listes[:6])
+    assert isinstance(prechargee(quartiers[0], ["secteurs"]), list)
+    avec, gestionnaires = _gestionnaires(quartiers)
+    assert gestionnaires == 0
+    attendu, _ = _gestionnaires(list(base[:6]))
+    assert avec == attendu
