@@ -29,6 +29,8 @@ class Contexte:
     engagements: list = field(default_factory=list)
     indicateurs: list = field(default_factory=list)
     campagnes: dict = field(default_factory=dict)
+    # Les territoires des mesures (hors Paris), une fois lus : voir `Perimetre.territoires_lus`.
+    ids_perimetre: tuple | None = None
 
     @property
     def n(self):
@@ -56,7 +58,9 @@ class Contexte:
         l'arrondissement (ses QPV, leurs secteurs et son territoire, sans Paris)."""
         if self.arrondissement is None:
             return PARIS
-        return Perimetre.de_l_arrondissement(self.arrondissement)
+        return Perimetre.de_l_arrondissement(
+            self.arrondissement, territoires_lus=self.ids_perimetre
+        )
 
     @property
     def par_type(self):
@@ -92,6 +96,8 @@ def charger_contexte(annee, arrondissement, toutes_valeurs, avec_demo, user):
         # Les territoires des mesures, plus Paris : la référence de chaque comparaison.
         territoires = territoires.filter(ctx.perimetre.territoires() | Q(type=T.PARIS))
     ctx.territoires = list(territoires.order_by("ordre", "code"))
+    if arrondissement is not None:
+        ctx.ids_perimetre = tuple(t.pk for t in ctx.territoires if t.type != T.PARIS)
     ctx.campagnes = {c.annee: c for c in Campagne.objects.filter(annee__in=ctx.annees)}
     ctx.engagements = list(
         Engagement.objects.select_related("thematique")
