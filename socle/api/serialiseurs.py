@@ -13,6 +13,9 @@ from rest_framework import serializers
 from rest_framework.fields import Field, SkipField
 from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField, PKOnlyObject
 
+# L'attribut où `prechargement` range la liste d'une relation (`Prefetch(to_attr=…)`).
+_RANGEMENT = "_{}_prechargees"
+
 
 def prechargee(instance, source_attrs):
     """La liste préchargée (`prefetch_related`) de la relation désignée par `source_attrs`,
@@ -29,9 +32,6 @@ def prechargee(instance, source_attrs):
         return liste
     cache = getattr(instance, "_prefetched_objects_cache", None)
     return cache.get(source_attrs[0]) if cache else None
-
-
-_RANGEMENT = "_{}_prechargees"
 
 
 def prechargement(relation, queryset):
