@@ -61,7 +61,13 @@ from indicateurs.models import (
     texte_de_valeur,
 )
 from socle import roles
-from socle.api.concurrence import ETagMixin, etag, reessayer_si_concurrence, verifier_if_match
+from socle.api.concurrence import (
+    ETagMixin,
+    etag,
+    etag_de,
+    reessayer_si_concurrence,
+    verifier_if_match,
+)
 from socle.api.erreurs import Conflit, PreconditionEchouee, Refus
 from socle.api.pagination import PaginationParCurseur
 from socle.api.permissions import Connecte, selon_regle
@@ -442,6 +448,13 @@ class ValeurViewSet(ETagMixin, VueLectureAPI):
             return texte_de_valeur(unite, valeur, nombre, base, ecrire)
 
         return {"affichage": (("indicateur__unite", "valeur", "nombre", "base"), affichage)}
+
+    # Les pages JSON lues en SQL (voir `VueLectureAPI.lecture_sql_liste`) : l'ETag de chaque
+    # ligne d'après sa clé et sa version, l'affichage par la fonction de `Valeur.affichage`.
+    lecture_sql_liste = {
+        "etag": (("id", "version"), etag_de),
+        "affichage": (("indicateur__unite", "valeur", "nombre", "base"), texte_de_valeur),
+    }
 
     colonnes_export = [
         Colonne("Identifiant", "id", "nombre"),

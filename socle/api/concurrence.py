@@ -23,7 +23,12 @@ from socle.api.erreurs import Conflit, PreconditionEchouee, PreconditionRequise
 
 def etag(obj, champ_version="version"):
     """L'ETag (fort) d'un objet versionné."""
-    return f'"{obj.pk}-{getattr(obj, champ_version)}"'
+    return etag_de(obj.pk, getattr(obj, champ_version))
+
+
+def etag_de(pk, version):
+    """L'ETag d'après la clé et la version lues (listes lues en SQL)."""
+    return f'"{pk}-{version}"'
 
 
 def verifier_if_match(request, obj, champ_version="version", obligatoire=True):

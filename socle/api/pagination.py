@@ -196,7 +196,9 @@ class PaginationParCurseur(BasePagination):
 
     # --- la page ------------------------------------------------------------------------------
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, lire=None):
+        """La page ; `lire(queryset)` (facultatif) transforme la requête de la page seule (par
+        exemple `LectureSQL.lignes`), le compte restant fait sur `queryset`, sans jointure."""
         self.request = request
         tri = list(view.tri_curseur)
         self.champs = [c.lstrip("-") for c in tri]
@@ -220,7 +222,10 @@ class PaginationParCurseur(BasePagination):
             comparaison = TupleLessThan if vers_le_bas else TupleGreaterThan
             queryset = queryset.filter(comparaison(cle, tuple(position)))
         ordre = [f"-{c}" if vers_le_bas else c for c in self.champs]
-        lignes = list(queryset.order_by(*ordre)[: taille + 1])
+        queryset = queryset.order_by(*ordre)
+        if lire is not None:
+            queryset = lire(queryset)
+        lignes = list(queryset[: taille + 1])
         encore = len(lignes) > taille
         lignes = lignes[:taille]
         if not avance:

@@ -1,7 +1,9 @@
 """Base des sérialiseurs de l'API."""
 
+import copy
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from functools import partialmethod
 
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
@@ -9,9 +11,10 @@ from django.db.models import Prefetch
 from django.urls import NoReverseMatch
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 from rest_framework.fields import Field, SkipField
 from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField, PKOnlyObject
+from rest_framework.settings import api_settings
 
 # L'attribut où `prechargement` range la liste d'une relation (`Prefetch(to_attr=…)`).
 _RANGEMENT = "_{}_prechargees"
@@ -253,7 +256,8 @@ class NonDerivable(Exception):
 class LectureSQL:
     """Les enregistrements plats d'un sérialiseur (`{champ: valeur}`), lus par `values_list`
     sur les seules colonnes des `champs` demandés, sans objet du modèle ni sérialisation par
-    ligne : pour les exports tableur de centaines de milliers de lignes.
+    ligne : pour les exports tableur de centaines de milliers de lignes, et (`json=True`)
+    pour les pages JSON des listes longues (`VueLectureAPI.lecture_sql_liste`).
 
     Les chemins SQL se déduisent de la `source` de chaque champ du sérialiseur (une seule
     vérité) : un champ du modèle (`annee`), un champ d'un objet lié (`indicateur.libelle` →
@@ -261,20 +265,41 @@ class LectureSQL:
     fois), un objet lié désigné par sa clé (`slug_field` d'un `SlugRelatedField` ou d'un
     champ de code). Un champ calculé (propriété du modèle) se déclare dans `calcules` :
     `{nom: (chemins SQL lus, fonction de ces valeurs)}`. Un champ qui ne se déduit pas lève
-    `NonDerivable` (l'appelant garde alors le sérialiseur)."""
+    `NonDerivable` (l'appelant garde alors le sérialiseur).
 
-    def __init__(self, serialiseur, champs, calcules=None):
+    En JSON (`json=True`), chaque valeur non nulle passe par le `to_representation` de son
+    champ, comme DRF le fait d'un attribut (dates ISO, décimaux, choix, libellés), sauf la
+    clé d'un objet lié, déjà rendue ; l'adresse (`Adresse`) se déduit de sa clé ; la
+    fonction d'un champ calculé rend la valeur finale. Le résultat est celui du sérialiseur,
+    à l'octet près (testé)."""
+
+    def __init__(self, serialiseur, champs, calcules=None, json=False):
         calcules = calcules or {}
         self.chemins: list[str] = []
         self.lecteurs = []
+        # Champs dont le rendu dépend de la requête (voir `pour_la_requete`).
+        self.par_requete = {}
         for nom in champs:
             if nom in calcules:
                 chemins, fonction = calcules[nom]
                 rangs = [self._rang(c) for c in chemins]
                 self.lecteurs.append((nom, rangs, fonction))
                 continue
-            chemin, libelles = self._chemin(serialiseur.Meta.model, serialiseur.fields[nom])
-            self.lecteurs.append((nom, self._rang(chemin), libelles))
+            champ = serialiseur.fields[nom]
+            if json and isinstance(champ, serializers.HyperlinkedIdentityField):
+                cle = champ.lookup_field
+                if cle == "pk":  # la colonne elle-même : pas lue deux fois (`id`, `pk`)
+                    cle = serialiseur.Meta.model._meta.pk.name
+                self.lecteurs.append((nom, self._rang(cle), _adresse(champ)))
+                self.par_requete[nom] = champ
+                continue
+            chemin, libelles = self._chemin(serialiseur.Meta.model, champ)
+            if json and type(champ) is serializers.DateTimeField:
+                self.par_requete[nom] = champ
+            if json:
+                self.lecteurs.append((nom, self._rang(chemin), _rendu(champ, libelles)))
+            else:
+                self.lecteurs.append((nom, self._rang(chemin), libelles))
 
     def _rang(self, chemin):
         if chemin not in self.chemins:
@@ -313,17 +338,122 @@ class LectureSQL:
             return "__".join([*chemin, morceau]), None
         raise NonDerivable(champ.field_name)
 
+    def pour_la_requete(self, contexte):
+        """Le même plan pour une autre requête : les rendus qui en dépendent (l'adresse : hôte
+        et format ; les dates : fuseau courant) sont refaits pour `contexte`, le reste est
+        partagé. Le plan se fait ainsi une fois par sérialiseur, pas à chaque page : le
+        sérialiseur et ses champs coûtaient autant que la page elle-même."""
+        copie = copy.copy(self)
+        copie.chemins = list(self.chemins)
+        copie.lecteurs = list(self.lecteurs)
+        porteur = None
+        for rang, (nom, colonne, _) in enumerate(self.lecteurs):
+            champ = self.par_requete.get(nom)
+            if champ is None:
+                continue
+            if isinstance(champ, serializers.HyperlinkedIdentityField):
+                if porteur is None:
+                    porteur = serializers.Serializer(context=contexte)
+                frais = copy.deepcopy(champ)  # un champ neuf, rattaché à ce contexte
+                frais.bind(nom, porteur)
+                copie.lecteurs[rang] = (nom, colonne, _adresse(frais))
+            else:
+                copie.lecteurs[rang] = (nom, colonne, _date_heure(champ))
+        return copie
+
+    def lignes(self, queryset, *chemins):
+        """Le queryset réduit aux colonnes lues (plus `chemins`, par exemple les positions
+        d'une pagination par curseur) : des tuples nommés (`ligne.annee`), à passer à
+        `enregistrement`. Les jointures des colonnes lues restent dans toute requête tirée
+        de ce queryset : compter sur le queryset d'origine."""
+        for chemin in chemins:
+            self._rang(chemin)
+        return queryset.values_list(*self.chemins, named=True)
+
+    def enregistrement(self, ligne):
+        """L'enregistrement d'une ligne lue (tuple dans l'ordre de `chemins`)."""
+        enregistrement = {}
+        for nom, rang, traduction in self.lecteurs:
+            if rang.__class__ is list:  # champ calculé
+                enregistrement[nom] = traduction(*[ligne[r] for r in rang])
+            elif traduction is None:
+                enregistrement[nom] = ligne[rang]
+            else:
+                brut = ligne[rang]
+                if traduction.__class__ is dict:  # libellés d'un choix (exports)
+                    enregistrement[nom] = traduction.get(brut, brut)
+                else:  # rendu JSON du champ ; null reste null, comme chez DRF
+                    enregistrement[nom] = None if brut is None else traduction(brut)
+        return enregistrement
+
     def enregistrements(self, queryset, taille=2000):
         """Les enregistrements du queryset (filtré, trié), lus en flux par paquets."""
-        lecteurs = self.lecteurs
+        enregistrement = self.enregistrement
         for ligne in queryset.values_list(*self.chemins).iterator(chunk_size=taille):
-            enregistrement = {}
-            for nom, rang, traduction in lecteurs:
-                if rang.__class__ is list:  # champ calculé
-                    enregistrement[nom] = traduction(*[ligne[r] for r in rang])
-                elif traduction is None:
-                    enregistrement[nom] = ligne[rang]
-                else:
-                    brut = ligne[rang]
-                    enregistrement[nom] = traduction.get(brut, brut)
-            yield enregistrement
+            yield enregistrement(ligne)
+
+
+def _rendu(champ, libelles):
+    """Le rendu JSON d'une colonne lue en SQL pour le champ `champ` : None si la valeur lue
+    est déjà la représentation (clé d'un objet lié), sinon une fonction de la valeur."""
+    if libelles is not None:
+        # Libellé d'un choix : le champ (texte) rend le libellé, comme `LibelleChoix`.
+        rendre = champ.to_representation
+        return lambda brut: rendre(force_str(libelles.get(brut, brut), strings_only=True))
+    if getattr(champ, "slug_field", None) is not None:
+        return None  # `SlugRelatedField`, `CodeField` : la clé lue est la représentation
+    if type(champ).to_representation is serializers.CharField.to_representation:
+        return str
+    if type(champ) is serializers.DateTimeField:
+        return _date_heure(champ)
+    return champ.to_representation
+
+
+def _date_heure(champ):
+    """Le rendu d'un `DateTimeField` de DRF, le fuseau lu une fois par liste plutôt qu'à
+    chaque date (`enforce_timezone` le relit à chaque appel) : même texte ISO 8601, « Z »
+    pour UTC ; tout autre cas (format propre, date naïve) passe par DRF."""
+    format_sortie = getattr(champ, "format", api_settings.DATETIME_FORMAT)
+    fuseau = getattr(champ, "timezone", None) or champ.default_timezone()
+    if format_sortie is None or format_sortie.lower() != ISO_8601 or fuseau is None:
+        return champ.to_representation
+
+    def rendre(valeur):
+        if valeur.__class__ is not datetime or valeur.tzinfo is None:
+            return champ.to_representation(valeur)
+        texte = valeur.astimezone(fuseau).isoformat()
+        return texte[:-6] + "Z" if texte.endswith("+00:00") else texte
+
+    return rendre
+
+
+def _adresse(champ):
+    """L'adresse d'un objet (`Adresse`, `HyperlinkedIdentityField`) depuis sa seule clé,
+    par le champ lui-même (même chemin résolu, même lien). Une clé entière se place dans
+    l'adresse d'une clé témoin, rendue une fois par liste."""
+    lookup = champ.lookup_field
+
+    class Cle:
+        __slots__ = ("pk", lookup) if lookup != "pk" else ("pk",)
+
+    def par_le_champ(cle):
+        objet = Cle()
+        objet.pk = cle
+        setattr(objet, lookup, cle)
+        return champ.to_representation(objet)
+
+    morceaux = None
+
+    def rendre(cle):
+        nonlocal morceaux
+        if cle.__class__ is not int:
+            return par_le_champ(cle)
+        if morceaux is None:
+            temoin = str(par_le_champ(int(Adresse.TEMOIN)))
+            decoupe = temoin.split(Adresse.TEMOIN)
+            morceaux = decoupe if len(decoupe) == 2 else ()
+        if not morceaux:  # témoin présent ailleurs dans l'adresse : sans raccourci
+            return par_le_champ(cle)
+        return f"{morceaux[0]}{cle}{morceaux[1]}"
+
+    return rendre

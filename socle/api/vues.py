@@ -29,6 +29,7 @@ from rest_framework.renderers import JSONRenderer
 from socle.api import cache as cache_api
 from socle.api.erreurs import FiltresInvalides, RequeteTropVolumineuse
 from socle.api.filtres import FiltresDeListe, ModifieDepuis, Recherche, verifier_parametres
+from socle.api.pagination import PaginationParCurseur
 from socle.api.permissions import Connecte
 from socle.api.rendus import FORMATS_TABLEUR, RenduCSV, RenduCSVExcel, RenduTableau, RenduXLSX
 from socle.api.schema import ErreurAPISerializer, exemple_erreur
@@ -156,6 +157,11 @@ class VueLectureAPI(BaseVueAPI, viewsets.ReadOnlyModelViewSet):
     # sérialiseur. Seulement pour des champs qui rendent leur valeur telle quelle (ni
     # sérialiseur imbriqué, ni mise en forme propre) : voir `LectureSQL`.
     lecture_sql_export = None
+    # Pages JSON d'une liste longue lues en SQL, de même (`LectureSQL(json=True)`) : les
+    # champs calculés du JSON, `{nom: (chemins SQL, fonction → valeur rendue)}` ; None : le
+    # sérialiseur. Une page de valeurs sans objet du modèle ni champ DRF par ligne coûte trois
+    # fois moins (banc national).
+    lecture_sql_liste = None
     # Référentiel public : la liste est servie depuis le cache partagé tant que ces modèles
     # (audités) n'ont pas changé (socle/api/cache.py) ; () : calculée à chaque appel. Jamais
     # pour une ressource dont la visibilité dépend du compte (`for_user`).
@@ -170,6 +176,29 @@ class VueLectureAPI(BaseVueAPI, viewsets.ReadOnlyModelViewSet):
             return LectureSQL(self.get_serializer(), champs, self.lecture_sql_export)
         except NonDerivable:
             return None
+
+    # (vue, sérialiseur) → plan de lecture des pages JSON (False : non dérivable).
+    _plans_pages: dict = {}
+
+    def lecture_sql_page(self):
+        """La lecture en SQL des pages JSON (`LectureSQL(json=True)`) quand la vue la déclare
+        et que chaque champ du sérialiseur s'y prête ; None : le sérialiseur. Le plan est fait
+        une fois par vue et par sérialiseur (ses champs ne dépendent pas de la requête), puis
+        adapté à chaque requête (`pour_la_requete`)."""
+        if self.lecture_sql_liste is None or not isinstance(self.paginator, PaginationParCurseur):
+            return None  # la page seule est lue en SQL, pas le compte (voir `lignes`)
+        cle = (type(self), self.get_serializer_class())
+        plan = self._plans_pages.get(cle)
+        if plan is None:
+            serialiseur = self.get_serializer()
+            try:
+                plan = LectureSQL(
+                    serialiseur, list(serialiseur.fields), self.lecture_sql_liste, True
+                )
+            except NonDerivable:
+                plan = False
+            VueLectureAPI._plans_pages[cle] = plan
+        return plan.pour_la_requete(self.get_serializer_context()) if plan else None
 
     def get_queryset(self):
         queryset = appliquer_visibilite(super().get_queryset(), self.request.user)
@@ -199,6 +228,17 @@ class VueLectureAPI(BaseVueAPI, viewsets.ReadOnlyModelViewSet):
                 self.cache_referentiel,
                 lambda: super(VueLectureAPI, self).list(request, *args, **kwargs).data,
             )
+        lecture = self.lecture_sql_page() if isinstance(rendu, JSONRenderer) else None
+        if lecture is not None:
+            # La page lue en tuples (positions du curseur comprises), rendue sans sérialiseur.
+            positions = [c.lstrip("-") for c in self.tri_curseur]
+            page = self.paginator.paginate_queryset(
+                self.filter_queryset(self.get_queryset()),
+                request,
+                view=self,
+                lire=lambda queryset: lecture.lignes(queryset, *positions),
+            )
+            return self.get_paginated_response([lecture.enregistrement(ligne) for ligne in page])
         return super().list(request, *args, **kwargs)
 
     def filter_queryset(self, queryset):

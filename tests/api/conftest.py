@@ -127,3 +127,26 @@ def creer_valeur(indicateur, code="qpv-goutte-dor", annee=ANNEE, **champs):
     return Valeur.objects.create(
         indicateur=indicateur, territoire=Territoire.objects.get(code=code), annee=annee, **champs
     )
+
+
+@pytest.fixture
+def valeurs_variees(campagne, ind_caf, ind_part_caf):
+    """Des valeurs qui exercent chaque rendu des lectures en SQL (exports, pages JSON) :
+    décimaux, « nombre et part », valeurs vides, producteur absent, date de validation,
+    provenance, démonstration, statuts et origines (libellés), commentaire à formule ; cinq
+    en 2021-2022, plus quatre hors de ces années (2019, 2023)."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    creer_valeur(
+        ind_caf, "paris", annee=2021, statut="valide", valeur=Decimal("40.50"),
+        valide_le=datetime(2025, 3, 1, 8, 30, tzinfo=UTC), commentaire="=1+1",
+        reserve_perimetre="chiffre du Grand Belleville", deduite=True, motif_deduction="année",
+    )  # fmt: skip
+    creer_valeur(ind_caf, "qpv-goutte-dor", annee=2021, demo=True, origine="demo")
+    creer_valeur(ind_part_caf, "paris", annee=2022, nombre=12, base=40, valeur=Decimal(30))
+    creer_valeur(ind_part_caf, "qpv-goutte-dor", annee=2022, nombre=None, base=None, valeur=None)
+    creer_valeur(ind_caf, "ensemble-qpv", annee=2022, valeur=None, producteur_id=None)
+    creer_valeur(ind_caf, "paris", annee=2023, statut="renvoye", motif_renvoi="À revoir")
+    for rang, code in enumerate(["qpv-goutte-dor", "ensemble-qpv", "paris"]):
+        creer_valeur(ind_caf, code, annee=2019, valeur=Decimal(rang * 1000 + 1))

@@ -303,33 +303,22 @@ def test_liste_en_flux_ne_serialise_que_les_champs_des_colonnes(
     entetes = lignes[0]
     assert [ligne[entetes.index("Code territoire")] for ligne in lignes[1:]] == ["paris"]
     assert lignes[1][entetes.index("Valeur")] == "40.00"
-    # Le JSON, lui, garde tous ses champs.
-    with pytest.raises(AssertionError, match="ETag"):
-        client.get("/api/v1/valeurs/?indicateur=E28-2")
+    # Le JSON, lui, garde tous ses champs (lus en SQL : voir test_pages_en_sql.py).
+    ligne = client.get("/api/v1/valeurs/?indicateur=E28-2").json()["results"][0]
+    assert ligne["etag"] == f'"{ligne["id"]}-{ligne["version"]}"'
+    assert ligne["url"].endswith(f"/api/v1/valeurs/{ligne['id']}/")
 
 
 def test_export_des_valeurs_lu_en_sql_identique_au_serialiseur(
-    utilisateurs, campagne, ind_caf, ind_part_caf, monkeypatch
+    utilisateurs, valeurs_variees, monkeypatch
 ):
     """Les exports des valeurs sont lus en SQL (`lecture_sql_export`), sans sérialiseur par
     ligne, et donnent exactement les fichiers du sérialiseur : mêmes colonnes, même ordre,
     mêmes cellules (libellés des choix, codes, affichage, provenance, dates), dans les trois
     formats."""
-    from datetime import UTC, datetime
-    from decimal import Decimal
-
     from indicateurs.api.valeurs import ValeurExportSerializer, ValeurViewSet
-    from tests.api.conftest import client_api, creer_valeur
+    from tests.api.conftest import client_api
 
-    creer_valeur(
-        ind_caf, "paris", annee=2021, statut="valide", valeur=Decimal("40.50"),
-        valide_le=datetime(2025, 3, 1, 8, 30, tzinfo=UTC), commentaire="=1+1",
-        reserve_perimetre="chiffre du Grand Belleville", deduite=True, motif_deduction="année",
-    )  # fmt: skip
-    creer_valeur(ind_caf, "qpv-goutte-dor", annee=2021, demo=True, origine="demo")
-    creer_valeur(ind_part_caf, "paris", annee=2022, nombre=12, base=40, valeur=Decimal(30))
-    creer_valeur(ind_part_caf, "qpv-goutte-dor", annee=2022, nombre=None, base=None, valeur=None)
-    creer_valeur(ind_caf, "ensemble-qpv", annee=2022, valeur=None, producteur_id=None)
     client = client_api(utilisateurs["spv"], "jeton")
     adresses = [
         f"/api/v1/valeurs/?format={f}&annee_min=2021&annee_max=2022"
