@@ -843,6 +843,9 @@ class _CellulesXML:
         # Le fuseau de Paris lu une fois (`timezone.localtime` le relit à chaque cellule).
         self.fuseau = timezone.get_current_timezone()
         self.debut_nombre = None
+        # Une date et heure sans format propre s'écrit directement (numéro de jour Excel).
+        self.direct_date_heure = self.direct_moment and colonne.excel is None
+        self.debut_moment = None
 
     def fragment(self, objet, style=None):
         brut = self.lecteur(objet)
@@ -868,10 +871,24 @@ class _CellulesXML:
             cle = (cle, self.excel_ligne(objet))
         fragment = memo.get(cle, _ABSENT)
         if fragment is _ABSENT:
-            fragment = self.flux.fragment(self.colonne, objet, brut)
+            if classe is datetime and self.direct_date_heure and brut.tzinfo is None:
+                # Comme `valeur_xlsx` puis `_xml_valeur` (heure de Paris, à la seconde) :
+                # 530 000 dates de validation dans le classeur national.
+                fragment = self._moment(brut)
+            else:
+                fragment = self.flux.fragment(self.colonne, objet, brut)
             if len(memo) < TAILLE_MEMO:
                 memo[cle] = fragment
         return fragment
+
+    def _moment(self, local):
+        """La cellule d'une date et heure locale sans fuseau, au format date et heure."""
+        if self.debut_moment is None:
+            cle = _cle_de_style(local, FORMAT_DATE_HEURE)
+            numero_style = self.flux._style(cle)
+            s = f' s="{numero_style}"' if numero_style else ""
+            self.debut_moment = f'{s} t="n"><v>'
+        return f"{self.debut_moment}{safe_string(to_excel(local.replace(microsecond=0)))}</v></c>"
 
     def _debut_nombre(self):
         """Le début d'une cellule de nombre de la colonne (son style ne dépend que d'elle)."""
