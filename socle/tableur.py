@@ -839,6 +839,12 @@ class _CellulesXML:
         self.memo = {}
         self.direct_entier = self.excel_ligne is None and colonne.format in _DIRECTS_ENTIER
         self.direct_decimal = self.excel_ligne is None and colonne.format in _DIRECTS_DECIMAL
+        # Un nombre dont le format dépend de la ligne (valeur d'un indicateur : « % » ou
+        # nombre) : écrit directement aussi, le début de cellule gardé par format. Des
+        # centaines de milliers de valeurs distinctes ne tiennent pas dans la mémoire de la
+        # colonne, et chacune prenait le chemin complet.
+        self.direct_ligne = self.excel_ligne is not None and colonne.format in _DIRECTS_DECIMAL
+        self.debuts_par_format = {}
         self.direct_moment = colonne.format in _DIRECTS_MOMENT
         # Le fuseau de Paris lu une fois (`timezone.localtime` le relit à chaque cellule).
         self.fuseau = timezone.get_current_timezone()
@@ -860,6 +866,16 @@ class _CellulesXML:
         ):
             # Comme `_xml_valeur` (16 chiffres significatifs, comme openpyxl).
             return f"{self.debut_nombre or self._debut_nombre()}{safe_string(brut)}</v></c>"
+        if self.direct_ligne and (
+            classe is int or (classe is Decimal and brut.is_finite()) or classe is float
+        ):
+            if classe is float and not math.isfinite(brut):
+                return self.flux.fragment(self.colonne, objet, brut)
+            format_excel = self.excel_ligne(objet) or FORMATS_NOMBRE.get(self.colonne.format)
+            debut = self.debuts_par_format.get(format_excel)
+            if debut is None:
+                debut = self.debuts_par_format[format_excel] = self._debut(format_excel)
+            return f"{debut}{safe_string(brut)}</v></c>"
         if classe is datetime and self.direct_moment and brut.utcoffset() is not None:
             # Un horodatage (presque toujours distinct) : mis à l'heure de Paris ici, comme le
             # ferait `valeur_xlsx`, puis le chemin complet.
@@ -893,11 +909,15 @@ class _CellulesXML:
     def _debut_nombre(self):
         """Le début d'une cellule de nombre de la colonne (son style ne dépend que d'elle)."""
         format_excel = self.colonne.excel or FORMATS_NOMBRE.get(self.colonne.format)
+        self.debut_nombre = self._debut(format_excel)
+        return self.debut_nombre
+
+    def _debut(self, format_excel):
+        """Le début d'une cellule de nombre au format `format_excel`."""
         cle = _cle_de_style(0, format_excel)
         numero_style = self.flux._style(cle) if cle != _SANS_STYLE else 0
         s = f' s="{numero_style}"' if numero_style else ""
-        self.debut_nombre = f'{s} t="n"><v>'
-        return self.debut_nombre
+        return f'{s} t="n"><v>'
 
 
 class Feuille:

@@ -3,6 +3,7 @@ du rapport et le classeur. Le calcul et l'écriture de l'évolution sont ceux de
 socle/chiffres.py (le seul endroit qui calcule une évolution ou un écart)."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from socle.chiffres import CENT, TIRET, Unite, evolution, grandeur_fr
 
@@ -21,8 +22,10 @@ class Comparaison:
     niveau: int = 0  # 1 : sous-ligne (« dont… »)
     code: str = ""
 
-    @property
+    @cached_property
     def _evolution(self):
+        # Lue par l'évolution, l'évolution relative, le texte et le sens : calculée une fois
+        # (trois colonnes du classeur pour chacune des 350 000 lignes nationales).
         return evolution(self.n, self.n1, self.unite)
 
     @property
