@@ -12,6 +12,7 @@ pour que chaque app marque ses vues sans importer le projet.
 Ne jamais marquer une page de saisie ni un import : un réplica a un léger retard, et leurs
 contrôles verrouillent des lignes de la base principale."""
 
+from collections.abc import Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
@@ -62,3 +63,58 @@ def lecture_lourde(vue):
 def en_lecture_lourde():
     """Vrai pendant une lecture lourde."""
     return _en_lecture_lourde.get()
+
+
+class ListeEnFlux(Sequence):
+    """Une liste lue en SQL à la demande, pour une section qu'une page ne montre qu'en partie
+    (son nombre, ses premières lignes) et qu'un export parcourt en entier : `len()` compte en
+    SQL (une fois), une tranche ne lit que ses lignes (`LIMIT`), le parcours lit par paquets
+    (`iterator`) et la mémoire ne croît pas avec le nombre de lignes. `preparer(objet)`
+    complète chaque objet lu (objets liés déjà chargés ailleurs). Créée pendant une lecture
+    lourde, elle lit aussi en lecture lourde, même parcourue plus tard (gabarit, classeur).
+
+        bilan.credits = ListeEnFlux(credits_de_n)
+        len(bilan.credits), bilan.credits[:500]     # le rapport : COUNT, puis LIMIT 500
+        for credit in bilan.credits: ...             # le classeur : toutes, par paquets"""
+
+    TAILLE_PAQUET = 2000
+
+    def __init__(self, queryset, preparer=None):
+        self.queryset = queryset
+        self.preparer = preparer
+        self.lourde = en_lecture_lourde()
+        self._nombre = None
+
+    def _lire(self, fonction):
+        if not self.lourde:
+            return fonction()
+        with lectures_lourdes():
+            return fonction()
+
+    def _prepares(self, objets):
+        if self.preparer is not None:
+            for objet in objets:
+                self.preparer(objet)
+        return objets
+
+    def __len__(self):
+        if self._nombre is None:
+            self._nombre = self._lire(self.queryset.count)
+        return self._nombre
+
+    def __bool__(self):
+        return len(self) > 0
+
+    def __getitem__(self, cle):
+        if isinstance(cle, slice):
+            return self._prepares(self._lire(lambda: list(self.queryset[cle])))
+        return self._prepares([self._lire(lambda: self.queryset[cle])])[0]
+
+    def __iter__(self):
+        morceaux = self.queryset.iterator(chunk_size=self.TAILLE_PAQUET)
+        if self.lourde:
+            morceaux = iterer_en_lecture_lourde(morceaux)
+        for objet in morceaux:
+            if self.preparer is not None:
+                self.preparer(objet)
+            yield objet

@@ -954,9 +954,10 @@ class Feuille:
         return _cellule_stylee(self.ws, valeur, _cle_de_style(valeur, format_excel))
 
     def _largeurs(self, colonnes, lignes):
-        """Largeurs déclarées, sinon ajustées aux 500 premières lignes quand elles sont déjà
-        en mémoire (une liste), sinon selon le format."""
-        echantillon = list(islice(lignes, 500)) if isinstance(lignes, list | tuple) else []
+        """Largeurs déclarées, sinon ajustées aux 500 premières lignes quand elles se lisent
+        à part (une liste, ou une séquence lue à la demande comme `ListeEnFlux` : une requête
+        `LIMIT 500`), sinon selon le format (un générateur ne se relit pas)."""
+        echantillon = list(lignes[:500]) if isinstance(lignes, Sequence) else []
         largeurs = []
         for colonne in colonnes:
             if colonne.largeur:

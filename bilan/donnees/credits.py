@@ -16,6 +16,7 @@ from bilan.models import Credit
 from engagements.models import Signataire
 from quartiers.models import Arrondissement
 from socle import agregats
+from socle.lectures import ListeEnFlux
 
 COLONNES_CREDIT = (
     "annee",
@@ -56,10 +57,13 @@ class Credits:
 
 
 def credits(ctx):
-    """La liste des crédits de N (une requête) et leurs sommes N et N-1 (une requête)."""
+    """La liste des crédits de N (lue à la demande : `ListeEnFlux`) et leurs sommes N et N-1
+    (une requête)."""
     n, n1 = ctx.n, ctx.n1
     du_perimetre = Credit.objects.du_perimetre(ctx.quartiers, ctx.arrondissement)
-    liste = list(
+    # Lue à la demande : le rapport n'en montre que le nombre et les premières lignes, le
+    # classeur la parcourt en entier (13 700 crédits à l'échelle nationale).
+    liste = ListeEnFlux(
         du_perimetre.filter(annee=n)
         .select_related("signataire", "engagement", "quartier", "arrondissement")
         .only(*COLONNES_CREDIT)

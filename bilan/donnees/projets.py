@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, Q
 
 from bilan.donnees.comparaison import Comparaison
 from quartiers.models import ProjetStructurant, Quartier, SuiviProjet
+from socle.lectures import ListeEnFlux
 
 # Les longs textes que ni les feuilles ni le rapport ne lisent (le reste est lu).
 NON_LUS = ("descriptif", "secteur__description")
@@ -32,15 +33,36 @@ class Projets:
 
 
 def projets(ctx):
-    """Les projets des QPV du périmètre, en deux requêtes (trois s'il y a des portages) : les
-    projets, leur secteur et leur portage, avec leurs étapes de suivi de N et N-1 comptées en
-    SQL ; leur dernière étape. Le QPV de chaque projet est celui du périmètre, déjà chargé
-    avec ses arrondissements. Tous les projets sont listés : leurs statuts par QPV se comptent
-    sur cette liste."""
+    """Les projets des QPV du périmètre : leurs statuts par QPV et leurs étapes de suivi de N
+    et N-1 comptés en SQL (deux requêtes), et leur liste lue à la demande (`ListeEnFlux` : le
+    rapport n'en lit que le nombre, le classeur la parcourt), avec leur secteur, leur portage
+    et leur dernière étape. Le QPV de chaque projet est celui du périmètre, déjà chargé avec
+    ses arrondissements."""
     n, n1 = ctx.n, ctx.n1
-    liste = list(
-        ProjetStructurant.objects.filter(quartier_id__in=ctx.ids_qpv)
-        .select_related("secteur", "portage__porteur_signataire", "portage__porteur_structure")
+    du_perimetre = ProjetStructurant.objects.filter(quartier_id__in=ctx.ids_qpv)
+    comptes = defaultdict(Counter)
+    for ligne in (
+        du_perimetre.values("quartier_id", "statut").annotate(nombre=Count("pk")).order_by()
+    ):
+        comptes[ligne["quartier_id"]][ligne["statut"]] = ligne["nombre"]
+    totaux = Counter()
+    for compte in comptes.values():
+        totaux.update(compte)
+    suivis = SuiviProjet.objects.filter(projet__quartier_id__in=ctx.ids_qpv).aggregate(
+        n=Count("pk", filter=Q(date__year=n)), n1=Count("pk", filter=Q(date__year=n1))
+    )
+    quartiers = ctx.quartiers_par_id
+
+    def preparer(p):
+        p.quartier = quartiers[p.quartier_id]
+        portage = getattr(p, "portage", None)  # l'absence de portage lève une AttributeError
+        p.porteur = portage.porteur if portage else None
+        p.engagements_servis = list(portage.engagements.all()) if portage else []
+
+    liste = ListeEnFlux(
+        du_perimetre.select_related(
+            "secteur", "portage__porteur_signataire", "portage__porteur_structure"
+        )
         .defer(*NON_LUS)
         .prefetch_related(
             Prefetch(
@@ -54,26 +76,15 @@ def projets(ctx):
             suivis_n=Count("suivis", filter=Q(suivis__date__year=n), distinct=True),
             suivis_n1=Count("suivis", filter=Q(suivis__date__year=n1), distinct=True),
         )
-        .order_by("quartier__ordre", "ordre")
+        .order_by("quartier__ordre", "ordre"),
+        preparer,
     )
-    quartiers = ctx.quartiers_par_id
-    comptes = defaultdict(Counter)
-    for p in liste:
-        p.quartier = quartiers[p.quartier_id]
-        portage = getattr(p, "portage", None)  # l'absence de portage lève une AttributeError
-        p.porteur = portage.porteur if portage else None
-        p.engagements_servis = list(portage.engagements.all()) if portage else []
-        comptes[p.quartier_id][p.statut] += 1
     return Projets(
         liste=liste,
         statuts=[
             StatutsQuartier(q, dict(comptes[q.pk]), sum(comptes[q.pk].values()))
             for q in ctx.quartiers
         ],
-        totaux=dict(Counter(p.statut for p in liste)),
-        suivis=Comparaison(
-            "Étapes de suivi des projets structurants",
-            sum(p.suivis_n for p in liste),
-            sum(p.suivis_n1 for p in liste),
-        ),
+        totaux=dict(totaux),
+        suivis=Comparaison("Étapes de suivi des projets structurants", suivis["n"], suivis["n1"]),
     )

@@ -103,3 +103,15 @@ def test_flux_suspendu_ne_deborde_pas(replica):
     flux = iterer_en_lecture_lourde(iter(Signataire.objects.all().values_list("pk")))
     next(flux, None)
     assert requetes(lambda: list(Signataire.objects.all())) == (1, 0)
+
+
+def test_liste_en_flux_creee_en_lecture_lourde_lue_plus_tard_sur_le_replica(replica):
+    """Une liste du bilan créée pendant une lecture lourde et parcourue après (gabarit,
+    classeur) lit encore sur le réplica ; créée hors lecture lourde, sur la base principale."""
+    from socle.lectures import ListeEnFlux
+
+    with lectures_lourdes():
+        lourde = ListeEnFlux(Signataire.objects.order_by("pk"))
+    ordinaire = ListeEnFlux(Signataire.objects.order_by("pk"))
+    assert requetes(lambda: (len(lourde), lourde[:3], list(lourde))) == (0, 3)
+    assert requetes(lambda: (len(ordinaire), ordinaire[:3], list(ordinaire))) == (3, 0)
