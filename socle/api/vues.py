@@ -197,6 +197,8 @@ class VueLectureAPI(BaseVueAPI, viewsets.ReadOnlyModelViewSet):
                 )
             except NonDerivable:
                 plan = False
+            # Le plan garde les champs, pas cette requête (rendus qui en dépendent refaits).
+            serialiseur._context = {}
             VueLectureAPI._plans_pages[cle] = plan
         return plan.pour_la_requete(self.get_serializer_context()) if plan else None
 
