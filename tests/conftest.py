@@ -14,6 +14,18 @@ from socle.models import Profil
 from socle.roles import Role
 
 
+def pytest_make_parametrize_id(config, val, argname):
+    """Un paramètre en octets (un fichier construit à la collecte : archive zip, PDF…) est
+    nommé par son seul nom d'argument, ni par son contenu ni par sa taille : une archive
+    porte l'heure de sa création (sa taille compressée en dépend), et les processus de
+    pytest-xdist, qui collectent chacun de leur côté, doivent trouver les mêmes noms de tests
+    (sinon la suite s'arrête : « Different tests were collected »). pytest numérote les noms
+    qui se répètent."""
+    if isinstance(val, bytes | bytearray):
+        return argname
+    return None
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Le référentiel réel est chargé une fois ; chaque test tourne dans une transaction
