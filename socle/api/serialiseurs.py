@@ -235,15 +235,23 @@ class Adresse(serializers.HyperlinkedIdentityField):
                     request=request,
                     format=format,
                 )
-                morceaux = adresse.split(self.TEMOIN)
+                morceaux = decouper_au_temoin(adresse)
             except NoReverseMatch:  # clé de forme imposée (une année : [0-9]{4})
-                morceaux = []
-            memoire = (request, repere[:2], morceaux if len(morceaux) == 2 else None)
+                morceaux = None
+            memoire = (request, repere[:2], morceaux)
             self._gabarit = memoire
         morceaux = memoire[2]
         if morceaux is None:  # témoin refusé ou présent ailleurs (nom d'hôte) : sans raccourci
             return super().get_url(obj, view_name, request, format)
         return f"{morceaux[0]}{cle}{morceaux[1]}"
+
+
+def decouper_au_temoin(adresse):
+    """(début, fin) de l'adresse rendue pour la clé témoin (`Adresse.TEMOIN`), entre lesquels
+    se place toute autre clé ; None si le témoin n'y figure pas une seule fois (nom d'hôte
+    fait de chiffres) : il faut alors résoudre chaque adresse."""
+    morceaux = str(adresse).split(Adresse.TEMOIN)
+    return tuple(morceaux) if len(morceaux) == 2 else None
 
 
 # --- enregistrements lus en SQL pour les exports ----------------------------------------------
@@ -442,17 +450,15 @@ def _adresse(champ):
         setattr(objet, lookup, cle)
         return champ.to_representation(objet)
 
-    morceaux = None
+    morceaux = _A_DECOUPER = object()
 
     def rendre(cle):
         nonlocal morceaux
         if cle.__class__ is not int:
             return par_le_champ(cle)
-        if morceaux is None:
-            temoin = str(par_le_champ(int(Adresse.TEMOIN)))
-            decoupe = temoin.split(Adresse.TEMOIN)
-            morceaux = decoupe if len(decoupe) == 2 else ()
-        if not morceaux:  # témoin présent ailleurs dans l'adresse : sans raccourci
+        if morceaux is _A_DECOUPER:
+            morceaux = decouper_au_temoin(par_le_champ(int(Adresse.TEMOIN)))
+        if morceaux is None:  # témoin présent ailleurs dans l'adresse : sans raccourci
             return par_le_champ(cle)
         return f"{morceaux[0]}{cle}{morceaux[1]}"
 
