@@ -851,7 +851,6 @@ class _CellulesXML:
         self.debut_nombre = None
         # Une date et heure sans format propre s'écrit directement (numéro de jour Excel).
         self.direct_date_heure = self.direct_moment and colonne.excel is None
-        self.debut_moment = None
 
     def fragment(self, objet, style=None):
         brut = self.lecteur(objet)
@@ -872,9 +871,7 @@ class _CellulesXML:
             if classe is float and not math.isfinite(brut):
                 return self.flux.fragment(self.colonne, objet, brut)
             format_excel = self.excel_ligne(objet) or FORMATS_NOMBRE.get(self.colonne.format)
-            debut = self.debuts_par_format.get(format_excel)
-            if debut is None:
-                debut = self.debuts_par_format[format_excel] = self._debut(format_excel)
+            debut = self.debuts_par_format.get(format_excel) or self._debut(format_excel)
             return f"{debut}{safe_string(brut)}</v></c>"
         if classe is datetime and self.direct_moment and brut.utcoffset() is not None:
             # Un horodatage (presque toujours distinct) : mis à l'heure de Paris ici, comme le
@@ -899,12 +896,8 @@ class _CellulesXML:
 
     def _moment(self, local):
         """La cellule d'une date et heure locale sans fuseau, au format date et heure."""
-        if self.debut_moment is None:
-            cle = _cle_de_style(local, FORMAT_DATE_HEURE)
-            numero_style = self.flux._style(cle)
-            s = f' s="{numero_style}"' if numero_style else ""
-            self.debut_moment = f'{s} t="n"><v>'
-        return f"{self.debut_moment}{safe_string(to_excel(local.replace(microsecond=0)))}</v></c>"
+        debut = self._debut(FORMAT_DATE_HEURE)
+        return f"{debut}{safe_string(to_excel(local.replace(microsecond=0)))}</v></c>"
 
     def _debut_nombre(self):
         """Le début d'une cellule de nombre de la colonne (son style ne dépend que d'elle)."""
@@ -913,11 +906,15 @@ class _CellulesXML:
         return self.debut_nombre
 
     def _debut(self, format_excel):
-        """Le début d'une cellule de nombre au format `format_excel`."""
-        cle = _cle_de_style(0, format_excel)
-        numero_style = self.flux._style(cle) if cle != _SANS_STYLE else 0
-        s = f' s="{numero_style}"' if numero_style else ""
-        return f'{s} t="n"><v>'
+        """Le début d'une cellule de nombre (ou de date) au format `format_excel`, gardé par
+        format : le style n'est enregistré qu'une fois."""
+        debut = self.debuts_par_format.get(format_excel)
+        if debut is None:
+            cle = _cle_de_style(0, format_excel)
+            numero_style = self.flux._style(cle) if cle != _SANS_STYLE else 0
+            s = f' s="{numero_style}"' if numero_style else ""
+            debut = self.debuts_par_format[format_excel] = f'{s} t="n"><v>'
+        return debut
 
 
 class Feuille:
