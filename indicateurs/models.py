@@ -800,10 +800,13 @@ class Valeur(Provenance):
             # La liste des valeurs d'une année (page HTML) : les identifiants de la page se
             # trient depuis cet index seul (clés de jointure incluses, sans lire les lignes),
             # puis seules les 50 lignes sont lues (socle/pagination.PaginateurParCles).
-            # National : 900 ms → 117 ms (EXPLAIN ANALYZE, index-only scan).
+            # National : 900 ms → 117 ms (EXPLAIN ANALYZE, index-only scan). Statut et
+            # démonstration inclus : la complétude d'une campagne (indicateurs/mesures.py)
+            # compte les valeurs de N et N-1 par statut depuis l'index seul, au lieu de
+            # parcourir toute la table (rapport national : 540 ms → 180 ms).
             models.Index(
                 fields=["annee", "indicateur", "territoire"],
-                include=["id"],
+                include=["id", "statut", "demo"],
                 name="valeur_annee_ind_terr",
             ),
         ]
