@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from bilan import graphiques
-from bilan.donnees import Unite
+from bilan.donnees import Unite, calculer_bilan
 from quartiers.models import ProjetStructurant
 from structures.models import FicheAction
 
@@ -15,6 +15,12 @@ LIGNES_CREDITS_MAX = 200  # au-delà, la liste complète est dans le classeur
 # au plus ce nombre de QPV (Paris en a 21) : un rapport national (1 600 QPV) resterait sinon une page de
 # plusieurs mégaoctets. Paris (21 QPV) n'est pas concerné ; tout est dans le classeur.
 QPV_MONTRES_MAX = 25
+
+
+def calculer_rapport(**parametres):
+    """Le bilan tel que le rapport (page et PDF) le montre : les chiffres clés des seuls
+    QPV montrés sont lus (`calculer_bilan`, `qpv_cles`), le classeur, lui, les lit tous."""
+    return calculer_bilan(**parametres, qpv_cles=QPV_MONTRES_MAX)
 
 
 def _series_annees(bilan, comparaisons):

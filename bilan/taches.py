@@ -7,9 +7,10 @@ from socle.tableur import TYPE_XLSX
 from socle.vues_import import executer_en_fond
 
 
-def _bilan(travail, progression, total):
+def _bilan(travail, progression, total, calculer=None):
     """Le bilan des paramètres du travail, calculé pour son demandeur (droits vérifiés de
-    nouveau : ils ont pu changer depuis la demande)."""
+    nouveau : ils ont pu changer depuis la demande) par `calculer` (`calculer_bilan` par
+    défaut, `calculer_rapport` pour le PDF)."""
     from bilan.donnees import calculer_bilan
     from bilan.forms import BilanForm
     from bilan.views import REFUS
@@ -25,16 +26,16 @@ def _bilan(travail, progression, total):
         )
     progression(0, total, "Calcul des chiffres du bilan")
     auteur = user.get_full_name() or user.username
-    return calculer_bilan(**form.parametres(), user=user, auteur=auteur)
+    return (calculer or calculer_bilan)(**form.parametres(), user=user, auteur=auteur)
 
 
 @travaux.declarer("bilan.pdf", "Rapport PDF du bilan annuel")
 def pdf(travail, progression):
     from bilan.classeur import nom_fichier
-    from bilan.rapport import rendre_pdf
+    from bilan.rapport import calculer_rapport, rendre_pdf
 
     etapes = ["Calcul des chiffres du bilan", "Mise en page du PDF", "Écriture du PDF"]
-    bilan = _bilan(travail, progression, len(etapes))
+    bilan = _bilan(travail, progression, len(etapes), calculer=calculer_rapport)
     contenu = rendre_pdf(bilan, etape=lambda nom: progression(etapes.index(nom), len(etapes), nom))
     return travaux.Resultat(
         contenu=contenu, nom_fichier=nom_fichier(bilan, "pdf"), type_mime="application/pdf"

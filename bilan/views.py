@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from bilan import imports
-from bilan.donnees import calculer_bilan, euros_fr
+from bilan.donnees import euros_fr
 from bilan.filters import CreditFilter, EtudeFilter
 from bilan.forms import BilanForm, CreditForm, EtudeForm
 from bilan.models import Credit, EtudeQualitative, ImportCredits
-from bilan.rapport import contexte_rapport
+from bilan.rapport import calculer_rapport, contexte_rapport
 from indicateurs.models import Campagne
 from socle import acces, roles, vues_travaux
 from socle.filtres import lignes_filtrees
@@ -87,12 +87,13 @@ def index(request):
 
 
 def _bilan_demande(request):
-    """(bilan, formulaire) pour les paramètres de la requête ; bilan None s'ils sont faux."""
+    """(bilan du rapport, formulaire) pour les paramètres de la requête ; bilan None s'ils
+    sont faux."""
     form = BilanForm(request.GET or {"annee": annee_par_defaut()})
     if not form.is_valid():
         return None, form
     auteur = request.user.get_full_name() or request.user.username
-    return calculer_bilan(**form.parametres(), user=request.user, auteur=auteur), form
+    return calculer_rapport(**form.parametres(), user=request.user, auteur=auteur), form
 
 
 def _parametres_invalides(request, form):

@@ -155,13 +155,20 @@ def synthese(bilan):
 
 
 def calculer_bilan(
-    annee, arrondissement=None, toutes_valeurs=False, avec_demo=False, user=None, auteur=""
+    annee,
+    arrondissement=None,
+    toutes_valeurs=False,
+    avec_demo=False,
+    user=None,
+    auteur="",
+    qpv_cles=None,
 ):
     """Le bilan d'une année pour Paris (ou un arrondissement). `user` : celui qui le produit
     (le SPV voit tout) ; sans `user` (ligne de commande), toutes les données. `auteur` : qui
-    l'a produit, pour les métadonnées. Un nombre fixe de requêtes, quel que soit le volume
+    l'a produit, pour les métadonnées. `qpv_cles` : les chiffres clés des seuls premiers QPV
+    (le rapport, qui n'en montre pas plus), tous sans lui (le classeur). Un nombre fixe de requêtes, quel que soit le volume
     (tests/bilan/test_requetes.py)."""
-    ctx = charger_contexte(annee, arrondissement, toutes_valeurs, avec_demo, user)
+    ctx = charger_contexte(annee, arrondissement, toutes_valeurs, avec_demo, user, qpv_cles)
     bilan = Bilan(
         annee=ctx.n,
         arrondissement=arrondissement,

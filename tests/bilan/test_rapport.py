@@ -204,3 +204,33 @@ def test_rapport_arrondissement_un_libelle_par_indicateur(client, utilisateurs, 
     assert 'id="paris-e1"' in tableau
     # Les deux écarts à Paris, un par ligne.
     assert "+13\xa0pts" in tableau and "+23\xa0pts" in tableau
+
+
+def test_rapport_ne_lit_les_chiffres_cles_que_des_qpv_montres(donnees, monkeypatch):
+    """Le rapport (page et PDF) ne lit les chiffres clés que des QPV qu'il montre : à l'échelle
+    nationale, lire ceux des 1 600 QPV pour en montrer 25 coûtait 0,8 s. Le classeur
+    (`calculer_bilan`) les lit tous ; les valeurs lues sont les mêmes."""
+    from bilan import rapport
+
+    complet = calculer_bilan(ANNEE, avec_demo=True)
+    premiers = list(Quartier.objects.order_by("ordre", "nom")[:3])
+    autres = [c for c in complet.chiffres_quartiers if c.quartier not in premiers]
+    assert any(c.valeur is not None for c in autres)  # sinon la borne ne se verrait pas
+
+    monkeypatch.setattr(rapport, "QPV_MONTRES_MAX", 3)
+    borne = rapport.calculer_rapport(annee=ANNEE, avec_demo=True)
+    assert {c.quartier for c in borne.chiffres_quartiers} == set(premiers)
+
+    def cles(bilan):
+        return {
+            (c.quartier.pk, c.indicateur.pk): tuple(
+                v.affichage if v else None for v in (c.valeur, c.precedente, c.paris)
+            )
+            for c in bilan.chiffres_quartiers
+            if c.quartier in premiers
+        }
+
+    assert cles(borne) and cles(borne) == cles(complet)
+    # Les arrondissements (colonne du classeur) : préchargés pour les QPV des chiffres clés.
+    precharges = [hasattr(q, "_prefetched_objects_cache") for q in borne.quartiers]
+    assert precharges == [True] * 3 + [False] * (len(borne.quartiers) - 3)
