@@ -18,9 +18,10 @@ QPV_MONTRES_MAX = 25
 
 
 def calculer_rapport(**parametres):
-    """Le bilan tel que le rapport (page et PDF) le montre : les chiffres clés des seuls
-    QPV montrés sont lus (`calculer_bilan`, `qpv_cles`), le classeur, lui, les lit tous."""
-    return calculer_bilan(**parametres, qpv_cles=QPV_MONTRES_MAX)
+    """Le bilan tel que le rapport (page et PDF) le montre : seuls les QPV montrés sont
+    détaillés (chiffres clés, comptes par QPV : `calculer_bilan`, `qpv_detailles`) ; le
+    classeur les détaille tous."""
+    return calculer_bilan(**parametres, qpv_detailles=QPV_MONTRES_MAX)
 
 
 def _series_annees(bilan, comparaisons):

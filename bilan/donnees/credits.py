@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import CharField, DecimalField, F, IntegerField, Sum
+from django.db.models import CharField, DecimalField, F, IntegerField, Q, Sum
 
 from bilan.donnees.comparaison import Comparaison, Unite
 from bilan.models import Credit
@@ -70,6 +70,10 @@ def credits(ctx):
         .order_by("signataire__ordre", "signataire__nom", "type", "-montant", "pk")
     )
     base = du_perimetre.filter(annee__in=ctx.annees)
+    # Par lieu : les QPV détaillés (le rapport en montre 25 sur 1 600), les arrondissements et
+    # Paris. (`Q() | Q(…)` vaudrait le second terme seul : tous détaillés, aucun filtre.)
+    detailles = ctx.seulement_detailles("quartier")
+    par_lieu = base.filter(detailles | Q(quartier__isnull=True)) if detailles else base
     an = F("annee")
     lignes = agregats.union(
         [
@@ -96,7 +100,7 @@ def credits(ctx):
                 an=an,
             ),
             agregats.branche(
-                base,
+                par_lieu,
                 COLONNES,
                 SOMME,
                 g="l",

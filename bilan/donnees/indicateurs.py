@@ -287,8 +287,8 @@ class ValeursMontrees:
         ids_paris = [paris.pk] if paris else []
         ids_principaux = [t.pk for t in ctx.principaux if t is not None] + ids_paris
         ids_cles = [i.pk for i in cles]
-        ids_cles_qpv = {q.pk for q in ctx.quartiers_cles}
-        ids_qpv = [t.pk for t in ctx.par_type.get(T.QPV, []) if t.quartier_id in ids_cles_qpv]
+        ids_detailles = {q.pk for q in ctx.quartiers_detailles}
+        ids_qpv = [t.pk for t in ctx.par_type.get(T.QPV, []) if t.quartier_id in ids_detailles]
         # Chiffres clés des QPV : la dernière année jusqu'à N et celle d'avant (fenêtre SQL),
         # pas toute la série de chaque QPV.
         dernieres = (
@@ -546,8 +546,8 @@ def table_longue(ctx):
 
 
 def chiffres_quartiers(ctx, cles, montrees):
-    """Pour chaque QPV des chiffres clés (`ctx.quartiers_cles`) et chiffre clé : la valeur la
-    plus récente jusqu'à N, celle de l'année d'avant, et Paris la même année."""
+    """Pour chaque QPV détaillé (`ctx.quartiers_detailles`) et chiffre clé : la valeur la plus
+    récente jusqu'à N, celle de l'année d'avant, et Paris la même année."""
     series = defaultdict(dict)
     ids_cles = {i.pk for i in cles}
     for v in montrees:
@@ -556,7 +556,7 @@ def chiffres_quartiers(ctx, cles, montrees):
     paris = ctx.paris
     territoire_qpv = {t.quartier_id: t for t in ctx.par_type.get(T.QPV, [])}
     lignes = []
-    for q in ctx.quartiers_cles:
+    for q in ctx.quartiers_detailles:
         t = territoire_qpv.get(q.pk)
         for ind in cles:
             serie = series.get((ind.pk, t.pk), {}) if t else {}

@@ -31,10 +31,11 @@ class Contexte:
     campagnes: dict = field(default_factory=dict)
     # Les territoires des mesures (hors Paris), une fois lus : voir `Perimetre.territoires_lus`.
     ids_perimetre: tuple | None = None
-    # Les chiffres clés de combien de QPV (les premiers) : le rapport n'en montre que quelques
-    # dizaines, le classeur tous (None). À l'échelle nationale, lire ceux des 1 600 QPV pour en
-    # montrer 25 coûtait 0,8 s de SQL et 23 000 lignes.
-    qpv_cles: int | None = None
+    # Combien de QPV (les premiers) le bilan détaille, QPV par QPV (chiffres clés, comptes
+    # des fiches et des projets par QPV) : le rapport n'en montre que quelques dizaines, le
+    # classeur tous (None). À l'échelle nationale, lire les chiffres clés des 1 600 QPV pour
+    # en montrer 25 coûtait 0,8 s de SQL et 23 000 lignes ; leurs comptes, 16 000 lignes.
+    qpv_detailles: int | None = None
 
     @property
     def n(self):
@@ -53,9 +54,18 @@ class Contexte:
         return [q.pk for q in self.quartiers]
 
     @property
-    def quartiers_cles(self):
-        """Les QPV dont le bilan donne les chiffres clés (voir `qpv_cles`)."""
-        return self.quartiers if self.qpv_cles is None else self.quartiers[: self.qpv_cles]
+    def quartiers_detailles(self):
+        """Les QPV que le bilan détaille (voir `qpv_detailles`)."""
+        return (
+            self.quartiers if self.qpv_detailles is None else self.quartiers[: self.qpv_detailles]
+        )
+
+    def seulement_detailles(self, champ):
+        """La condition « QPV détaillé » sur `champ` (le QPV d'une ligne) ; `Q()` quand tous
+        le sont : pas de liste des 1 600 QPV nationaux en paramètres."""
+        if self.qpv_detailles is None or len(self.quartiers) <= self.qpv_detailles:
+            return Q()
+        return Q(**{f"{champ}__in": [q.pk for q in self.quartiers_detailles]})
 
     @property
     def quartiers_par_id(self):
@@ -91,12 +101,14 @@ class Contexte:
         return self.par_type.get(T.QPV, []) or [None]
 
 
-def charger_contexte(annee, arrondissement, toutes_valeurs, avec_demo, user, qpv_cles=None):
+def charger_contexte(annee, arrondissement, toutes_valeurs, avec_demo, user, qpv_detailles=None):
     """Le périmètre d'un bilan, en un nombre fixe de requêtes : QPV (arrondissements
-    préchargés pour ceux des chiffres clés, secteurs comptés), territoires montrés (ceux des mesures et Paris, la
+    préchargés pour ceux que le bilan détaille, secteurs comptés), territoires montrés (ceux des mesures et Paris, la
     référence), campagnes N et N-1, engagements et indicateurs (les seules colonnes lues)."""
-    ctx = Contexte(annee, arrondissement, toutes_valeurs, avec_demo, user, qpv_cles=qpv_cles)
-    # Les arrondissements des seuls QPV des chiffres clés (les autres n'en montrent pas) : le
+    ctx = Contexte(
+        annee, arrondissement, toutes_valeurs, avec_demo, user, qpv_detailles=qpv_detailles
+    )
+    # Les arrondissements des seuls QPV détaillés (les autres n'en montrent pas) : le
     # préchargement coûte un gestionnaire et un queryset par QPV, 0,3 s pour 1 600 QPV.
     quartiers = (
         Quartier.objects.with_list_data()
@@ -107,7 +119,7 @@ def charger_contexte(annee, arrondissement, toutes_valeurs, avec_demo, user, qpv
     if arrondissement is not None:
         quartiers = quartiers.filter(arrondissements=arrondissement)
     ctx.quartiers = list(quartiers)
-    prefetch_related_objects(ctx.quartiers_cles, "arrondissements")
+    prefetch_related_objects(ctx.quartiers_detailles, "arrondissements")
     territoires = Territoire.objects.only("code", "type", "nom", "ordre", "quartier")
     if arrondissement is not None:
         # Les territoires des mesures, plus Paris : la référence de chaque comparaison.

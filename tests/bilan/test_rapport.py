@@ -206,10 +206,11 @@ def test_rapport_arrondissement_un_libelle_par_indicateur(client, utilisateurs, 
     assert "+13\xa0pts" in tableau and "+23\xa0pts" in tableau
 
 
-def test_rapport_ne_lit_les_chiffres_cles_que_des_qpv_montres(donnees, monkeypatch):
-    """Le rapport (page et PDF) ne lit les chiffres clés que des QPV qu'il montre : à l'échelle
-    nationale, lire ceux des 1 600 QPV pour en montrer 25 coûtait 0,8 s. Le classeur
-    (`calculer_bilan`) les lit tous ; les valeurs lues sont les mêmes."""
+def test_rapport_ne_detaille_que_les_qpv_montres(donnees, monkeypatch):
+    """Le rapport (page et PDF) ne détaille que les QPV qu'il montre (chiffres clés, comptes
+    des fiches et des projets par QPV) : à l'échelle nationale, lire les chiffres clés des
+    1 600 QPV pour en montrer 25 coûtait 0,8 s. Le classeur (`calculer_bilan`) les détaille
+    tous ; les chiffres des QPV montrés et les totaux sont les mêmes."""
     from bilan import rapport
 
     complet = calculer_bilan(ANNEE, avec_demo=True)
@@ -231,6 +232,31 @@ def test_rapport_ne_lit_les_chiffres_cles_que_des_qpv_montres(donnees, monkeypat
         }
 
     assert cles(borne) and cles(borne) == cles(complet)
+
+    def par_qpv(bilan):
+        fiches = {q.pk: (dict(c), t.n, t.n1) for q, c, t in bilan.fiches_par_quartier}
+        projets = {s.quartier.pk: (s.comptes, s.total) for s in bilan.statuts_projets}
+        return fiches, projets
+
+    fiches, projets = par_qpv(borne)
+    assert list(fiches) == list(projets) == [q.pk for q in premiers]
+    fiches_complet, projets_complet = par_qpv(complet)
+    assert fiches == {pk: fiches_complet[pk] for pk in fiches}
+    assert projets == {pk: projets_complet[pk] for pk in projets}
+    # Les totaux restent ceux de tout le périmètre, QPV non détaillés compris.
+    assert sum(t for _, t in projets.values()) < sum(borne.statuts_projets_totaux.values())
+    assert borne.statuts_projets_totaux == complet.statuts_projets_totaux
+    assert [c.n for c in borne.fiches_par_statut] == [c.n for c in complet.fiches_par_statut]
+    # Crédits par lieu : les QPV montrés, puis les arrondissements et Paris, tous gardés.
+    lieux = {c.libelle: (c.n, c.n1) for c in borne.credits_par_lieu}
+    lieux_complet = {c.libelle: (c.n, c.n1) for c in complet.credits_par_lieu}
+    noms_qpv = {q.nom for q in Quartier.objects.all()}
+    assert lieux == {
+        nom: montants
+        for nom, montants in lieux_complet.items()
+        if nom not in noms_qpv or nom in {q.nom for q in premiers}
+    }
+    assert len(lieux) < len(lieux_complet)
     # Les arrondissements (colonne du classeur) : préchargés pour les QPV des chiffres clés.
     precharges = [hasattr(q, "_prefetched_objects_cache") for q in borne.quartiers]
     assert precharges == [True] * 3 + [False] * (len(borne.quartiers) - 3)
