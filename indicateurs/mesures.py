@@ -504,14 +504,20 @@ def mesurer(
         )
 
     # Les valeurs attendues existantes : sur un territoire du périmètre d'un niveau attendu par
-    # leur indicateur. Une condition par niveau (au plus sept), avec ses indicateurs.
+    # leur indicateur. Une condition par liste d'indicateurs, avec les niveaux qui l'attendent
+    # (au plus sept) : des niveaux qui attendent les mêmes indicateurs partagent leur
+    # condition, que PostgreSQL évalue une fois par valeur au lieu d'une fois par niveau
+    # (national, 350 000 valeurs : meilleur de 12 essais 150-175 → 120-137 ms).
     par_niveau = defaultdict(list)
     for ind in indicateurs:
         for niveau in ind.niveaux_attendus:
             par_niveau[niveau].append(ind.pk)
-    attendue = Q()
+    niveaux_par_liste = defaultdict(list)
     for niveau, ids in par_niveau.items():
-        attendue |= Q(territoire__type=niveau, indicateur_id__in=ids)
+        niveaux_par_liste[tuple(ids)].append(niveau)
+    attendue = Q()
+    for ids, niveaux in niveaux_par_liste.items():
+        attendue |= Q(territoire__type__in=niveaux, indicateur_id__in=ids)
     valeurs = Valeur.objects.filter(
         attendue, perimetre.territoires("territoire__"), annee__in=annees
     )
