@@ -30,9 +30,9 @@ COLONNES_CREDIT = (
     "dispositif",
     "commentaire",
 )
-# Colonnes de l'UNION des sommes : regroupement (« t » type, « s » signataire et type,
-# « S » signataire tous types, « l » lieu, « e » engagement), clés, type de crédit, nom et ordre du signataire (ou numéro de
-# l'arrondissement), année ; puis la somme.
+# Colonnes de l'UNION des sommes : regroupement (« s » signataire et type, d'où se déduisent
+# les sommes par type, par signataire et le total ; « l » lieu ; « e » engagement), clés, type
+# de crédit, nom et ordre du signataire (ou numéro de l'arrondissement), année ; puis la somme.
 COLONNES = {
     "g": CharField,
     "k1": IntegerField,
@@ -77,7 +77,6 @@ def credits(ctx):
     an = F("annee")
     lignes = agregats.union(
         [
-            agregats.branche(base, COLONNES, SOMME, g="t", t=F("type"), an=an),
             agregats.branche(
                 base,
                 COLONNES,
@@ -85,16 +84,6 @@ def credits(ctx):
                 g="s",
                 k1=F("signataire_id"),
                 t=F("type"),
-                nom_=F("signataire__nom"),
-                rang=F("signataire__ordre"),
-                an=an,
-            ),
-            agregats.branche(
-                base,
-                COLONNES,
-                SOMME,
-                g="S",
-                k1=F("signataire_id"),
                 nom_=F("signataire__nom"),
                 rang=F("signataire__ordre"),
                 an=an,
@@ -116,14 +105,14 @@ def credits(ctx):
     signataires, arrondissements = {}, {}
     for ligne in lignes:
         g, annee, total = ligne["g"], ligne["an"], ligne["total"]
-        if g == "t":
+        if g == "s":
+            # Chaque crédit a un signataire : les sommes par type, par signataire (tous types)
+            # et le total s'en déduisent, sans trois regroupements de plus en SQL.
+            sommes[("signataire", ligne["k1"], ligne["t"])][annee] += total
+            sommes[("signataire_total", ligne["k1"])][annee] += total
             sommes[("type", ligne["t"])][annee] += total
             sommes[("total",)][annee] += total
-        elif g == "s":
-            sommes[("signataire", ligne["k1"], ligne["t"])][annee] += total
             signataires[ligne["k1"]] = (ligne["rang"], ligne["nom_"])
-        elif g == "S":
-            sommes[("signataire_total", ligne["k1"])][annee] += total
         elif g == "l":
             sommes[("lieu", ligne["k1"], ligne["k2"])][annee] += total
             if ligne["k2"] is not None:
