@@ -275,6 +275,7 @@ class Mesures:
         self._territoires = defaultdict(lambda: defaultdict(int))  # (g, k) → {niveau: nombre}
         self._objets = {}  # (g, k) → le QPV ou l'arrondissement (pour le libellé et le lien)
         self._valeurs = {}  # (g, k1, k2, année) → {r, s, v}
+        self._par_indicateur = {}  # année → [mesure par indicateur] (voir `par_indicateur`)
         for ligne in lignes:
             if ligne["niveau"] is not None:
                 self._lire_territoires(ligne)
@@ -342,8 +343,12 @@ class Mesures:
         return c
 
     def par_indicateur(self, annee):
-        """Une mesure par indicateur attendu, dans l'ordre des indicateurs."""
-        return [self.indicateur(annee, i) for i in self.indicateurs]
+        """Une mesure par indicateur attendu, dans l'ordre des indicateurs. Calculée une fois
+        par année : le total et chaque engagement la reparcourent (le bilan la recalculait
+        60 fois, 6 000 mesures pour 100 indicateurs)."""
+        if annee not in self._par_indicateur:
+            self._par_indicateur[annee] = [self.indicateur(annee, i) for i in self.indicateurs]
+        return list(self._par_indicateur[annee])
 
     def total(self, annee, libelle="Ensemble"):
         total = Completude(libelle=libelle)

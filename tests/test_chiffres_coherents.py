@@ -340,6 +340,29 @@ def test_mesures_en_une_requete_quel_que_soit_le_volume(compter_requetes, donnee
     assert sum(c.attendues for c in m.par_quartier(ANNEE)) == m.total(ANNEE).attendues
 
 
+def test_mesures_par_indicateur_calculees_une_fois_par_annee(donnees, monkeypatch):
+    """Le total et chaque engagement relisent les mesures par indicateur de l'année : elles
+    sont calculées une fois (le bilan les recalculait pour chacun des 30 engagements), et
+    chaque lecteur reçoit sa propre liste."""
+    from indicateurs.mesures import Mesures
+
+    m = mesurer([ANNEE - 1, ANNEE])
+    appels = []
+    original = Mesures.indicateur
+    monkeypatch.setattr(
+        Mesures, "indicateur", lambda self, *a: appels.append(a) or original(self, *a)
+    )
+    total = m.total(ANNEE)
+    engagements = {e: m.engagement(ANNEE, e) for e in {i.engagement_id for i in m.indicateurs}}
+    assert len(engagements) > 1
+    assert len(appels) == len(m.indicateurs)
+    assert sum(c.attendues for c in engagements.values()) == total.attendues
+    m.par_indicateur(ANNEE).clear()
+    assert len(m.par_indicateur(ANNEE)) == len(m.indicateurs)
+    m.total(ANNEE - 1)
+    assert len(appels) == 2 * len(m.indicateurs)
+
+
 def test_la_grille_ecrit_l_evolution_comme_le_bilan(client, donnees):
     """La colonne « Évolution » de la grille de saisie : une part en points (arrondis), un
     nombre en valeur et en %, comme le bilan."""
