@@ -405,3 +405,46 @@ def test_structures_et_fiches_par_cle_naturelle_sur_la_page(client, jeu):
     # affiché (une clé inconnue donne une liste vide, comme dans l'API).
     reponse = client.get("/structures/fiches/", {"structure": str(j2p.pk)})
     assert reponse.context["page"].paginator.count == 0
+
+
+@pytest.mark.parametrize("prefixe", sorted(p for p, v in LISTES.items() if v.filterset_class))
+def test_sans_ses_parametres_le_filterset_ne_filtre_rien(utilisateurs, prefixe):
+    """Une liste appelée sans aucun paramètre de son FilterSet ne le construit pas
+    (`FiltresDeListe`, 2 ms par page épargnés) : ce n'est juste que si le FilterSet, sans ses
+    paramètres, ne filtre rien. Un filtre qui appliquerait une valeur par défaut ferait
+    échouer ce test, et devrait alors s'écrire autrement."""
+    viewset = LISTES[prefixe]
+    base = base_de(viewset, utilisateurs["spv"])
+    requete = RequestFactory().get("/", {"page_size": "10"})
+    requete.user = utilisateurs["spv"]
+    filterset = viewset.filterset_class(requete.GET, queryset=base, request=requete)
+    assert filterset.is_valid(), filterset.errors
+    assert str(filterset.qs.query) == str(base.query)
+
+
+def test_filtres_non_construits_sans_leurs_parametres(utilisateurs, monkeypatch):
+    """Le raccourci de `FiltresDeListe` : sans paramètre du FilterSet, il n'est pas construit ;
+    avec un seul, il l'est et filtre."""
+    from indicateurs.filters import ValeurFilter
+    from indicateurs.models import Indicateur
+
+    indicateur = Indicateur.objects.order_by("pk").first()
+    creer_valeur(indicateur, annee=2019)
+    creer_valeur(indicateur, annee=2020)
+
+    construits = []
+    original = ValeurFilter.__init__
+
+    def compter(self, *args, **kwargs):
+        construits.append(args)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ValeurFilter, "__init__", compter)
+    client = client_api(utilisateurs["spv"])
+    tout = client.get("/api/v1/valeurs/", {"page_size": "5"})
+    assert tout.status_code == 200 and construits == []
+    reponse = client.get("/api/v1/valeurs/", {"annee": "2019"})
+    assert reponse.status_code == 200 and len(construits) == 1
+    annees = [v["annee"] for v in reponse.json()["results"]]
+    assert annees and set(annees) == {2019}
+    assert reponse.json()["count"] < tout.json()["count"]
