@@ -165,8 +165,9 @@ def calculer_bilan(
 ):
     """Le bilan d'une année pour Paris (ou un arrondissement). `user` : celui qui le produit
     (le SPV voit tout) ; sans `user` (ligne de commande), toutes les données. `auteur` : qui
-    l'a produit, pour les métadonnées. `qpv_detailles` : ne détailler (chiffres clés, comptes par
-    QPV) que les premiers QPV, ceux que le rapport montre ; tous sans lui (le classeur). Un nombre fixe de requêtes, quel que soit le volume
+    l'a produit, pour les métadonnées. `qpv_detailles` : ne détailler (chiffres clés, comptes
+    par QPV) que ce nombre de premiers QPV, ceux que le rapport montre ; tous sans lui (le
+    classeur). Un nombre fixe de requêtes, quel que soit le volume
     (tests/bilan/test_requetes.py)."""
     ctx = charger_contexte(annee, arrondissement, toutes_valeurs, avec_demo, user, qpv_detailles)
     bilan = Bilan(

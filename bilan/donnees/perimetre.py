@@ -103,8 +103,9 @@ class Contexte:
 
 def charger_contexte(annee, arrondissement, toutes_valeurs, avec_demo, user, qpv_detailles=None):
     """Le périmètre d'un bilan, en un nombre fixe de requêtes : QPV (arrondissements
-    préchargés pour ceux que le bilan détaille, secteurs comptés), territoires montrés (ceux des mesures et Paris, la
-    référence), campagnes N et N-1, engagements et indicateurs (les seules colonnes lues)."""
+    préchargés pour ceux que le bilan détaille, secteurs comptés), territoires montrés (ceux
+    des mesures et Paris, la référence), campagnes N et N-1, engagements et indicateurs (les
+    seules colonnes lues)."""
     ctx = Contexte(
         annee, arrondissement, toutes_valeurs, avec_demo, user, qpv_detailles=qpv_detailles
     )

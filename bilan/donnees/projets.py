@@ -38,10 +38,11 @@ class Projets:
 
 def projets(ctx):
     """Les projets des QPV du périmètre : leurs statuts (en tout et par QPV détaillé) et leurs
-    étapes de suivi de N et N-1 comptés en SQL (deux requêtes), et leur liste lue à la demande (`ListeEnFlux` : le
-    rapport n'en lit que le nombre, le classeur la parcourt), avec leur secteur, leur portage
-    et leur dernière étape. Le QPV de chaque projet est celui du périmètre, déjà chargé avec
-    ses arrondissements."""
+    étapes de suivi de N et N-1 comptés en SQL (deux requêtes), et leur liste lue à la
+    demande (`ListeEnFlux` : le rapport n'en lit que le nombre, le classeur la parcourt), avec
+    leur secteur, leur portage et leur dernière étape. Le QPV de chaque projet est celui du
+    périmètre, déjà chargé (avec ses arrondissements quand il est détaillé : tous pour le
+    classeur)."""
     n, n1 = ctx.n, ctx.n1
     # Paris entier : tous les projets (chacun a son QPV), sans liste des 1 600 QPV nationaux
     # en paramètres (30 ms de préparation par requête) ; un arrondissement : ses QPV.
