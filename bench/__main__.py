@@ -271,14 +271,24 @@ def main(argv=None):
             sortie(ligne)
     for echelle, resultats in tous.items():
         imprimer_plans(echelle, resultats, sortie)
+    ecrire_resultats(dossier, tous, sortie)
+    code = 0
     if not args.mesures:  # travaux de fond en file, pages servies pendant ce temps
         from bench import travaux
 
-        travaux.mesurer(url_serveur, dossier, sortie)
+        try:
+            travaux.mesurer(url_serveur, dossier, sortie)
+        except Exception as erreur:  # les mesures déjà faites restent écrites
+            sortie(f"Travaux de fond : échec, {erreur}")
+            code = 1
+        ecrire_resultats(dossier, tous, sortie)
+    print(f"\nRésultats : {dossier / 'resultats.txt'} et resultats.json", flush=True)
+    return code
+
+
+def ecrire_resultats(dossier, tous, sortie):
     (dossier / "resultats.json").write_text(json.dumps(tous, ensure_ascii=False, indent=1))
     (dossier / "resultats.txt").write_text("\n".join(sortie.lignes) + "\n")
-    print(f"\nRésultats : {dossier / 'resultats.txt'} et resultats.json", flush=True)
-    return 0
 
 
 if __name__ == "__main__":

@@ -99,6 +99,8 @@ def environnement(url, dossier):
         "DJANGO_SETTINGS_MODULE": "reglages_banc_travaux",
         "SECRET_KEY": "banc-des-travaux-de-fond-" + "x" * 40,
         "ALLOWED_HOSTS": "127.0.0.1",
+        # Obligatoire sans DEBUG (liens des courriels) ; le banc n'envoie rien au dehors.
+        "PORTAIL_URL": "http://127.0.0.1",
         "DATABASE_URL": url,
         "SECURE_SSL_REDIRECT": "0",
         "SECURE_HSTS_SECONDS": "0",
@@ -112,8 +114,11 @@ def environnement(url, dossier):
 
 
 def manage(env, *commande, timeout=1800):
-    subprocess.run([sys.executable, "manage.py", *commande], cwd=RACINE, env=env, check=True,
-                   capture_output=True, timeout=timeout)  # fmt: skip
+    fin = subprocess.run([sys.executable, "manage.py", *commande], cwd=RACINE, env=env,
+                         capture_output=True, text=True, timeout=timeout)  # fmt: skip
+    if fin.returncode:
+        # La dernière ligne de l'erreur (souvent un réglage manquant), pas seulement le code.
+        raise RuntimeError(f"manage.py {' '.join(commande)} a échoué : {fin.stderr.strip()[-500:]}")
 
 
 # --- préparation (dans un processus Django, base du banc) --------------------------------------------
