@@ -458,6 +458,9 @@ class TableLongue:
 
     def __iter__(self):
         ctx = self.ctx
+        if ctx.qpv_detailles is not None and ctx.arrondissement is None:
+            # Ce contexte n'a chargé que les territoires que le rapport montre.
+            raise ValueError("La table longue est celle du classeur : calculer_bilan sans borne.")
         par_indicateur = {i.pk: i for i in ctx.indicateurs}
         par_territoire = {t.pk: t for t in ctx.territoires}
         # Les valeurs de N, N-1 et N-2, dans l'ordre des indicateurs, des territoires, puis

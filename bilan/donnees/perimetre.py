@@ -4,6 +4,7 @@ montrés, les engagements et les indicateurs."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Q, prefetch_related_objects
 
@@ -81,8 +82,10 @@ class Contexte:
             self.arrondissement, territoires_lus=self.ids_perimetre
         )
 
-    @property
+    @cached_property
     def par_type(self):
+        """Les territoires par type (calculé une fois, à la première lecture : les territoires
+        sont chargés avant)."""
         groupes = defaultdict(list)
         for t in self.territoires:
             groupes[t.type].append(t)
@@ -125,6 +128,14 @@ def charger_contexte(annee, arrondissement, toutes_valeurs, avec_demo, user, qpv
     if arrondissement is not None:
         # Les territoires des mesures, plus Paris : la référence de chaque comparaison.
         territoires = territoires.filter(ctx.perimetre.territoires() | Q(type=T.PARIS))
+    elif qpv_detailles is not None:
+        # Le rapport de tout le périmètre ne montre que Paris, l'ensemble des QPV et les QPV
+        # détaillés (la table longue, qui montre chaque territoire, est celle du classeur) :
+        # 2 364 territoires nationaux construits pour 27 lus.
+        territoires = territoires.filter(
+            Q(type__in=[T.PARIS, T.ENSEMBLE_QPV])
+            | Q(type=T.QPV, quartier__in=[q.pk for q in ctx.quartiers_detailles])
+        )
     ctx.territoires = list(territoires.order_by("ordre", "code"))
     if arrondissement is not None:
         ctx.ids_perimetre = tuple(t.pk for t in ctx.territoires if t.type != T.PARIS)

@@ -257,6 +257,16 @@ def test_rapport_ne_detaille_que_les_qpv_montres(donnees, monkeypatch):
         if nom not in noms_qpv or nom in {q.nom for q in premiers}
     }
     assert len(lieux) < len(lieux_complet)
+    # Territoires : Paris, l'ensemble des QPV et les QPV montrés, pas les 2 364 nationaux ;
+    # la table longue (tous les territoires) reste celle du classeur.
+    assert {(t.type, t.quartier_id) for t in borne.territoires} == {
+        ("paris", None),
+        ("ensemble_qpv", None),
+        *(("qpv", q.pk) for q in premiers),
+    }
+    assert len(complet.territoires) > len(borne.territoires)
+    with pytest.raises(ValueError):
+        list(borne.lignes_valeurs)
     # Les arrondissements (colonne du classeur) : préchargés pour les QPV des chiffres clés.
     precharges = [hasattr(q, "_prefetched_objects_cache") for q in borne.quartiers]
     assert precharges == [True] * 3 + [False] * (len(borne.quartiers) - 3)
