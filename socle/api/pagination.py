@@ -31,6 +31,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from socle.api.erreurs import FiltresInvalides
+from socle.pagination import PaginateurParCles
 
 TAILLE_PAR_DEFAUT = 50
 TAILLE_MAX = 500
@@ -88,8 +89,11 @@ def schema_de_page(schema, compte, suivante):
 
 
 class PaginationParPage(PageNumberPagination):
-    """Numéros de page, pour les listes courtes ; `count` exact."""
+    """Numéros de page, pour les listes courtes ; `count` exact. La page est lue par clés
+    (`socle/pagination.PaginateurParCles`, comme la liste HTML des valeurs) : trier toutes
+    les lignes jointes pour en garder 50 coûtait 24 ms aux 13 000 projets nationaux."""
 
+    django_paginator_class = PaginateurParCles
     page_size = TAILLE_PAR_DEFAUT
     page_size_query_param = "page_size"
     max_page_size = TAILLE_MAX

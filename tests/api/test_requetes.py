@@ -208,3 +208,25 @@ def test_exports_nombre_de_requetes_constant(compter_requetes, format):
     ajouter_des_lignes()
     apres, _ = compter_requetes(lambda: client.get(url))
     assert avant == apres == REFERENCE["engagements (export)"]
+
+
+def test_listes_par_numero_lues_par_cles(utilisateurs):
+    """Une liste paginée par numéro lit sa page par clés (`PaginateurParCles`) : les
+    identifiants de la page en sous-requête triée et bornée, puis ces lignes seules, dans le
+    même ordre que la liste entière."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_api(utilisateurs["spv"])
+    tous = [p["id"] for p in client.get("/api/v1/projets/", {"page_size": "200"}).json()["results"]]
+    assert len(tous) > 8
+    lus = []
+    for page in (1, 2, 3):
+        with CaptureQueriesContext(connection) as requetes:
+            reponse = client.get("/api/v1/projets/", {"page_size": "4", "page": page})
+        lus += [p["id"] for p in reponse.json()["results"]]
+        principale = [
+            r["sql"] for r in requetes if 'FROM "quartiers_projetstructurant"' in r["sql"]
+        ]
+        assert any("IN (SELECT" in sql and "LIMIT 4" in sql for sql in principale)
+    assert lus == tous[:12]
