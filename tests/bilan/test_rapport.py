@@ -270,3 +270,34 @@ def test_rapport_ne_detaille_que_les_qpv_montres(donnees, monkeypatch):
     # Les arrondissements (colonne du classeur) : préchargés pour les QPV des chiffres clés.
     precharges = [hasattr(q, "_prefetched_objects_cache") for q in borne.quartiers]
     assert precharges == [True] * 3 + [False] * (len(borne.quartiers) - 3)
+
+
+def test_annexe_motifs_de_deduction_en_notes(client, utilisateurs, donnees):
+    """Annexe A : le motif d'une déduction est écrit une fois, en note numérotée sous le
+    tableau ; chaque chiffre déduit y renvoie par un lien (les motifs parisiens, longs,
+    étaient répétés à chaque chiffre, en infobulle et pour les lecteurs d'écran)."""
+    from bilan.rapport import contexte_rapport
+
+    bilan = calculer_bilan(ANNEE, avec_demo=True)
+    notes = contexte_rapport(bilan)["notes_chiffres"]
+    deduites = [
+        v
+        for c in bilan.chiffres_quartiers
+        if c.valeur
+        for v in (c.valeur, c.precedente, c.paris)
+        if v is not None and v.deduite and v.motif_deduction
+    ]
+    assert deduites and len(notes) < len(deduites)  # des motifs partagés
+    html = client_pour(client, utilisateurs["spv"]).get(
+        f"/bilan/rapport/?annee={ANNEE}&avec_demo=on"
+    )
+    annexe = html.content.decode().split('id="annexe-quartiers"', 1)[1].split("annexe-credits")[0]
+    corps = annexe.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    for motif, numero in notes.items():
+        assert annexe.count(f'<li id="note-deduction-{numero}" value="{numero}">') == 1
+        assert f'value="{numero}">{escape(motif)}</li>' in annexe
+        assert escape(motif) not in corps
+    liens = re.findall(r'<a href="#note-deduction-(\d+)">note \1</a>', annexe)
+    assert len(liens) == len(deduites)
+    assert {int(n) for n in liens} == set(notes.values())
+    assert 'title="' not in corps
