@@ -5,6 +5,8 @@ from django.template.loader import get_template
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
+from indicateurs.models import Valeur
+
 register = template.Library()
 
 
@@ -22,7 +24,7 @@ def valeur_bilan(v, notes=None):
     morceaux = [conditional_escape(v.affichage)]
     if v.demo:
         morceaux.append(" <small>démo</small>")
-    if v.statut != "valide":
+    if v.statut != Valeur.Statut.VALIDE:
         statut = conditional_escape(v.get_statut_display().lower())
         morceaux.append(f' <span class="statut">({statut})</span>')
     if v.reserve_perimetre or v.deduite:
